@@ -1,0 +1,3 @@
+#pragma once
+#include <glib-object.h>
+#include "gossip-version.h"

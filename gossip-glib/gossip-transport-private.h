@@ -1,0 +1,102 @@
+/* gossip-transport-private.h: moves raw packets (PROTOCOL.md §2) between nodes.
+ *
+ * A transport knows bytes and address strings, nothing of membership. It
+ * offers two services: best-effort datagrams and reliable requests (one
+ * request per connection, with an optional reply), and hands every packet it
+ * receives to one receive function. The socket transport (UDP + TCP) is the
+ * first implementation; a WebSocket one can implement the same interface.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* What the sender of a reliable request waits for after writing it. */
+typedef enum {
+  GOSSIP_REQUEST_NO_REPLY,   /* write, then close */
+  GOSSIP_REQUEST_REPLY,      /* read one length-prefixed packet back */
+} GossipRequestKind;
+
+/* A received reliable request, kept open while the receiver may reply.
+ * Dropping the last reference without a reply closes the connection
+ * (the Go peer then sees EOF, as with a Go handler that returns nothing). */
+typedef struct _GossipIncoming GossipIncoming;
+
+GossipIncoming *gossip_incoming_ref   (GossipIncoming *self);
+void            gossip_incoming_unref (GossipIncoming *self);
+/* Writes U32BE(len) ‖ @raw on the connection, then closes it. */
+void            gossip_incoming_reply (GossipIncoming *self,
+                                       GBytes         *raw);
+/* The address the connection came from (for logs), or NULL. */
+GSocketAddress *gossip_incoming_get_remote_address (GossipIncoming *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GossipIncoming, gossip_incoming_unref)
+
+/* Called on the transport's main context for every packet received.
+ * @incoming is NULL for datagrams; for reliable requests the receiver refs
+ * it to reply later. @raw is RAW_PACKET without any length prefix. */
+typedef void (* GossipTransportReceiveFunc) (GBytes         *raw,
+                                             gboolean        reliable,
+                                             GossipIncoming *incoming,
+                                             gpointer        user_data);
+
+#define GOSSIP_TYPE_TRANSPORT (gossip_transport_get_type ())
+G_DECLARE_INTERFACE (GossipTransport, gossip_transport, GOSSIP, TRANSPORT, GObject)
+
+struct _GossipTransportInterface
+{
+  GTypeInterface g_iface;
+
+  void      (* set_receive_func) (GossipTransport            *self,
+                                  GossipTransportReceiveFunc  func,
+                                  gpointer                    user_data);
+  /* The address string peers should use to reach us, derived from the bind
+   * address and the actual bound port; NULL if there is none (WS clients). */
+  char    * (* get_local_address) (GossipTransport           *self);
+  /* Fire and forget: errors are logged and counted, never reported. */
+  void      (* send_datagram)    (GossipTransport            *self,
+                                  const char                 *address,
+                                  GBytes                     *raw);
+  void      (* request_async)    (GossipTransport            *self,
+                                  const char                 *address,
+                                  GBytes                     *raw,
+                                  GossipRequestKind           kind,
+                                  GCancellable               *cancellable,
+                                  GAsyncReadyCallback         callback,
+                                  gpointer                    user_data);
+  /* Returns the reply packet for GOSSIP_REQUEST_REPLY, an empty GBytes for
+   * GOSSIP_REQUEST_NO_REPLY, NULL with @error on failure. */
+  GBytes  * (* request_finish)   (GossipTransport            *self,
+                                  GAsyncResult               *result,
+                                  GError                    **error);
+  /* Drops any cached resolution of @address (after a failure or when the
+   * node stops being alive). */
+  void      (* forget_address)   (GossipTransport            *self,
+                                  const char                 *address);
+  /* Closes listeners and cancels everything in flight. */
+  void      (* close)            (GossipTransport            *self);
+};
+
+void     gossip_transport_set_receive_func  (GossipTransport            *self,
+                                             GossipTransportReceiveFunc  func,
+                                             gpointer                    user_data);
+char    *gossip_transport_get_local_address (GossipTransport            *self);
+void     gossip_transport_send_datagram     (GossipTransport            *self,
+                                             const char                 *address,
+                                             GBytes                     *raw);
+void     gossip_transport_request_async     (GossipTransport            *self,
+                                             const char                 *address,
+                                             GBytes                     *raw,
+                                             GossipRequestKind           kind,
+                                             GCancellable               *cancellable,
+                                             GAsyncReadyCallback         callback,
+                                             gpointer                    user_data);
+GBytes  *gossip_transport_request_finish    (GossipTransport            *self,
+                                             GAsyncResult               *result,
+                                             GError                    **error);
+void     gossip_transport_forget_address    (GossipTransport            *self,
+                                             const char                 *address);
+void     gossip_transport_close             (GossipTransport            *self);
+
+G_END_DECLS

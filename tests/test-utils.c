@@ -1,0 +1,80 @@
+/* test-utils.c: shared helpers for the gossip-glib tests. */
+#include "test-utils.h"
+
+#include <string.h>
+
+static gboolean
+deadline_cb (gpointer user_data)
+{
+  gboolean *expired = user_data;
+  *expired = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+test_wait_for (TestCondFunc cond, gpointer user_data, guint timeout_ms)
+{
+  GMainContext *ctx = g_main_context_get_thread_default ();
+  gboolean expired = FALSE;
+  GSource *timeout;
+
+  if (cond (user_data))
+    return TRUE;
+
+  timeout = g_timeout_source_new (timeout_ms);
+  g_source_set_callback (timeout, deadline_cb, &expired, NULL);
+  g_source_attach (timeout, ctx);
+
+  while (!expired && !cond (user_data))
+    g_main_context_iteration (ctx, TRUE);
+
+  g_source_destroy (timeout);
+  g_source_unref (timeout);
+  return cond (user_data);
+}
+
+GBytes *
+test_hex_to_bytes (const char *hex)
+{
+  GByteArray *out = g_byte_array_new ();
+  int hi = -1;
+
+  for (const char *p = hex; *p; p++)
+    {
+      int v = g_ascii_xdigit_value (*p);
+      if (v < 0)
+        continue;
+      if (hi < 0)
+        hi = v;
+      else
+        {
+          guint8 b = (guint8) ((hi << 4) | v);
+          g_byte_array_append (out, &b, 1);
+          hi = -1;
+        }
+    }
+  g_assert_cmpint (hi, ==, -1);
+  return g_byte_array_free_to_bytes (out);
+}
+
+char *
+test_bytes_to_hex (GBytes *bytes)
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
+  GString *s = g_string_sized_new (len * 2 + 1);
+
+  for (gsize i = 0; i < len; i++)
+    g_string_append_printf (s, "%02x", data[i]);
+  return g_string_free (s, FALSE);
+}
+
+char *
+test_spec_path (const char *relative)
+{
+  const char *dir = g_getenv ("GOSSIP_SPEC_DIR");
+
+  if (dir == NULL)
+    dir = "../shared/spec";
+  return g_build_filename (dir, relative, NULL);
+}

@@ -1,0 +1,27 @@
+/* test-utils.h: shared helpers for the gossip-glib tests. */
+#pragma once
+
+#include "gossip-glib.h"
+
+G_BEGIN_DECLS
+
+/* Iterates the thread-default main context until @cond returns TRUE or
+ * @timeout_ms elapses. Returns whether @cond became TRUE. */
+typedef gboolean (* TestCondFunc) (gpointer user_data);
+gboolean test_wait_for (TestCondFunc cond, gpointer user_data, guint timeout_ms);
+
+/* Decodes a hex string (whitespace ignored). */
+GBytes  *test_hex_to_bytes (const char *hex);
+char    *test_bytes_to_hex (GBytes *bytes);
+
+/* Path of a file in ../shared/spec (GOSSIP_SPEC_DIR). */
+char    *test_spec_path (const char *relative);
+
+#define test_assert_bytes_hex(bytes, hex) G_STMT_START { \
+    g_autofree char *__got = test_bytes_to_hex (bytes); \
+    g_autoptr(GBytes) __want_b = test_hex_to_bytes (hex); \
+    g_autofree char *__want = test_bytes_to_hex (__want_b); \
+    g_assert_cmpstr (__got, ==, __want); \
+  } G_STMT_END
+
+G_END_DECLS
