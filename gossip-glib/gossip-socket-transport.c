@@ -1,3 +1,1431 @@
-/* placeholder */
+/* gossip-socket-transport.c: the UDP + TCP implementation of GossipTransport.
+ *
+ * A node listens for TCP and UDP on one address and port, like a Go node in
+ * socket mode (PROTOCOL.md §3.1, §3.2). Datagrams are one raw packet each;
+ * every TCP connection carries one length-prefixed request and at most one
+ * length-prefixed reply. Everything runs on the main context that was
+ * thread-default at construction: no threads, no blocking calls, and every
+ * read or write on a connection has a deadline so a stalled peer cannot pin
+ * resources. Lengths from the network are checked before anything is
+ * allocated for them. */
 #include "config.h"
-#include <glib.h>
+
+#include <string.h>
+
+#include "gossip-socket-transport-private.h"
+#include "gossip-address-private.h"
+#include "gossip-error.h"
+
+#define UDP_RECV_BUFFER      65535
+#define UDP_BATCH            16
+/* Level-triggered sources fire again, so capping work per wakeup keeps a
+ * flood on one socket from starving the rest of the main context. */
+#define UDP_MAX_PER_WAKEUP   1024
+#define ACCEPT_MAX_PER_WAKEUP 64
+#define BIND_ATTEMPTS        8
+#define LISTEN_BACKLOG       128
+
+struct _GossipSocketTransport
+{
+  GObject                      parent_instance;
+
+  GMainContext                *context;
+  GossipSocketTransportLimits  limits;
+  GInetSocketAddress          *bound;
+
+  GSocket                     *tcp;
+  GSource                     *tcp_source;
+  GSocket                     *udp;
+  GSource                     *udp_source;
+  guint8                      *udp_buffers;
+
+  GSocketClient               *client;
+  GCancellable                *cancellable;   /* datagram resolutions */
+  GHashTable                  *cache;         /* address string -> GInetSocketAddress */
+  GHashTable                  *inbound;       /* set of Inbound, owning one ref each */
+  GHashTable                  *requests;      /* set of outbound GTask, not owned */
+
+  GossipTransportReceiveFunc   receive_func;
+  gpointer                     receive_data;
+
+  GossipTransportCounters      counters;
+  gboolean                     closed;
+};
+
+static void gossip_socket_transport_iface_init (GossipTransportInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (GossipSocketTransport, gossip_socket_transport, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (GOSSIP_TYPE_TRANSPORT,
+                                                      gossip_socket_transport_iface_init))
+
+/* Async operations complete on the thread-default context of the caller;
+ * pushing ours makes every callback land on the transport's context even
+ * when the loop iterating it has not pushed it. */
+#define WITH_CONTEXT(ctx, stmt) G_STMT_START {       \
+    g_main_context_push_thread_default (ctx);        \
+    stmt;                                            \
+    g_main_context_pop_thread_default (ctx);         \
+  } G_STMT_END
+
+static GSource *
+add_timeout (GMainContext *context,
+             guint         ms,
+             GSourceFunc   func,
+             gpointer      data)
+{
+  GSource *source = g_timeout_source_new (ms);
+
+  g_source_set_callback (source, func, data, NULL);
+  g_source_attach (source, context);
+  return source;
+}
+
+static void
+clear_source (GSource **source)
+{
+  if (*source != NULL)
+    {
+      g_source_destroy (*source);
+      g_clear_pointer (source, g_source_unref);
+    }
+}
+
+static void
+deliver (GossipSocketTransport *self,
+         GBytes                *raw,
+         gboolean               reliable,
+         GossipIncoming        *incoming)
+{
+  if (self->receive_func != NULL && !self->closed)
+    self->receive_func (raw, reliable, incoming, self->receive_data);
+}
+
+/* ---- address cache ---- */
+
+static GInetSocketAddress *
+lookup_cached (GossipSocketTransport *self,
+               const char            *address)
+{
+  GInetSocketAddress *cached;
+  GossipAddressSpec spec = { 0, };
+  g_autoptr(GInetAddress) literal = NULL;
+  GInetSocketAddress *sa = NULL;
+
+  cached = g_hash_table_lookup (self->cache, address);
+  if (cached != NULL)
+    return cached;
+
+  /* IP literals need no resolver round trip. */
+  if (!gossip_address_parse (address, self->limits.default_port, &spec, NULL))
+    return NULL;
+  if (spec.srv_name == NULL)
+    literal = g_inet_address_new_from_string (spec.host);
+  if (literal != NULL)
+    {
+      sa = G_INET_SOCKET_ADDRESS (g_inet_socket_address_new (literal, spec.port));
+      g_hash_table_insert (self->cache, g_strdup (address), sa);
+    }
+  gossip_address_spec_clear (&spec);
+  return sa;
+}
+
+static void
+remember_address (GossipSocketTransport *self,
+                  const char            *address,
+                  GInetSocketAddress    *sa)
+{
+  if (self->closed)
+    return;
+  g_hash_table_insert (self->cache, g_strdup (address), g_object_ref (sa));
+}
+
+/* ---- UDP ---- */
+
+static gboolean
+udp_readable_cb (GSocket      *socket,
+                 GIOCondition  condition,
+                 gpointer      user_data)
+{
+  g_autoptr(GossipSocketTransport) self = g_object_ref (user_data);
+  guint handled = 0;
+  guint errors = 0;
+
+  while (!self->closed && handled < UDP_MAX_PER_WAKEUP)
+    {
+      GInputVector vectors[UDP_BATCH];
+      GInputMessage messages[UDP_BATCH];
+      g_autoptr(GError) error = NULL;
+      int n;
+
+      memset (messages, 0, sizeof messages);
+      for (guint i = 0; i < UDP_BATCH; i++)
+        {
+          vectors[i].buffer = self->udp_buffers + (gsize) i * UDP_RECV_BUFFER;
+          vectors[i].size = UDP_RECV_BUFFER;
+          messages[i].vectors = &vectors[i];
+          messages[i].num_vectors = 1;
+        }
+
+      n = g_socket_receive_messages (self->udp, messages, UDP_BATCH, 0, NULL, &error);
+      if (n < 0)
+        {
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            break;
+          /* Errors such as ICMP reports are per datagram: keep draining,
+           * but never spin on a socket that only fails. */
+          g_debug ("UDP receive failed: %s", error->message);
+          if (++errors >= UDP_BATCH)
+            break;
+          continue;
+        }
+      if (n == 0)
+        break;
+
+      for (int i = 0; i < n && !self->closed; i++)
+        {
+          g_autoptr(GBytes) raw = g_bytes_new (vectors[i].buffer, messages[i].bytes_received);
+
+          self->counters.datagrams_in++;
+          self->counters.bytes_in += messages[i].bytes_received;
+          deliver (self, raw, FALSE, NULL);
+        }
+      handled += (guint) n;
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+udp_send_to (GossipSocketTransport *self,
+             GInetSocketAddress    *dest,
+             GBytes                *raw)
+{
+  g_autoptr(GError) error = NULL;
+  gsize len;
+  const guint8 *data = g_bytes_get_data (raw, &len);
+  gssize sent;
+
+  if (self->closed || self->udp == NULL)
+    return;
+
+  sent = g_socket_send_to (self->udp, G_SOCKET_ADDRESS (dest), (const char *) data, len, NULL, &error);
+  if (sent < 0)
+    {
+      g_autofree char *where = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (dest));
+
+      g_debug ("Dropping a %" G_GSIZE_FORMAT "-byte datagram to %s: %s", len, where, error->message);
+      self->counters.drops_send_failure++;
+      return;
+    }
+  self->counters.datagrams_out++;
+  self->counters.bytes_out += len;
+}
+
+typedef struct {
+  GossipSocketTransport *self;
+  char                  *address;
+  GBytes                *raw;
+} DatagramSend;
+
+static void
+datagram_send_free (DatagramSend *send)
+{
+  g_object_unref (send->self);
+  g_free (send->address);
+  g_bytes_unref (send->raw);
+  g_free (send);
+}
+
+static void
+datagram_resolved_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  DatagramSend *send = user_data;
+  GossipSocketTransport *self = send->self;
+  g_autoptr(GError) error = NULL;
+  GList *addresses;
+
+  addresses = gossip_address_resolve_finish (result, &error);
+  if (addresses == NULL)
+    {
+      if (!self->closed)
+        {
+          g_debug ("Dropping a datagram to %s: %s", send->address, error->message);
+          self->counters.drops_send_failure++;
+        }
+    }
+  else if (!self->closed)
+    {
+      remember_address (self, send->address, addresses->data);
+      udp_send_to (self, addresses->data, send->raw);
+    }
+
+  g_list_free_full (addresses, g_object_unref);
+  datagram_send_free (send);
+}
+
+static void
+gossip_socket_transport_send_datagram (GossipTransport *transport,
+                                       const char      *address,
+                                       GBytes          *raw)
+{
+  GossipSocketTransport *self = GOSSIP_SOCKET_TRANSPORT (transport);
+  GInetSocketAddress *dest;
+  DatagramSend *send;
+
+  if (self->closed)
+    return;
+  if (self->udp == NULL)
+    {
+      g_debug ("Dropping a datagram to %s: UDP is disabled", address);
+      self->counters.drops_send_failure++;
+      return;
+    }
+
+  dest = lookup_cached (self, address);
+  if (dest != NULL)
+    {
+      udp_send_to (self, dest, raw);
+      return;
+    }
+
+  send = g_new0 (DatagramSend, 1);
+  send->self = g_object_ref (self);
+  send->address = g_strdup (address);
+  send->raw = g_bytes_ref (raw);
+  WITH_CONTEXT (self->context,
+                gossip_address_resolve_async (address, self->limits.default_port,
+                                              self->limits.prefer_ipv6, self->limits.resolver,
+                                              self->cancellable, datagram_resolved_cb, send));
+}
+
+/* ---- TCP server side ---- */
+
+typedef struct {
+  int                    ref_count;
+  GossipSocketTransport *transport;   /* NULL once closed; its set owns a ref on us */
+  GMainContext          *context;
+  GSocketConnection     *conn;
+  GCancellable          *cancellable;
+  GSource               *timeout;
+  guint                  io_timeout_ms;
+  guint8                 header[4];
+  guint8                *body;
+  gsize                  body_len;
+  GBytes                 *reply;
+  gboolean               pending;     /* an async read or write is in flight */
+  gboolean               closed;
+  gboolean               replying;
+} Inbound;
+
+static Inbound *
+inbound_ref (Inbound *in)
+{
+  in->ref_count++;
+  return in;
+}
+
+static void
+inbound_unref (Inbound *in)
+{
+  if (--in->ref_count > 0)
+    return;
+
+  g_assert (in->transport == NULL);
+  clear_source (&in->timeout);
+  if (in->conn != NULL)
+    g_io_stream_close (G_IO_STREAM (in->conn), NULL, NULL);
+  g_clear_object (&in->conn);
+  g_clear_object (&in->cancellable);
+  g_clear_pointer (&in->body, g_free);
+  g_clear_pointer (&in->reply, g_bytes_unref);
+  g_main_context_unref (in->context);
+  g_free (in);
+}
+
+/* Closing the socket under a pending operation would let its source poll
+ * a dead (or reused) descriptor, so the close waits for the cancelled
+ * operation to come back. */
+static void
+inbound_close_stream_if_idle (Inbound *in)
+{
+  if (in->closed && !in->pending && in->conn != NULL)
+    {
+      g_io_stream_close (G_IO_STREAM (in->conn), NULL, NULL);
+      g_clear_object (&in->conn);
+    }
+}
+
+/* The caller holds a reference. */
+static void
+inbound_close (Inbound *in)
+{
+  GossipSocketTransport *self = in->transport;
+
+  if (in->closed)
+    return;
+  in->closed = TRUE;
+  clear_source (&in->timeout);
+  g_cancellable_cancel (in->cancellable);
+  in->transport = NULL;
+  if (self != NULL)
+    g_hash_table_remove (self->inbound, in);
+  inbound_close_stream_if_idle (in);
+}
+
+static gboolean
+inbound_timeout_cb (gpointer user_data)
+{
+  Inbound *in = user_data;
+
+  g_clear_pointer (&in->timeout, g_source_unref);
+  if (in->transport != NULL)
+    in->transport->counters.drops_timeout++;
+  g_debug ("Dropping an inbound TCP connection: no progress in %u ms", in->io_timeout_ms);
+  inbound_close (in);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+inbound_arm_timeout (Inbound *in)
+{
+  clear_source (&in->timeout);
+  in->timeout = add_timeout (in->context, in->io_timeout_ms, inbound_timeout_cb, in);
+}
+
+/* Returns TRUE if the operation that just finished should go on. */
+static gboolean
+inbound_op_done (Inbound *in)
+{
+  in->pending = FALSE;
+  clear_source (&in->timeout);
+  inbound_close_stream_if_idle (in);
+  return !in->closed;
+}
+
+static void
+inbound_reply_written_cb (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  Inbound *in = user_data;
+  g_autoptr(GError) error = NULL;
+  gsize written = 0;
+
+  g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, &written, &error);
+  if (inbound_op_done (in))
+    {
+      if (error != NULL)
+        g_debug ("Could not write a TCP reply: %s", error->message);
+      else if (in->transport != NULL)
+        in->transport->counters.bytes_out += written >= 4 ? written - 4 : 0;
+      inbound_close (in);
+    }
+  inbound_unref (in);
+}
+
+static void
+inbound_reply (gpointer  impl,
+               GBytes   *raw)
+{
+  Inbound *in = impl;
+  gsize len = g_bytes_get_size (raw);
+  GByteArray *frame;
+  guint32 be;
+
+  if (in->closed)
+    {
+      g_debug ("Not replying: the connection is already closed");
+      return;
+    }
+  if (len > G_MAXUINT32)
+    {
+      g_debug ("Not replying: a %" G_GSIZE_FORMAT "-byte reply cannot be framed", len);
+      return;
+    }
+
+  /* Go reads the prefix and the packet through one buffered reader, but
+   * writing them together also avoids a small first segment. */
+  frame = g_byte_array_sized_new (len + 4);
+  be = GUINT32_TO_BE ((guint32) len);
+  g_byte_array_append (frame, (const guint8 *) &be, 4);
+  g_byte_array_append (frame, g_bytes_get_data (raw, NULL), len);
+  in->reply = g_byte_array_free_to_bytes (frame);
+
+  in->replying = TRUE;
+  in->pending = TRUE;
+  inbound_arm_timeout (in);
+  WITH_CONTEXT (in->context,
+                g_output_stream_write_all_async (g_io_stream_get_output_stream (G_IO_STREAM (in->conn)),
+                                                 g_bytes_get_data (in->reply, NULL),
+                                                 g_bytes_get_size (in->reply),
+                                                 G_PRIORITY_DEFAULT, in->cancellable,
+                                                 inbound_reply_written_cb, inbound_ref (in)));
+}
+
+static void
+inbound_release (gpointer impl)
+{
+  Inbound *in = impl;
+
+  /* No reply: closing is the answer (the Go client sees EOF). */
+  if (!in->replying)
+    inbound_close (in);
+  inbound_unref (in);
+}
+
+static const GossipIncomingFuncs inbound_funcs = {
+  inbound_reply,
+  inbound_release,
+};
+
+static void
+inbound_body_read_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  Inbound *in = user_data;
+  g_autoptr(GError) error = NULL;
+  gsize got = 0;
+
+  if (source != NULL)
+    g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &got, &error);
+  if (inbound_op_done (in))
+    {
+      if (error != NULL || got != in->body_len)
+        {
+          g_debug ("Dropping an inbound TCP request: %s",
+                   error != NULL ? error->message : "connection closed mid-packet");
+          inbound_close (in);
+        }
+      else
+        {
+          g_autoptr(GossipSocketTransport) self = g_object_ref (in->transport);
+          g_autoptr(GBytes) raw = NULL;
+          GossipIncoming *incoming;
+          g_autoptr(GSocketAddress) remote = NULL;
+
+          raw = g_bytes_new_take (g_steal_pointer (&in->body), in->body_len);
+          remote = g_socket_connection_get_remote_address (in->conn, NULL);
+          self->counters.tcp_requests_in++;
+          self->counters.bytes_in += in->body_len;
+
+          incoming = gossip_incoming_new (&inbound_funcs, inbound_ref (in), remote);
+          deliver (self, raw, TRUE, incoming);
+          gossip_incoming_unref (incoming);
+        }
+    }
+  inbound_unref (in);
+}
+
+static void
+inbound_header_read_cb (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  Inbound *in = user_data;
+  g_autoptr(GError) error = NULL;
+  gsize got = 0;
+  guint32 len;
+
+  g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &got, &error);
+  if (!inbound_op_done (in))
+    goto out;
+
+  if (error != NULL || got != 4)
+    {
+      g_debug ("Dropping an inbound TCP connection: %s",
+               error != NULL ? error->message : "closed before a length prefix");
+      inbound_close (in);
+      goto out;
+    }
+
+  memcpy (&len, in->header, sizeof len);
+  len = GUINT32_FROM_BE (len);
+  if (len > in->transport->limits.tcp_max_packet)
+    {
+      g_debug ("Dropping an inbound TCP request of %u bytes (limit %" G_GSIZE_FORMAT ")",
+               len, in->transport->limits.tcp_max_packet);
+      in->transport->counters.drops_oversize++;
+      inbound_close (in);
+      goto out;
+    }
+
+  in->body_len = len;
+  if (len == 0)
+    {
+      /* Nothing to read; the decoder downstream rejects the empty packet. */
+      in->pending = TRUE;
+      inbound_body_read_cb (NULL, NULL, inbound_ref (in));
+      goto out;
+    }
+
+  in->body = g_malloc (len);
+  in->pending = TRUE;
+  inbound_arm_timeout (in);
+  WITH_CONTEXT (in->context,
+                g_input_stream_read_all_async (g_io_stream_get_input_stream (G_IO_STREAM (in->conn)),
+                                               in->body, len, G_PRIORITY_DEFAULT, in->cancellable,
+                                               inbound_body_read_cb, inbound_ref (in)));
+
+out:
+  inbound_unref (in);
+}
+
+static void
+inbound_start (GossipSocketTransport *self,
+               GSocket               *socket)
+{
+  Inbound *in = g_new0 (Inbound, 1);
+
+  in->ref_count = 1;   /* the set's */
+  in->transport = self;
+  in->context = g_main_context_ref (self->context);
+  in->conn = g_socket_connection_factory_create_connection (socket);
+  in->cancellable = g_cancellable_new ();
+  in->io_timeout_ms = self->limits.io_timeout_ms;
+  g_hash_table_add (self->inbound, in);
+
+  in->pending = TRUE;
+  inbound_arm_timeout (in);
+  WITH_CONTEXT (self->context,
+                g_input_stream_read_all_async (g_io_stream_get_input_stream (G_IO_STREAM (in->conn)),
+                                               in->header, sizeof in->header, G_PRIORITY_DEFAULT,
+                                               in->cancellable, inbound_header_read_cb,
+                                               inbound_ref (in)));
+}
+
+static gboolean
+tcp_acceptable_cb (GSocket      *socket,
+                   GIOCondition  condition,
+                   gpointer      user_data)
+{
+  GossipSocketTransport *self = user_data;
+
+  for (guint i = 0; i < ACCEPT_MAX_PER_WAKEUP && !self->closed; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GSocket) conn = g_socket_accept (self->tcp, NULL, &error);
+
+      if (conn == NULL)
+        {
+          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            g_debug ("TCP accept failed: %s", error->message);
+          break;
+        }
+
+      if (g_hash_table_size (self->inbound) >= self->limits.max_connections)
+        {
+          g_debug ("Refusing an inbound TCP connection: %u already open",
+                   g_hash_table_size (self->inbound));
+          self->counters.drops_too_many_connections++;
+          g_socket_close (conn, NULL);
+          continue;
+        }
+
+      inbound_start (self, conn);
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- TCP client side ---- */
+
+typedef struct {
+  GossipSocketTransport *self;            /* the task's source object owns the ref */
+  char                  *address;
+  GBytes                *frame;           /* U32BE(len) ‖ raw */
+  gsize                  raw_len;
+  GossipRequestKind      kind;
+
+  GList                 *candidates;      /* owned GInetSocketAddress list */
+  GList                 *next;
+  gboolean               resolved;        /* candidates came from a fresh resolution */
+  GInetSocketAddress    *current;         /* borrowed from candidates */
+
+  GSocketConnection     *conn;
+  GCancellable          *attempt;         /* cancelled by timeouts, the caller and close */
+  GCancellable          *caller;
+  gulong                 caller_handler;
+  GSource               *timeout;
+  gboolean               timed_out;
+  gboolean               aborted;
+
+  guint8                 header[4];
+  guint8                *reply;
+  gsize                  reply_len;
+  GError                *last_error;
+} Request;
+
+static void
+request_free (Request *req)
+{
+  g_assert (req->timeout == NULL);
+  if (req->conn != NULL)
+    g_io_stream_close (G_IO_STREAM (req->conn), NULL, NULL);
+  g_clear_object (&req->conn);
+  g_free (req->address);
+  g_bytes_unref (req->frame);
+  g_list_free_full (req->candidates, g_object_unref);
+  g_clear_object (&req->attempt);
+  g_clear_object (&req->caller);
+  g_free (req->reply);
+  g_clear_error (&req->last_error);
+  g_free (req);
+}
+
+static void
+request_caller_cancelled_cb (GCancellable *cancellable,
+                             gpointer      user_data)
+{
+  Request *req = user_data;
+
+  if (req->attempt != NULL)
+    g_cancellable_cancel (req->attempt);
+}
+
+static void
+request_new_attempt (Request *req)
+{
+  g_clear_object (&req->attempt);
+  req->attempt = g_cancellable_new ();
+  req->timed_out = FALSE;
+  if (req->aborted || (req->caller != NULL && g_cancellable_is_cancelled (req->caller)))
+    g_cancellable_cancel (req->attempt);
+}
+
+static gboolean
+request_timeout_cb (gpointer user_data)
+{
+  Request *req = user_data;
+
+  g_clear_pointer (&req->timeout, g_source_unref);
+  req->timed_out = TRUE;
+  g_cancellable_cancel (req->attempt);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+request_arm_timeout (Request *req,
+                     guint    ms)
+{
+  clear_source (&req->timeout);
+  req->timed_out = FALSE;
+  req->timeout = add_timeout (req->self->context, ms, request_timeout_cb, req);
+}
+
+/* Takes the task's ref. */
+static void
+request_complete (GTask  *task,
+                  GBytes *reply,
+                  GError *error)
+{
+  Request *req = g_task_get_task_data (task);
+
+  clear_source (&req->timeout);
+  if (req->caller_handler != 0)
+    {
+      g_cancellable_disconnect (req->caller, req->caller_handler);
+      req->caller_handler = 0;
+    }
+  if (req->conn != NULL)
+    {
+      g_io_stream_close (G_IO_STREAM (req->conn), NULL, NULL);
+      g_clear_object (&req->conn);
+    }
+  g_hash_table_remove (req->self->requests, task);
+
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, reply, (GDestroyNotify) g_bytes_unref);
+  g_object_unref (task);
+}
+
+/* Cancellation by the caller or by close() wins over whatever error the
+ * cancelled operation reported. */
+static GError *
+request_interrupted_error (Request *req)
+{
+  if (req->aborted)
+    return g_error_new (GOSSIP_ERROR, GOSSIP_ERROR_NOT_RUNNING,
+                        "Request to %s abandoned: the transport was closed", req->address);
+  if (req->caller != NULL && g_cancellable_is_cancelled (req->caller))
+    return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+  return NULL;
+}
+
+static void request_try_next (GTask *task);
+static void request_resolve (GTask *task);
+
+/* A connect or write failed: the request may not have reached the peer, so
+ * the next address is worth a try (PROTOCOL.md §14 "Use:"). */
+static void
+request_attempt_failed (GTask  *task,
+                        GError *error)
+{
+  Request *req = g_task_get_task_data (task);
+  GError *stop = request_interrupted_error (req);
+  g_autofree char *where = NULL;
+
+  clear_source (&req->timeout);
+  if (req->conn != NULL)
+    {
+      g_io_stream_close (G_IO_STREAM (req->conn), NULL, NULL);
+      g_clear_object (&req->conn);
+    }
+  g_hash_table_remove (req->self->cache, req->address);
+
+  if (stop != NULL)
+    {
+      g_error_free (error);
+      request_complete (task, NULL, stop);
+      return;
+    }
+
+  where = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (req->current));
+  g_clear_error (&req->last_error);
+  if (req->timed_out)
+    req->last_error = g_error_new (GOSSIP_ERROR, GOSSIP_ERROR_TIMEOUT,
+                                   "Timed out reaching %s (%s)", req->address, where);
+  else
+    req->last_error = g_error_new (GOSSIP_ERROR, GOSSIP_ERROR_CONNECT,
+                                   "Could not reach %s (%s): %s", req->address, where,
+                                   error->message);
+  g_debug ("%s", req->last_error->message);
+  g_error_free (error);
+
+  if (!req->resolved)
+    request_resolve (task);
+  else
+    request_try_next (task);
+}
+
+/* After the request went out: no retry, since the peer may have acted on it. */
+static void
+request_reply_failed (GTask      *task,
+                      GError     *error,
+                      const char *what)
+{
+  Request *req = g_task_get_task_data (task);
+  GError *out = request_interrupted_error (req);
+
+  if (out == NULL)
+    {
+      if (req->timed_out)
+        out = g_error_new (GOSSIP_ERROR, GOSSIP_ERROR_TIMEOUT,
+                           "Timed out waiting for %s from %s", what, req->address);
+      else
+        out = g_error_new (GOSSIP_ERROR, GOSSIP_ERROR_NO_REPLY,
+                           "%s closed the connection without %s%s%s", req->address, what,
+                           error != NULL ? ": " : "", error != NULL ? error->message : "");
+    }
+  g_clear_error (&error);
+  request_complete (task, NULL, out);
+}
+
+static void
+request_body_read_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  GTask *task = user_data;
+  Request *req = g_task_get_task_data (task);
+  GError *error = NULL;
+  gsize got = 0;
+
+  g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &got, &error);
+  clear_source (&req->timeout);
+  if (error != NULL || got != req->reply_len)
+    {
+      request_reply_failed (task, error, "a complete reply");
+      return;
+    }
+  req->self->counters.bytes_in += req->reply_len;
+  request_complete (task, g_bytes_new_take (g_steal_pointer (&req->reply), req->reply_len), NULL);
+}
+
+static void
+request_header_read_cb (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  GTask *task = user_data;
+  Request *req = g_task_get_task_data (task);
+  GError *error = NULL;
+  gsize got = 0;
+  guint32 len;
+
+  g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &got, &error);
+  clear_source (&req->timeout);
+  if (error != NULL || got != 4)
+    {
+      request_reply_failed (task, error, "a reply");
+      return;
+    }
+
+  memcpy (&len, req->header, sizeof len);
+  len = GUINT32_FROM_BE (len);
+  if (len > req->self->limits.tcp_max_packet)
+    {
+      req->self->counters.drops_oversize++;
+      request_complete (task, NULL,
+                        g_error_new (GOSSIP_ERROR, GOSSIP_ERROR_TOO_LARGE,
+                                     "Reply from %s of %u bytes exceeds the limit of %" G_GSIZE_FORMAT,
+                                     req->address, len, req->self->limits.tcp_max_packet));
+      return;
+    }
+  if (len == 0)
+    {
+      request_complete (task, g_bytes_new (NULL, 0), NULL);
+      return;
+    }
+
+  req->reply = g_malloc (len);
+  req->reply_len = len;
+  request_arm_timeout (req, req->self->limits.io_timeout_ms);
+  WITH_CONTEXT (req->self->context,
+                g_input_stream_read_all_async (g_io_stream_get_input_stream (G_IO_STREAM (req->conn)),
+                                               req->reply, len, G_PRIORITY_DEFAULT, req->attempt,
+                                               request_body_read_cb, task));
+}
+
+static void
+request_written_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  GTask *task = user_data;
+  Request *req = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error);
+  clear_source (&req->timeout);
+  if (error != NULL)
+    {
+      request_attempt_failed (task, error);
+      return;
+    }
+
+  req->self->counters.tcp_requests_out++;
+  req->self->counters.bytes_out += req->raw_len;
+  remember_address (req->self, req->address, req->current);
+
+  if (req->kind == GOSSIP_REQUEST_NO_REPLY)
+    {
+      request_complete (task, g_bytes_new (NULL, 0), NULL);
+      return;
+    }
+
+  request_arm_timeout (req, req->self->limits.io_timeout_ms);
+  WITH_CONTEXT (req->self->context,
+                g_input_stream_read_all_async (g_io_stream_get_input_stream (G_IO_STREAM (req->conn)),
+                                               req->header, sizeof req->header, G_PRIORITY_DEFAULT,
+                                               req->attempt, request_header_read_cb, task));
+}
+
+static void
+request_connected_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  GTask *task = user_data;
+  Request *req = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  req->conn = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
+  clear_source (&req->timeout);
+  if (req->conn == NULL)
+    {
+      request_attempt_failed (task, error);
+      return;
+    }
+
+  /* One write for prefix and packet, as the Go writer does. */
+  request_arm_timeout (req, req->self->limits.io_timeout_ms);
+  WITH_CONTEXT (req->self->context,
+                g_output_stream_write_all_async (g_io_stream_get_output_stream (G_IO_STREAM (req->conn)),
+                                                 g_bytes_get_data (req->frame, NULL),
+                                                 g_bytes_get_size (req->frame),
+                                                 G_PRIORITY_DEFAULT, req->attempt,
+                                                 request_written_cb, task));
+}
+
+static void
+request_try_next (GTask *task)
+{
+  Request *req = g_task_get_task_data (task);
+
+  if (req->next == NULL)
+    {
+      GError *error = g_steal_pointer (&req->last_error);
+
+      if (error == NULL)
+        error = g_error_new (GOSSIP_ERROR, GOSSIP_ERROR_CONNECT,
+                             "No address to reach %s", req->address);
+      request_complete (task, NULL, error);
+      return;
+    }
+
+  req->current = req->next->data;
+  req->next = req->next->next;
+
+  request_new_attempt (req);
+  request_arm_timeout (req, req->self->limits.dial_timeout_ms);
+  WITH_CONTEXT (req->self->context,
+                g_socket_client_connect_async (req->self->client,
+                                               G_SOCKET_CONNECTABLE (req->current),
+                                               req->attempt, request_connected_cb, task));
+}
+
+static void
+request_resolved_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  GTask *task = user_data;
+  Request *req = g_task_get_task_data (task);
+  GError *error = NULL;
+  GList *addresses;
+
+  addresses = gossip_address_resolve_finish (result, &error);
+  if (addresses == NULL)
+    {
+      GError *stop = request_interrupted_error (req);
+
+      if (stop != NULL)
+        {
+          g_error_free (error);
+          error = stop;
+        }
+      request_complete (task, NULL, error);
+      return;
+    }
+
+  g_list_free_full (req->candidates, g_object_unref);
+  req->candidates = addresses;
+  req->next = addresses;
+  req->current = NULL;
+  request_try_next (task);
+}
+
+static void
+request_resolve (GTask *task)
+{
+  Request *req = g_task_get_task_data (task);
+  GossipSocketTransport *self = req->self;
+
+  req->resolved = TRUE;
+  request_new_attempt (req);
+  WITH_CONTEXT (self->context,
+                gossip_address_resolve_async (req->address, self->limits.default_port,
+                                              self->limits.prefer_ipv6, self->limits.resolver,
+                                              req->attempt, request_resolved_cb, task));
+}
+
+static void
+gossip_socket_transport_request_async (GossipTransport     *transport,
+                                       const char          *address,
+                                       GBytes              *raw,
+                                       GossipRequestKind    kind,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  GossipSocketTransport *self = GOSSIP_SOCKET_TRANSPORT (transport);
+  GTask *task;
+  Request *req;
+  GByteArray *frame;
+  GInetSocketAddress *cached;
+  gsize len = g_bytes_get_size (raw);
+  guint32 be;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, gossip_socket_transport_request_async);
+
+  if (self->closed)
+    {
+      g_task_return_new_error (task, GOSSIP_ERROR, GOSSIP_ERROR_NOT_RUNNING,
+                               "The transport is closed");
+      g_object_unref (task);
+      return;
+    }
+  if (len > self->limits.tcp_max_packet || len > G_MAXUINT32)
+    {
+      self->counters.drops_oversize++;
+      g_task_return_new_error (task, GOSSIP_ERROR, GOSSIP_ERROR_TOO_LARGE,
+                               "A %" G_GSIZE_FORMAT "-byte packet exceeds the TCP limit of %" G_GSIZE_FORMAT,
+                               len, self->limits.tcp_max_packet);
+      g_object_unref (task);
+      return;
+    }
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_object_unref (task);
+      return;
+    }
+
+  req = g_new0 (Request, 1);
+  req->self = self;
+  req->address = g_strdup (address);
+  req->raw_len = len;
+  req->kind = kind;
+  frame = g_byte_array_sized_new (len + 4);
+  be = GUINT32_TO_BE ((guint32) len);
+  g_byte_array_append (frame, (const guint8 *) &be, 4);
+  g_byte_array_append (frame, g_bytes_get_data (raw, NULL), len);
+  req->frame = g_byte_array_free_to_bytes (frame);
+  g_task_set_task_data (task, req, (GDestroyNotify) request_free);
+  g_hash_table_add (self->requests, task);
+
+  if (cancellable != NULL)
+    {
+      req->caller = g_object_ref (cancellable);
+      req->caller_handler = g_cancellable_connect (cancellable,
+                                                   G_CALLBACK (request_caller_cancelled_cb),
+                                                   req, NULL);
+    }
+
+  cached = lookup_cached (self, address);
+  if (cached == NULL)
+    {
+      request_resolve (task);
+      return;
+    }
+  req->candidates = g_list_prepend (NULL, g_object_ref (cached));
+  req->next = req->candidates;
+  request_try_next (task);
+}
+
+static GBytes *
+gossip_socket_transport_request_finish (GossipTransport  *transport,
+                                        GAsyncResult     *result,
+                                        GError          **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, transport), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == gossip_socket_transport_request_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- the rest of the interface ---- */
+
+static void
+gossip_socket_transport_set_receive_func (GossipTransport            *transport,
+                                          GossipTransportReceiveFunc  func,
+                                          gpointer                    user_data)
+{
+  GossipSocketTransport *self = GOSSIP_SOCKET_TRANSPORT (transport);
+
+  self->receive_func = func;
+  self->receive_data = user_data;
+}
+
+static char *
+gossip_socket_transport_get_local_address (GossipTransport *transport)
+{
+  GossipSocketTransport *self = GOSSIP_SOCKET_TRANSPORT (transport);
+  GInetAddress *ia = g_inet_socket_address_get_address (self->bound);
+  g_autofree char *ip = g_inet_address_to_string (ia);
+  guint16 port = g_inet_socket_address_get_port (self->bound);
+
+  if (g_inet_address_get_family (ia) == G_SOCKET_FAMILY_IPV6)
+    return g_strdup_printf ("[%s]:%u", ip, port);
+  return g_strdup_printf ("%s:%u", ip, port);
+}
+
+static void
+gossip_socket_transport_forget_address (GossipTransport *transport,
+                                        const char      *address)
+{
+  GossipSocketTransport *self = GOSSIP_SOCKET_TRANSPORT (transport);
+
+  g_hash_table_remove (self->cache, address);
+}
+
+static void
+gossip_socket_transport_close (GossipTransport *transport)
+{
+  GossipSocketTransport *self = GOSSIP_SOCKET_TRANSPORT (transport);
+  GList *list;
+
+  if (self->closed)
+    return;
+  self->closed = TRUE;
+  self->receive_func = NULL;
+  self->receive_data = NULL;
+
+  clear_source (&self->tcp_source);
+  clear_source (&self->udp_source);
+  if (self->tcp != NULL)
+    g_socket_close (self->tcp, NULL);
+  if (self->udp != NULL)
+    g_socket_close (self->udp, NULL);
+  g_clear_object (&self->tcp);
+  g_clear_object (&self->udp);
+  g_clear_pointer (&self->udp_buffers, g_free);
+
+  g_cancellable_cancel (self->cancellable);
+
+  list = g_hash_table_get_keys (self->inbound);
+  for (GList *l = list; l != NULL; l = l->next)
+    {
+      Inbound *in = inbound_ref (l->data);
+
+      inbound_close (in);
+      inbound_unref (in);
+    }
+  g_list_free (list);
+
+  list = g_hash_table_get_keys (self->requests);
+  for (GList *l = list; l != NULL; l = l->next)
+    {
+      Request *req = g_task_get_task_data (l->data);
+
+      req->aborted = TRUE;
+      if (req->attempt != NULL)
+        g_cancellable_cancel (req->attempt);
+    }
+  g_list_free (list);
+
+  g_hash_table_remove_all (self->cache);
+}
+
+static void
+gossip_socket_transport_iface_init (GossipTransportInterface *iface)
+{
+  iface->set_receive_func = gossip_socket_transport_set_receive_func;
+  iface->get_local_address = gossip_socket_transport_get_local_address;
+  iface->send_datagram = gossip_socket_transport_send_datagram;
+  iface->request_async = gossip_socket_transport_request_async;
+  iface->request_finish = gossip_socket_transport_request_finish;
+  iface->forget_address = gossip_socket_transport_forget_address;
+  iface->close = gossip_socket_transport_close;
+}
+
+/* ---- GObject ---- */
+
+static void
+gossip_socket_transport_dispose (GObject *object)
+{
+  GossipSocketTransport *self = GOSSIP_SOCKET_TRANSPORT (object);
+
+  gossip_socket_transport_close (GOSSIP_TRANSPORT (self));
+
+  G_OBJECT_CLASS (gossip_socket_transport_parent_class)->dispose (object);
+}
+
+static void
+gossip_socket_transport_finalize (GObject *object)
+{
+  GossipSocketTransport *self = GOSSIP_SOCKET_TRANSPORT (object);
+
+  /* In-flight requests hold a ref on us, so none can be left here. */
+  g_assert (g_hash_table_size (self->requests) == 0);
+
+  g_clear_object (&self->bound);
+  g_clear_object (&self->client);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->limits.resolver);
+  g_clear_pointer (&self->cache, g_hash_table_unref);
+  g_clear_pointer (&self->inbound, g_hash_table_unref);
+  g_clear_pointer (&self->requests, g_hash_table_unref);
+  g_clear_pointer (&self->context, g_main_context_unref);
+
+  G_OBJECT_CLASS (gossip_socket_transport_parent_class)->finalize (object);
+}
+
+static void
+gossip_socket_transport_class_init (GossipSocketTransportClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = gossip_socket_transport_dispose;
+  object_class->finalize = gossip_socket_transport_finalize;
+}
+
+static void
+gossip_socket_transport_init (GossipSocketTransport *self)
+{
+  self->context = g_main_context_ref_thread_default ();
+  self->cancellable = g_cancellable_new ();
+  self->cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->inbound = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) inbound_unref, NULL);
+  self->requests = g_hash_table_new (NULL, NULL);
+  self->client = g_socket_client_new ();
+  /* Peers are on the cluster network; a desktop proxy setting must not
+   * reroute gossip traffic. */
+  g_socket_client_set_enable_proxy (self->client, FALSE);
+}
+
+static void
+fill_limits (GossipSocketTransportLimits       *out,
+             const GossipSocketTransportLimits *in)
+{
+  if (in != NULL)
+    *out = *in;
+  else
+    memset (out, 0, sizeof *out);
+
+  if (out->udp_max_packet == 0)
+    out->udp_max_packet = GOSSIP_SOCKET_TRANSPORT_DEFAULT_UDP_MAX_PACKET;
+  if (out->tcp_max_packet == 0)
+    out->tcp_max_packet = GOSSIP_SOCKET_TRANSPORT_DEFAULT_TCP_MAX_PACKET;
+  if (out->dial_timeout_ms == 0)
+    out->dial_timeout_ms = GOSSIP_SOCKET_TRANSPORT_DEFAULT_DIAL_TIMEOUT_MS;
+  if (out->io_timeout_ms == 0)
+    out->io_timeout_ms = GOSSIP_SOCKET_TRANSPORT_DEFAULT_IO_TIMEOUT_MS;
+  if (out->max_connections == 0)
+    out->max_connections = GOSSIP_SOCKET_TRANSPORT_DEFAULT_MAX_CONNECTIONS;
+  if (out->default_port == 0)
+    out->default_port = GOSSIP_SOCKET_TRANSPORT_DEFAULT_PORT;
+  if (out->resolver != NULL)
+    g_object_ref (out->resolver);
+}
+
+static GSocket *
+open_socket (GSocketFamily    family,
+             GSocketType      type,
+             GSocketProtocol  protocol,
+             GError         **error)
+{
+  GSocket *socket = g_socket_new (family, type, protocol, error);
+
+  if (socket != NULL)
+    g_socket_set_blocking (socket, FALSE);
+  return socket;
+}
+
+static gboolean
+bind_sockets (GossipSocketTransport  *self,
+              GInetSocketAddress     *bind,
+              gboolean                enable_udp,
+              GError                **error)
+{
+  GSocketFamily family = g_socket_address_get_family (G_SOCKET_ADDRESS (bind));
+  gboolean ephemeral = g_inet_socket_address_get_port (bind) == 0;
+
+  for (guint attempt = 0; attempt < BIND_ATTEMPTS; attempt++)
+    {
+      g_autoptr(GSocket) tcp = NULL;
+      g_autoptr(GSocket) udp = NULL;
+      g_autoptr(GSocketAddress) local = NULL;
+      g_autoptr(GError) udp_error = NULL;
+
+      tcp = open_socket (family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+      if (tcp == NULL)
+        return FALSE;
+      g_socket_set_listen_backlog (tcp, LISTEN_BACKLOG);
+      if (!g_socket_bind (tcp, G_SOCKET_ADDRESS (bind), TRUE, error) ||
+          !g_socket_listen (tcp, error))
+        return FALSE;
+      local = g_socket_get_local_address (tcp, error);
+      if (local == NULL)
+        return FALSE;
+
+      if (enable_udp)
+        {
+          udp = open_socket (family, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, error);
+          if (udp == NULL)
+            return FALSE;
+          /* No address reuse: with it GLib sets SO_REUSEPORT on datagram
+           * sockets, and two nodes could then share one UDP port. */
+          if (!g_socket_bind (udp, local, FALSE, &udp_error))
+            {
+              if (ephemeral && attempt + 1 < BIND_ATTEMPTS &&
+                  g_error_matches (udp_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
+                {
+                  g_socket_close (tcp, NULL);
+                  continue;
+                }
+              g_propagate_prefixed_error (error, g_steal_pointer (&udp_error),
+                                          "Could not bind UDP to the TCP port: ");
+              return FALSE;
+            }
+        }
+
+      self->tcp = g_steal_pointer (&tcp);
+      self->udp = g_steal_pointer (&udp);
+      self->bound = G_INET_SOCKET_ADDRESS (g_steal_pointer (&local));
+      return TRUE;
+    }
+
+  g_assert_not_reached ();
+  return FALSE;
+}
+
+GossipSocketTransport *
+gossip_socket_transport_new (GInetSocketAddress                *bind,
+                             gboolean                           enable_udp,
+                             const GossipSocketTransportLimits *limits,
+                             GError                           **error)
+{
+  g_autoptr(GossipSocketTransport) self = NULL;
+  GError *local_error = NULL;
+
+  g_return_val_if_fail (G_IS_INET_SOCKET_ADDRESS (bind), NULL);
+  g_return_val_if_fail (limits == NULL || limits->resolver == NULL || G_IS_RESOLVER (limits->resolver), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  self = g_object_new (GOSSIP_TYPE_SOCKET_TRANSPORT, NULL);
+  fill_limits (&self->limits, limits);
+
+  if (!bind_sockets (self, bind, enable_udp, &local_error))
+    {
+      g_autofree char *where = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (bind));
+
+      g_set_error (error, GOSSIP_ERROR, GOSSIP_ERROR_ADDRESS,
+                   "Could not listen on %s: %s", where, local_error->message);
+      g_error_free (local_error);
+      return NULL;
+    }
+
+  self->tcp_source = g_socket_create_source (self->tcp, G_IO_IN, NULL);
+  g_source_set_callback (self->tcp_source, G_SOURCE_FUNC (tcp_acceptable_cb), self, NULL);
+  g_source_attach (self->tcp_source, self->context);
+
+  if (self->udp != NULL)
+    {
+      self->udp_buffers = g_malloc ((gsize) UDP_BATCH * UDP_RECV_BUFFER);
+      self->udp_source = g_socket_create_source (self->udp, G_IO_IN, NULL);
+      g_source_set_callback (self->udp_source, G_SOURCE_FUNC (udp_readable_cb), self, NULL);
+      g_source_attach (self->udp_source, self->context);
+    }
+
+  return g_steal_pointer (&self);
+}
+
+GInetSocketAddress *
+gossip_socket_transport_get_bound_address (GossipSocketTransport *self)
+{
+  g_return_val_if_fail (GOSSIP_IS_SOCKET_TRANSPORT (self), NULL);
+
+  return self->bound;
+}
+
+const GossipSocketTransportLimits *
+gossip_socket_transport_get_limits (GossipSocketTransport *self)
+{
+  g_return_val_if_fail (GOSSIP_IS_SOCKET_TRANSPORT (self), NULL);
+
+  return &self->limits;
+}
+
+void
+gossip_socket_transport_get_counters (GossipSocketTransport   *self,
+                                      GossipTransportCounters *out)
+{
+  g_return_if_fail (GOSSIP_IS_SOCKET_TRANSPORT (self));
+  g_return_if_fail (out != NULL);
+
+  *out = self->counters;
+}
+
+guint
+gossip_socket_transport_get_n_connections (GossipSocketTransport *self)
+{
+  g_return_val_if_fail (GOSSIP_IS_SOCKET_TRANSPORT (self), 0);
+
+  return g_hash_table_size (self->inbound);
+}

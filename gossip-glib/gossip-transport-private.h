@@ -33,6 +33,21 @@ GSocketAddress *gossip_incoming_get_remote_address (GossipIncoming *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GossipIncoming, gossip_incoming_unref)
 
+/* For transport implementations: what an incoming request does with its
+ * connection. @reply is called at most once; @release once, on the last
+ * unref, and must close the connection unless a reply is still being
+ * written (then the reply's completion closes it). @funcs must outlive the
+ * incoming (a static table). */
+typedef struct {
+  void (* reply)   (gpointer impl,
+                    GBytes  *raw);
+  void (* release) (gpointer impl);
+} GossipIncomingFuncs;
+
+GossipIncoming *gossip_incoming_new (const GossipIncomingFuncs *funcs,
+                                     gpointer                   impl,
+                                     GSocketAddress            *remote_address);
+
 /* Called on the transport's main context for every packet received.
  * @incoming is NULL for datagrams; for reliable requests the receiver refs
  * it to reply later. @raw is RAW_PACKET without any length prefix. */

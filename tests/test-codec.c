@@ -1,8 +1,1194 @@
+/* test-codec.c: the msgpack and JSON codecs against the golden vectors of
+ * PROTOCOL.md §15 (bytes produced by the real Go libraries), plus their
+ * value mapping and their behaviour on hostile input. */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
 #include "test-utils.h"
+
+#define NODE_A "0196042b1caa7ad99ea3c57b2e189b23"
+#define NODE_B "01960421c1c47a0687a0970cf4c4dbd3"
+#define NODE_A_JSON "[1,150,4,43,28,170,122,217,158,163,197,123,46,24,155,35]"
+#define NODE_B_JSON "[1,150,4,33,193,196,122,6,135,160,151,12,244,196,219,211]"
+
+#define MI G_GUINT64_CONSTANT (0x0070000012345400)
+
+#define ENVELOPE_MSGPACK \
+  "84a26d7401a27369c410" NODE_A "a26d69cf0070000012345400a374746c01"
+#define ENVELOPE_VMIHAILENCO \
+  "84a26d74cd0001a27369c410" NODE_A "a26d69cf0070000012345400a374746ccc01"
+#define ENVELOPE_JSON \
+  "{\"mt\":1,\"si\":" NODE_A_JSON ",\"mi\":31525197697012736,\"ttl\":1}"
+#define PING_MSGPACK \
+  "83a27469c410" NODE_B "a373657107a461646472ae3132372e302e302e313a38303030"
+#define PUSH_PULL_MSGPACK \
+  "9186a26964c410" NODE_B "a461646472ae3132372e302e302e313a38303031a17301" \
+  "a3736374cf0000010000000000a46d64747300a26d6481a26463a3646576"
+#define HEARTBEAT_MSGPACK "82a27473d7ff1d6f3454689c6220a47465726d03"
+
+/* Helpers */
+
+static GVariant *
+bytes_variant (const char *hex)
+{
+  g_autoptr(GBytes) bytes = test_hex_to_bytes (hex);
+
+  return g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, bytes, TRUE);
+}
+
+static void
+assert_encodes (GossipCodec *codec,
+                GVariant    *value,
+                const char  *hex)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = gossip_codec_encode (codec, value, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (bytes);
+  test_assert_bytes_hex (bytes, hex);
+}
+
+static void
+assert_encodes_text (GossipCodec *codec,
+                     GVariant    *value,
+                     const char  *text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = gossip_codec_encode (codec, value, &error);
+  gsize len = 0;
+  const char *data;
+  g_autofree char *got = NULL;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (bytes);
+  data = g_bytes_get_data (bytes, &len);
+  got = g_strndup (data, len);
+  g_assert_cmpstr (got, ==, text);
+}
+
+static void
+assert_encode_fails (GossipCodec *codec,
+                     GVariant    *value)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = gossip_codec_encode (codec, value, &error);
+
+  g_assert_error (error, GOSSIP_ERROR, GOSSIP_ERROR_ENCODE);
+  g_assert_null (bytes);
+}
+
+static GVariant *
+decode_data (GossipCodec  *codec,
+             const void   *data,
+             gsize         len)
+{
+  g_autoptr(GError) error = NULL;
+  GVariant *value = gossip_codec_decode_data (codec, data, len, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (value);
+  g_assert_false (g_variant_is_floating (value));
+  return value;
+}
+
+static GVariant *
+decode_hex (GossipCodec *codec,
+            const char  *hex)
+{
+  g_autoptr(GBytes) bytes = test_hex_to_bytes (hex);
+  g_autoptr(GError) error = NULL;
+  GVariant *value = gossip_codec_decode (codec, bytes, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (value);
+  return value;
+}
+
+static GVariant *
+decode_text (GossipCodec *codec,
+             const char  *text)
+{
+  return decode_data (codec, text, strlen (text));
+}
+
+static void
+assert_decode_fails_data (GossipCodec *codec,
+                          const void  *data,
+                          gsize        len)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) value = gossip_codec_decode_data (codec, data, len, &error);
+
+  g_assert_error (error, GOSSIP_ERROR, GOSSIP_ERROR_DECODE);
+  g_assert_null (value);
+}
+
+static void
+assert_decode_fails_hex (GossipCodec *codec,
+                         const char  *hex)
+{
+  g_autoptr(GBytes) bytes = test_hex_to_bytes (hex);
+  gsize len = 0;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
+
+  assert_decode_fails_data (codec, data, len);
+}
+
+static void
+assert_decode_fails_text (GossipCodec *codec,
+                          const char  *text)
+{
+  assert_decode_fails_data (codec, text, strlen (text));
+}
+
+/* Every proper prefix of a valid encoding is truncated, never a value. */
+static void
+assert_prefixes_fail (GossipCodec *codec,
+                      const void  *data,
+                      gsize        len)
+{
+  for (gsize i = 0; i < len; i++)
+    {
+      /* Copies so that ASan catches any read past the prefix. */
+      g_autofree guint8 *prefix = g_memdup2 (data, i);
+
+      assert_decode_fails_data (codec, prefix, i);
+    }
+}
+
+static GVariant *
+field (GVariant    *dict,
+       const char  *key)
+{
+  GVariant *value;
+
+  g_assert_true (g_variant_is_of_type (dict, G_VARIANT_TYPE_VARDICT));
+  value = g_variant_lookup_value (dict, key, NULL);
+  if (value == NULL)
+    g_error ("missing field “%s”", key);
+  return value;
+}
+
+static void
+assert_field_int (GVariant   *dict,
+                  const char *key,
+                  gint64      expected)
+{
+  g_autoptr(GVariant) value = field (dict, key);
+
+  g_assert_cmpstr (g_variant_get_type_string (value), ==, "x");
+  g_assert_cmpint (g_variant_get_int64 (value), ==, expected);
+}
+
+static void
+assert_field_string (GVariant   *dict,
+                     const char *key,
+                     const char *expected)
+{
+  g_autoptr(GVariant) value = field (dict, key);
+
+  g_assert_cmpstr (g_variant_get_type_string (value), ==, "s");
+  g_assert_cmpstr (g_variant_get_string (value, NULL), ==, expected);
+}
+
+static void
+assert_field_bool (GVariant   *dict,
+                   const char *key,
+                   gboolean    expected)
+{
+  g_autoptr(GVariant) value = field (dict, key);
+
+  g_assert_cmpstr (g_variant_get_type_string (value), ==, "b");
+  g_assert_cmpint (g_variant_get_boolean (value), ==, expected);
+}
+
+/* msgpack sends node IDs as bin. */
+static void
+assert_field_bytes (GVariant   *dict,
+                    const char *key,
+                    const char *hex)
+{
+  g_autoptr(GVariant) value = field (dict, key);
+  g_autoptr(GBytes) got = NULL;
+
+  g_assert_cmpstr (g_variant_get_type_string (value), ==, "ay");
+  got = g_variant_get_data_as_bytes (value);
+  test_assert_bytes_hex (got, hex);
+}
+
+/* JSON sends node IDs as an array of numbers. */
+static void
+assert_field_number_array (GVariant   *dict,
+                           const char *key,
+                           const char *hex)
+{
+  g_autoptr(GVariant) value = field (dict, key);
+  g_autoptr(GBytes) want = test_hex_to_bytes (hex);
+  gsize len = 0;
+  const guint8 *bytes = g_bytes_get_data (want, &len);
+
+  g_assert_cmpstr (g_variant_get_type_string (value), ==, "av");
+  g_assert_cmpuint (g_variant_n_children (value), ==, len);
+  for (gsize i = 0; i < len; i++)
+    {
+      g_autoptr(GVariant) boxed = g_variant_get_child_value (value, i);
+      g_autoptr(GVariant) element = g_variant_get_variant (boxed);
+
+      g_assert_cmpstr (g_variant_get_type_string (element), ==, "x");
+      g_assert_cmpint (g_variant_get_int64 (element), ==, bytes[i]);
+    }
+}
+
+static void
+assert_field_empty_dict (GVariant   *dict,
+                         const char *key)
+{
+  g_autoptr(GVariant) value = field (dict, key);
+
+  g_assert_cmpstr (g_variant_get_type_string (value), ==, "a{sv}");
+  g_assert_cmpuint (g_variant_n_children (value), ==, 0);
+}
+
+static GVariant *
+envelope (guint16     mt,
+          const char *si,
+          guint64     mi,
+          guint8      ttl)
+{
+  g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+
+  g_variant_builder_add (&builder, "{sv}", "mt", g_variant_new_uint16 (mt));
+  g_variant_builder_add (&builder, "{sv}", "si", bytes_variant (si));
+  g_variant_builder_add (&builder, "{sv}", "mi", g_variant_new_uint64 (mi));
+  g_variant_builder_add (&builder, "{sv}", "ttl", g_variant_new_byte (ttl));
+  return g_variant_builder_end (&builder);
+}
+
+static GVariant *
+ping (const char *ti,
+      guint32     seq,
+      const char *addr)
+{
+  g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+
+  g_variant_builder_add (&builder, "{sv}", "ti", bytes_variant (ti));
+  g_variant_builder_add (&builder, "{sv}", "seq", g_variant_new_uint32 (seq));
+  if (addr != NULL)
+    g_variant_builder_add (&builder, "{sv}", "addr", g_variant_new_string (addr));
+  return g_variant_builder_end (&builder);
+}
+
+static GVariant *
+empty_dict (void)
+{
+  return g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0);
+}
+
+static GVariant *
+node_state (void)
+{
+  g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+  g_auto(GVariantBuilder) md = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+
+  g_variant_builder_add (&md, "{sv}", "dc", g_variant_new_string ("dev"));
+
+  g_variant_builder_add (&builder, "{sv}", "id", bytes_variant (NODE_B));
+  g_variant_builder_add (&builder, "{sv}", "addr", g_variant_new_string ("127.0.0.1:8001"));
+  g_variant_builder_add (&builder, "{sv}", "s", g_variant_new_byte (1));
+  g_variant_builder_add (&builder, "{sv}", "sct", g_variant_new_uint64 (G_GUINT64_CONSTANT (1) << 40));
+  g_variant_builder_add (&builder, "{sv}", "mdts", g_variant_new_uint64 (0));
+  g_variant_builder_add (&builder, "{sv}", "md", g_variant_builder_end (&md));
+  return g_variant_builder_end (&builder);
+}
+
+static void
+check_node_state (GVariant *state)
+{
+  g_autoptr(GVariant) md = field (state, "md");
+
+  assert_field_bytes (state, "id", NODE_B);
+  assert_field_string (state, "addr", "127.0.0.1:8001");
+  assert_field_int (state, "s", 1);
+  assert_field_int (state, "sct", G_GINT64_CONSTANT (1) << 40);
+  assert_field_int (state, "mdts", 0);
+  g_assert_cmpuint (g_variant_n_children (md), ==, 1);
+  assert_field_string (md, "dc", "dev");
+}
+
+static gint64
+unix_ns (const char *iso8601)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_iso8601 (iso8601, NULL);
+
+  g_assert_nonnull (dt);
+  return g_date_time_to_unix (dt) * G_GINT64_CONSTANT (1000000000) +
+         g_date_time_get_microsecond (dt) * 1000;
+}
+
+/* The interface */
+
+static void
+test_codec_names (void)
+{
+  g_autoptr(GossipCodec) msgpack = gossip_msgpack_codec_new ();
+  g_autoptr(GossipCodec) json = gossip_json_codec_new ();
+
+  g_assert_true (GOSSIP_IS_MSGPACK_CODEC (msgpack));
+  g_assert_true (GOSSIP_IS_JSON_CODEC (json));
+  g_assert_cmpstr (gossip_codec_get_name (msgpack), ==, "msgpack");
+  g_assert_cmpstr (gossip_codec_get_name (json), ==, "json");
+}
+
+/* msgpack golden vectors */
+
+static void
+test_msgpack_envelope (void)
+{
+  g_autoptr(GossipCodec) codec = gossip_msgpack_codec_new ();
+  const char *forms[] = { ENVELOPE_MSGPACK, ENVELOPE_VMIHAILENCO };
+
+  assert_encodes (codec, envelope (1, NODE_A, MI, 1), ENVELOPE_MSGPACK);
+  g_assert_cmpuint (strlen (ENVELOPE_MSGPACK), ==, 2 * 43);
+
+  for (guint i = 0; i < G_N_ELEMENTS (forms); i++)
+    {
+      g_autoptr(GVariant) value = decode_hex (codec, forms[i]);
+
+      g_assert_cmpuint (g_variant_n_children (value), ==, 4);
+      assert_field_int (value, "mt", 1);
+      assert_field_bytes (value, "si", NODE_A);
+      assert_field_int (value, "mi", (gint64) MI);
+      assert_field_int (value, "ttl", 1);
+    }
+}
+
+static void
+test_msgpack_envelope_user (void)
+{
+  g_autoptr(GossipCodec) codec = gossip_msgpack_codec_new ();
+  const char *hex = "84a26d74cc80a27369c410" NODE_A "a26d6905a374746cccc8";
+  g_autoptr(GVariant) value = NULL;
+
+  assert_encodes (codec, envelope (128, NODE_A, 5, 200), hex);
+
+  value = decode_hex (codec, hex);
+  assert_field_int (value, "mt", 128);
+  assert_field_bytes (value, "si", NODE_A);
+  assert_field_int (value, "mi", 5);
+  assert_field_int (value, "ttl", 200);
+}
+
+static void
+test_msgpack_ping (void)
+{
+  g_autoptr(GossipCodec) codec = gossip_msgpack_codec_new ();
+  g_autoptr(GVariant) value = NULL;
+  g_autoptr(GVariant) value300 = NULL;
+  const char *hex300 = "83a27469c410" NODE_B "a3736571cd012ca461646472a0";
+
+  assert_encodes (codec, ping (NODE_B, 7, "127.0.0.1:8000"), PING_MSGPACK);
+  g_assert_cmpuint (strlen (PING_MSGPACK), ==, 2 * 47);
+  assert_encodes (codec, ping (NODE_B, 300, ""), hex300);
+
+  value = decode_hex (codec, PING_MSGPACK);
+  assert_field_bytes (value, "ti", NODE_B);
+  assert_field_int (value, "seq", 7);
+  assert_field_string (value, "addr", "127.0.0.1:8000");
+
+  value300 = decode_hex (codec, hex300);
+  assert_field_int (value300, "seq", 300);
+  assert_field_string (value300, "addr", "");
+}
+
+static void
+test_msgpack_join (void)
+{
+  g_autoptr(GossipCodec) codec = gossip_msgpack_codec_new ();
+  g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+  const char *hex = "86a26964c410" NODE_A "a461646472ae3132372e302e302e313a38303030"
+                    "a2707601a26176a5302e302e31a46d64747300a26d6480";
+  g_autoptr(GVariant) value = NULL;
+
+  g_variant_builder_add (&builder, "{sv}", "id", bytes_variant (NODE_A));
+  g_variant_builder_add (&builder, "{sv}", "addr", g_variant_new_string ("127.0.0.1:8000"));
+  g_variant_builder_add (&builder, "{sv}", "pv", g_variant_new_uint16 (1));
+  g_variant_builder_add (&builder, "{sv}", "av", g_variant_new_string ("0.0.1"));
+  g_variant_builder_add (&builder, "{sv}", "mdts", g_variant_new_uint64 (0));
+  g_variant_builder_add (&builder, "{sv}", "md", empty_dict ());
+  assert_encodes (codec, g_variant_builder_end (&builder), hex);
+
+  value = decode_hex (codec, hex);
+  assert_field_bytes (value, "id", NODE_A);
+  assert_field_string (value, "addr", "127.0.0.1:8000");
+  assert_field_int (value, "pv", 1);
+  assert_field_string (value, "av", "0.0.1");
+  assert_field_int (value, "mdts", 0);
+  assert_field_empty_dict (value, "md");
+}
+
+static void
+test_msgpack_join_reply (void)
+{
+  g_autoptr(GossipCodec) codec = gossip_msgpack_codec_new ();
+  g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+  const char *hex = "88a3616363c2a27272b3756e61626c6520746f206a6f696e2073656c66"
+                    "a26964c410" NODE_A "a461646472ae3132372e302e302e313a38303031"
+                    "a2707601a26176a0a46d64747300a26d6480";
+  g_autoptr(GVariant) value = NULL;
+
+  g_variant_builder_add (&builder, "{sv}", "acc", g_variant_new_boolean (FALSE));
+  g_variant_builder_add (&builder, "{sv}", "rr", g_variant_new_string ("unable to join self"));
+  g_variant_builder_add (&builder, "{sv}", "id", bytes_variant (NODE_A));
+  g_variant_builder_add (&builder, "{sv}", "addr", g_variant_new_string ("127.0.0.1:8001"));
+  g_variant_builder_add (&builder, "{sv}", "pv", g_variant_new_uint16 (1));
+  g_variant_builder_add (&builder, "{sv}", "av", g_variant_new_string (""));
+  g_variant_builder_add (&builder, "{sv}", "mdts", g_variant_new_uint64 (0));
+  g_variant_builder_add (&builder, "{sv}", "md", empty_dict ());
+  assert_encodes (codec, g_variant_builder_end (&builder), hex);
+
+  value = decode_hex (codec, hex);
+  assert_field_bool (value, "acc", FALSE);
+  assert_field_string (value, "rr", "unable to join self");
+  assert_field_bytes (value, "id", NODE_A);
+  assert_field_string (value, "addr", "127.0.0.1:8001");
+  assert_field_int (value, "pv", 1);
+  assert_field_string (value, "av", "");
+  assert_field_int (value, "mdts", 0);
+  assert_field_empty_dict (value, "md");
+}
+
+static void
+test_msgpack_push_pull (void)
+{
+  g_autoptr(GossipCodec) codec = gossip_msgpack_codec_new ();
+  g_auto(GVariantBuilder) states = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("aa{sv}"));
+  g_autoptr(GVariant) value = NULL;
+  g_autoptr(GVariant) boxed = NULL;
+  g_autoptr(GVariant) state = NULL;
+  g_autoptr(GVariant) nothing = NULL;
+
+  /* Both an "aa{sv}" and an "av" of dictionaries give the msgpack array. */
+  g_variant_builder_add_value (&states, node_state ());
+  assert_encodes (codec, g_variant_builder_end (&states), PUSH_PULL_MSGPACK);
+  assert_encodes (codec, g_variant_new_array (G_VARIANT_TYPE_VARIANT,
+                                              (GVariant *[]) { g_variant_new_variant (node_state ()) }, 1),
+                  PUSH_PULL_MSGPACK);
+
+  /* Go sends a nil list as nil; an empty list is an empty array. */
+  assert_encodes (codec, g_variant_new_maybe (G_VARIANT_TYPE ("aa{sv}"), NULL), "c0");
+  assert_encodes (codec, g_variant_new_array (G_VARIANT_TYPE_VARDICT, NULL, 0), "90");
+
+  value = decode_hex (codec, PUSH_PULL_MSGPACK);
+  g_assert_cmpstr (g_variant_get_type_string (value), ==, "av");
+  g_assert_cmpuint (g_variant_n_children (value), ==, 1);
+  boxed = g_variant_get_child_value (value, 0);
+  state = g_variant_get_variant (boxed);
+  check_node_state (state);
+
+  nothing = decode_hex (codec, "c0");
+  g_assert_cmpstr (g_variant_get_type_string (nothing), ==, "mv");
+  g_assert_cmpuint (g_variant_n_children (nothing), ==, 0);
+}
+
+static void
+test_msgpack_metadata_update (void)
+{
+  g_autoptr(GossipCodec) codec = gossip_msgpack_codec_new ();
+  g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+  g_auto(GVariantBuilder) md = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+  const char *hex = "82a46d647473cf0070000012345400a26d6481a26463ab646576656c6f706d656e74";
+  g_autoptr(GVariant) value = NULL;
+  g_autoptr(GVariant) decoded_md = NULL;
+
+  g_variant_builder_add (&md, "{sv}", "dc", g_variant_new_string ("development"));
+  g_variant_builder_add (&builder, "{sv}", "mdts", g_variant_new_uint64 (MI));
+  g_variant_builder_add (&builder, "{sv}", "md", g_variant_builder_end (&md));
+  assert_encodes (codec, g_variant_builder_end (&builder), hex);
+
+  value = decode_hex (codec, hex);
+  assert_field_int (value, "mdts", (gint64) MI);
+  decoded_md = field (value, "md");
+  assert_field_string (decoded_md, "dc", "development");
+}
+
+static void
+test_msgpack_alive (void)
+{
+  g_autoptr(GossipCodec) codec = gossip_msgpack_codec_new ();
+  g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+  const char *hex = "82a26e69c410" NODE_A "a461646472ae3132372e302e302e313a38303030";
+  g_autoptr(GVariant) value = NULL;
+
+  g_variant_builder_add (&builder, "{sv}", "ni", bytes_variant (NODE_A));
+  g_variant_builder_add (&builder, "{sv}", "addr", g_variant_new_string ("127.0.0.1:8000"));
+  assert_encodes (codec, g_variant_builder_end (&builder), hex);
+
+  value = decode_hex (codec, hex);
+  assert_field_bytes (value, "ni", NODE_A);
+  assert_field_string (value, "addr", "127.0.0.1:8000");
+}
+
+static void
+test_msgpack_go_metadata (void)
+{
+  g_autoptr(GossipCodec) codec = gossip_msgpack_codec_new ();
+  g_autoptr(GVariant) value =
+    decode_hex (codec, "85a36933322aa169fba175ccc8a166cb3ff8000000000000a162c3");
+  g_autoptr(GVariant) f = NULL;
+  g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+
+  assert_field_int (value, "i32", 42);
+  assert_field_int (value, "i", -5);
+  assert_field_int (value, "u", 200);
+  assert_field_bool (value, "b", TRUE);
+  f = field (value, "f");
+  g_assert_cmpstr (g_variant_get_type_string (f), ==, "d");
+  g_assert_cmpfloat (g_variant_get_double (f), ==, 1.5);
+
+  /* Our own metadata integers go out as d3 so Go's GetInt can read them. */
+  g_variant_builder_add (&builder, "{sv}", "i32", g_variant_new_int64 (42));
+  g_variant_builder_add (&builder, "{sv}", "i", g_variant_new_int64 (-5));
+  g_variant_builder_add (&builder, "{sv}", "f", g_variant_new_double (1.5));
+  g_variant_builder_add (&builder, "{sv}", "b", g_variant_new_boolean (TRUE));
+  assert_encodes (codec, g_variant_builder_end (&builder),
+                  "84a3693332d3000000000000002a"
+                  "a169d3fffffffffffffffb"
+                  "a166cb3ff8000000000000a162c3");
+}
+
+static void
+test_msgpack_timestamps (void)
+{
+  g_autoptr(GossipCodec) codec = gossip_msgpack_codec_new ();
+  gint64 with_ns = unix_ns ("2025-08-13T10:00:00Z") + 123456789;
+  gint64 whole = unix_ns ("2025-08-13T10:00:00Z");
+  g_autoptr(GVariant) heartbeat = decode_hex (codec, HEARTBEAT_MSGPACK);
+  g_autoptr(GVariant) heartbeat32 = decode_hex (codec, "82a27473d6ff689c6220a47465726d03");
+  g_autoptr(GVariant) ts96 = NULL;
+  g_autoptr(GVariant) ts96_negative = NULL;
+  g_autoptr(GVariant) epoch = NULL;
+
+  g_assert_cmpint (whole, ==, G_GINT64_CONSTANT (1755079200) * 1000000000);
+  assert_field_int (heartbeat, "ts", with_ns);
+  assert_field_int (heartbeat, "term", 3);
+  assert_field_int (heartbeat32, "ts", whole);
+  assert_field_int (heartbeat32, "term", 3);
+
+  /* timestamp96: nanoseconds (u32), then seconds (i64). */
+  ts96 = decode_hex (codec, "c70cff075bcd15" "00000000689c6220");
+  g_assert_cmpint (g_variant_get_int64 (ts96), ==, with_ns);
+  ts96_negative = decode_hex (codec, "c70cff00000001" "ffffffffffffffff");
+  g_assert_cmpint (g_variant_get_int64 (ts96_negative), ==, -999999999);
+  epoch = decode_hex (codec, "d6ff00000000");
+  g_assert_cmpint (g_variant_get_int64 (epoch), ==, 0);
+
+  /* Nanoseconds beyond 999999999, seconds beyond the int64 range. */
+  assert_decode_fails_hex (codec, "c70cff3b9aca00" "0000000000000000");
+  assert_decode_fails_hex (codec, "d7ff" "ee6b280000000000");
+  assert_decode_fails_hex (codec, "c70cff00000000" "7fffffffffffffff");
+}
+
+/* msgpack value mapping */
+
+static void
+test_msgpack_encode_forms (void)
+{
+  g_autoptr(GossipCodec) codec = gossip_msgpack_codec_new ();
+  g_autofree char *long_string = g_strnfill (40, 'x');
+  g_autofree char *long_string_hex = NULL;
+  g_autoptr(GString) hex = g_string_new ("d928");
+
+  assert_encodes (codec, g_variant_new_boolean (TRUE), "c3");
+  assert_encodes (codec, g_variant_new_boolean (FALSE), "c2");
+  assert_encodes (codec, g_variant_new_byte (127), "7f");
+  assert_encodes (codec, g_variant_new_byte (200), "ccc8");
+  assert_encodes (codec, g_variant_new_uint16 (1), "01");
+  assert_encodes (codec, g_variant_new_uint16 (256), "cd0100");
+  assert_encodes (codec, g_variant_new_uint32 (70000), "ce00011170");
+  assert_encodes (codec, g_variant_new_uint64 (G_MAXUINT64), "cfffffffffffffffff");
+  assert_encodes (codec, g_variant_new_uint64 (255), "ccff");
+  assert_encodes (codec, g_variant_new_int16 (-5), "fb");
+  assert_encodes (codec, g_variant_new_int16 (-33), "d0df");
+  assert_encodes (codec, g_variant_new_int16 (-129), "d1ff7f");
+  assert_encodes (codec, g_variant_new_int32 (-32769), "d2ffff7fff");
+  assert_encodes (codec, g_variant_new_int32 (42), "2a");
+  assert_encodes (codec, g_variant_new_int32 (200), "ccc8");
+  assert_encodes (codec, g_variant_new_int32 (65536), "ce00010000");
+  assert_encodes (codec, g_variant_new_int64 (1), "d30000000000000001");
+  assert_encodes (codec, g_variant_new_int64 (G_MININT64), "d38000000000000000");
+  assert_encodes (codec, g_variant_new_double (1.5), "cb3ff8000000000000");
+  assert_encodes (codec, g_variant_new_string (""), "a0");
+  assert_encodes (codec, g_variant_new_object_path ("/a"), "a22f61");
+  assert_encodes (codec, g_variant_new_signature ("s"), "a173");
+  assert_encodes (codec, bytes_variant (""), "c400");
+
+  for (guint i = 0; i < 40; i++)
+    g_string_append (hex, "78");
+  assert_encodes (codec, g_variant_new_string (long_string), hex->str);
+
+  /* v is transparent; maybe is nil or the value; tuples are arrays. */
+  assert_encodes (codec, g_variant_new_variant (g_variant_new_variant (g_variant_new_uint16 (3))), "03");
+  assert_encodes (codec, g_variant_new_maybe (NULL, g_variant_new_string ("a")), "a161");
+  assert_encodes (codec, g_variant_new_maybe (G_VARIANT_TYPE_STRING, NULL), "c0");
+  assert_encodes (codec, g_variant_new ("(us)", 1, "a"), "9201a161");
+  assert_encodes (codec, g_variant_new ("()"), "90");
+  assert_encodes (codec, g_variant_new_parsed ("[1, 2]"), "920102");
+  assert_encodes (codec, g_variant_new_parsed ("@av []"), "90");
+  assert_encodes (codec, g_variant_new_parsed ("{'a': <1>}"), "81a16101");
+
+  /* Dictionary keys follow their own type's rules. */
+  assert_encodes (codec, g_variant_new_parsed ("{uint32 1: 'x', 300: 'y'}"), "8201a178cd012ca179");
+
+  assert_encode_fails (codec, g_variant_new_handle (0));
+  assert_encode_fails (codec, g_variant_new_parsed ("[<handle 1>]"));
+}
+
+static void
+test_msgpack_decode_forms (void)
+{
+  g_autoptr(GossipCodec) codec = gossip_msgpack_codec_new ();
+  struct {
+    const char *hex;
+    const char *expected;   /* g_variant_print() with type annotations */
+  } cases[] = {
+    { "c3", "true" },
+    { "c2", "false" },
+    { "00", "int64 0" },
+    { "7f", "int64 127" },
+    { "ff", "int64 -1" },
+    { "e0", "int64 -32" },
+    { "ccff", "int64 255" },
+    { "cdffff", "int64 65535" },
+    { "ceffffffff", "int64 4294967295" },
+    { "cf7fffffffffffffff", "int64 9223372036854775807" },
+    { "cf8000000000000000", "uint64 9223372036854775808" },
+    { "cfffffffffffffffff", "uint64 18446744073709551615" },
+    { "d080", "int64 -128" },
+    { "d18000", "int64 -32768" },
+    { "d280000000", "int64 -2147483648" },
+    { "d38000000000000000", "int64 -9223372036854775808" },
+    { "d07f", "int64 127" },
+    { "ca3fc00000", "1.5" },
+    { "cb3ff8000000000000", "1.5" },
+    { "a3616263", "'abc'" },
+    { "d903616263", "'abc'" },
+    { "da0003616263", "'abc'" },
+    { "db00000003616263", "'abc'" },
+    { "a0", "''" },
+    /* Not UTF-8, or holding NUL: kept as bytes. */
+    { "a2fffe", "[byte 0xff, 0xfe]" },
+    { "a26100", "b'a'" },    /* bytes 61 00: a NUL-terminated "ay" prints so */
+    { "c403010203", "[byte 0x01, 0x02, 0x03]" },
+    { "c50001ff", "[byte 0xff]" },
+    { "c600000000", "@ay []" },
+    { "c0", "@mv nothing" },
+    { "90", "@av []" },
+    { "dc000101", "[<int64 1>]" },
+    { "dd0000000101", "[<int64 1>]" },
+    { "9201a161", "[<int64 1>, <'a'>]" },
+    { "80", "@a{sv} {}" },
+    { "de0001a16101", "{'a': <int64 1>}" },
+    { "df00000001a16101", "{'a': <int64 1>}" },
+    /* Integer keys become decimal strings. */
+    { "820102ff03", "{'1': <int64 2>, '-1': <int64 3>}" },
+    { "81a16191c0", "{'a': <[<@mv nothing>]>}" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GVariant) value = decode_hex (codec, cases[i].hex);
+      g_autofree char *printed = g_variant_print (value, TRUE);
+
+      g_test_message ("%s", cases[i].hex);
+      g_assert_cmpstr (printed, ==, cases[i].expected);
+    }
+}
+
+static void
+test_msgpack_round_trip (void)
+{
+  g_autoptr(GossipCodec) codec = gossip_msgpack_codec_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) original = g_variant_ref_sink (envelope (7, NODE_B, G_MAXUINT64, 3));
+  g_autoptr(GBytes) bytes = gossip_codec_encode (codec, original, &error);
+  g_autoptr(GVariant) decoded = NULL;
+  g_autoptr(GVariant) mi = NULL;
+
+  g_assert_no_error (error);
+  decoded = gossip_codec_decode (codec, bytes, &error);
+  g_assert_no_error (error);
+  assert_field_int (decoded, "mt", 7);
+  assert_field_bytes (decoded, "si", NODE_B);
+  mi = field (decoded, "mi");
+  g_assert_cmpstr (g_variant_get_type_string (mi), ==, "t");
+  g_assert_cmpuint (g_variant_get_uint64 (mi), ==, G_MAXUINT64);
+  assert_field_int (decoded, "ttl", 3);
+}
+
+/* msgpack bad input */
+
+static void
+test_msgpack_bad_input (void)
+{
+  g_autoptr(GossipCodec) codec = gossip_msgpack_codec_new ();
+  const char *golden[] = {
+    ENVELOPE_MSGPACK, ENVELOPE_VMIHAILENCO, PING_MSGPACK, PUSH_PULL_MSGPACK,
+    HEARTBEAT_MSGPACK, "c70cff075bcd1500000000689c6220",
+  };
+  const char *bad[] = {
+    /* Trailing bytes. */
+    ENVELOPE_MSGPACK "00",
+    "c0c0",
+    "0000",
+    /* Headers claiming ~4 GB that the input does not hold. */
+    "dbffffffff41",
+    "c6ffffffff00",
+    "ddffffffffc0",
+    "dfffffffffa161c0",
+    "c9ffffffffff00",
+    "dcffff",
+    "deffff",
+    /* Counts that need more elements than there are bytes. */
+    "93c0c0",
+    "82a161c0",
+    /* The reserved type byte. */
+    "c1",
+    "91c1",
+    /* Extension types other than the timestamp, and bad timestamp sizes. */
+    "d40100",
+    "d5010000",
+    "c70305000000",
+    "d5ff0000",
+    "d8ff00000000000000000000000000000000",
+    "c700ff",
+    /* Map keys that are neither strings nor integers. */
+    "81c301",
+    "81c0c0",
+    "81c40161c0",
+    "8191c0c0",
+    "81a2fffe01",
+  };
+  g_autoptr(GString) deep = g_string_new (NULL);
+  g_autoptr(GString) limit = g_string_new (NULL);
+  g_autoptr(GVariant) at_limit = NULL;
+
+  assert_decode_fails_data (codec, NULL, 0);
+  assert_decode_fails_data (codec, "", 0);
+
+  for (guint i = 0; i < G_N_ELEMENTS (golden); i++)
+    {
+      g_autoptr(GBytes) bytes = test_hex_to_bytes (golden[i]);
+      gsize len = 0;
+      const guint8 *data = g_bytes_get_data (bytes, &len);
+
+      assert_prefixes_fail (codec, data, len);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_test_message ("%s", bad[i]);
+      assert_decode_fails_hex (codec, bad[i]);
+    }
+
+  /* 100 nested arrays fail; 32 (msgpack-c's own stack size) decode. */
+  for (guint i = 0; i < 100; i++)
+    g_string_append (deep, "91");
+  g_string_append (deep, "c0");
+  assert_decode_fails_hex (codec, deep->str);
+
+  for (guint i = 0; i < 31; i++)
+    g_string_append (limit, "91");
+  g_string_append (limit, "90");
+  at_limit = decode_hex (codec, limit->str);
+  g_assert_cmpstr (g_variant_get_type_string (at_limit), ==, "av");
+  g_string_insert (limit, 0, "91");
+  assert_decode_fails_hex (codec, limit->str);
+}
+
+/* JSON */
+
+static void
+test_json_envelope (void)
+{
+  g_autoptr(GossipCodec) codec = gossip_json_codec_new ();
+  g_autoptr(GVariant) value = NULL;
+  g_autoptr(GVariant) user = NULL;
+
+  assert_encodes_text (codec, envelope (1, NODE_A, MI, 1), ENVELOPE_JSON);
+  assert_encodes_text (codec, envelope (128, NODE_A, 5, 200),
+                       "{\"mt\":128,\"si\":" NODE_A_JSON ",\"mi\":5,\"ttl\":200}");
+
+  value = decode_text (codec, ENVELOPE_JSON);
+  g_assert_cmpuint (g_variant_n_children (value), ==, 4);
+  assert_field_int (value, "mt", 1);
+  assert_field_number_array (value, "si", NODE_A);
+  assert_field_int (value, "mi", 31525197697012736);
+  assert_field_int (value, "ttl", 1);
+
+  /* Whitespace between tokens is allowed on input. */
+  user = decode_text (codec, " {\n\"mt\" : 128 , \"si\":" NODE_A_JSON ",\t\"mi\":5,\"ttl\":200}\r\n");
+  assert_field_int (user, "mt", 128);
+  assert_field_number_array (user, "si", NODE_A);
+  assert_field_int (user, "mi", 5);
+  assert_field_int (user, "ttl", 200);
+}
+
+static void
+test_json_ping (void)
+{
+  g_autoptr(GossipCodec) codec = gossip_json_codec_new ();
+  const char *text = "{\"ti\":" NODE_B_JSON ",\"seq\":7,\"addr\":\"127.0.0.1:8000\"}";
+  g_autoptr(GVariant) value = NULL;
+  g_autoptr(GVariant) omitted = NULL;
+
+  assert_encodes_text (codec, ping (NODE_B, 7, "127.0.0.1:8000"), text);
+  /* Go omits an empty addr; the caller leaves it out of the dictionary. */
+  assert_encodes_text (codec, ping (NODE_B, 300, NULL),
+                       "{\"ti\":" NODE_B_JSON ",\"seq\":300}");
+
+  value = decode_text (codec, text);
+  assert_field_number_array (value, "ti", NODE_B);
+  assert_field_int (value, "seq", 7);
+  assert_field_string (value, "addr", "127.0.0.1:8000");
+
+  omitted = decode_text (codec, "{\"ti\":" NODE_B_JSON ",\"seq\":300}");
+  assert_field_int (omitted, "seq", 300);
+  g_assert_false (g_variant_lookup (omitted, "addr", "s", NULL));
+}
+
+static void
+test_json_push_pull (void)
+{
+  g_autoptr(GossipCodec) codec = gossip_json_codec_new ();
+  g_auto(GVariantBuilder) states = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("aa{sv}"));
+  const char *text = "[{\"id\":" NODE_B_JSON ",\"addr\":\"127.0.0.1:8001\",\"s\":1,"
+                     "\"sct\":1099511627776,\"mdts\":0,\"md\":{\"dc\":\"dev\"}}]";
+  g_autoptr(GVariant) value = NULL;
+  g_autoptr(GVariant) boxed = NULL;
+  g_autoptr(GVariant) state = NULL;
+  g_autoptr(GVariant) md = NULL;
+  g_autoptr(GVariant) nothing = NULL;
+
+  g_variant_builder_add_value (&states, node_state ());
+  assert_encodes_text (codec, g_variant_builder_end (&states), text);
+  assert_encodes_text (codec, g_variant_new_maybe (G_VARIANT_TYPE ("aa{sv}"), NULL), "null");
+
+  value = decode_text (codec, text);
+  g_assert_cmpstr (g_variant_get_type_string (value), ==, "av");
+  g_assert_cmpuint (g_variant_n_children (value), ==, 1);
+  boxed = g_variant_get_child_value (value, 0);
+  state = g_variant_get_variant (boxed);
+  assert_field_number_array (state, "id", NODE_B);
+  assert_field_string (state, "addr", "127.0.0.1:8001");
+  assert_field_int (state, "s", 1);
+  assert_field_int (state, "sct", G_GINT64_CONSTANT (1) << 40);
+  assert_field_int (state, "mdts", 0);
+  md = field (state, "md");
+  assert_field_string (md, "dc", "dev");
+
+  nothing = decode_text (codec, "null");
+  g_assert_cmpstr (g_variant_get_type_string (nothing), ==, "mv");
+  g_assert_cmpuint (g_variant_n_children (nothing), ==, 0);
+}
+
+static void
+test_json_encode_forms (void)
+{
+  g_autoptr(GossipCodec) codec = gossip_json_codec_new ();
+  struct {
+    double value;
+    const char *text;
+  } doubles[] = {
+    { 1.5, "1.5" },
+    { 0.1, "0.1" },
+    { 1.0, "1.0" },
+    { -0.0, "-0.0" },
+    { 1e21, "1e+21" },
+    { 123456789.0, "123456789.0" },
+    { 1.0 / 3.0, "0.3333333333333333" },
+  };
+
+  assert_encodes_text (codec, g_variant_new_boolean (TRUE), "true");
+  assert_encodes_text (codec, g_variant_new_byte (255), "255");
+  assert_encodes_text (codec, g_variant_new_int16 (-32768), "-32768");
+  assert_encodes_text (codec, g_variant_new_uint16 (65535), "65535");
+  assert_encodes_text (codec, g_variant_new_int32 (G_MININT32), "-2147483648");
+  assert_encodes_text (codec, g_variant_new_uint32 (G_MAXUINT32), "4294967295");
+  assert_encodes_text (codec, g_variant_new_int64 (G_MININT64), "-9223372036854775808");
+  assert_encodes_text (codec, g_variant_new_uint64 (G_MAXUINT64), "18446744073709551615");
+  assert_encodes_text (codec, g_variant_new_string ("a\"b\\c\n\x01/\xc3\xa9\x7f"),
+                       "\"a\\\"b\\\\c\\u000a\\u0001/\xc3\xa9\x7f\"");
+  assert_encodes_text (codec, g_variant_new_object_path ("/a/b"), "\"/a/b\"");
+  assert_encodes_text (codec, bytes_variant ("00ff10"), "[0,255,16]");
+  assert_encodes_text (codec, bytes_variant (""), "[]");
+  assert_encodes_text (codec, g_variant_new ("(ibs)", -1, FALSE, "x"), "[-1,false,\"x\"]");
+  assert_encodes_text (codec, g_variant_new_parsed ("@av []"), "[]");
+  assert_encodes_text (codec, g_variant_new_parsed ("@a{sv} {}"), "{}");
+  assert_encodes_text (codec, g_variant_new_parsed ("{'z': <1>, 'a': <@ms nothing>}"),
+                       "{\"z\":1,\"a\":null}");
+  assert_encodes_text (codec, g_variant_new_parsed ("{int64 -3: 'x', 7: 'y'}"),
+                       "{\"-3\":\"x\",\"7\":\"y\"}");
+  assert_encodes_text (codec, g_variant_new_parsed ("{'q\"': <<[byte 1]>>}"), "{\"q\\\"\":[1]}");
+
+  for (guint i = 0; i < G_N_ELEMENTS (doubles); i++)
+    {
+      g_autoptr(GVariant) decoded = NULL;
+
+      assert_encodes_text (codec, g_variant_new_double (doubles[i].value), doubles[i].text);
+      decoded = decode_text (codec, doubles[i].text);
+      g_assert_cmpstr (g_variant_get_type_string (decoded), ==, "d");
+      g_assert_cmpmem (&doubles[i].value, sizeof (double),
+                       &(double) { g_variant_get_double (decoded) }, sizeof (double));
+    }
+
+  /* Every double comes back exactly. */
+  for (guint i = 0; i < 1000; i++)
+    {
+      union { guint64 u; double d; } bits;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(GVariant) decoded = NULL;
+
+      bits.u = ((guint64) g_test_rand_int () << 32) | (guint32) g_test_rand_int ();
+      if (!isfinite (bits.d))
+        continue;
+      bytes = gossip_codec_encode (codec, g_variant_new_double (bits.d), &error);
+      g_assert_no_error (error);
+      decoded = gossip_codec_decode (codec, bytes, &error);
+      g_assert_no_error (error);
+      g_assert_cmpfloat (g_variant_get_double (decoded), ==, bits.d);
+    }
+
+  assert_encode_fails (codec, g_variant_new_double (NAN));
+  assert_encode_fails (codec, g_variant_new_double (INFINITY));
+  assert_encode_fails (codec, g_variant_new_parsed ("[<-inf>]"));
+  assert_encode_fails (codec, g_variant_new_handle (0));
+  assert_encode_fails (codec, g_variant_new_parsed ("{true: 'x'}"));
+  assert_encode_fails (codec, g_variant_new_parsed ("{1.5: 'x'}"));
+}
+
+static void
+test_json_decode_forms (void)
+{
+  g_autoptr(GossipCodec) codec = gossip_json_codec_new ();
+  struct {
+    const char *text;
+    const char *expected;
+  } cases[] = {
+    { "true", "true" },
+    { "false", "false" },
+    { "null", "@mv nothing" },
+    { "0", "int64 0" },
+    { "-0", "int64 0" },
+    { "-1", "int64 -1" },
+    { "9223372036854775807", "int64 9223372036854775807" },
+    { "-9223372036854775808", "int64 -9223372036854775808" },
+    { "9223372036854775808", "uint64 9223372036854775808" },
+    { "18446744073709551615", "uint64 18446744073709551615" },
+    { "18446744073709551616", "1.8446744073709552e+19" },
+    { "-9223372036854775809", "-9.2233720368547758e+18" },
+    { "1.5", "1.5" },
+    { "1e3", "1000.0" },
+    { "-2.5E-1", "-0.25" },
+    { "\"\"", "''" },
+    { "\"a\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\ud83d\\ude00\"", "'a\"\\\\/\\b\\f\\n\\r\\t\xc3\xa9\xf0\x9f\x98\x80'" },
+    { "\"\xc3\xa9\"", "'\xc3\xa9'" },
+    { "[]", "@av []" },
+    { "[1,\"a\",null,[true]]", "[<int64 1>, <'a'>, <@mv nothing>, <[<true>]>]" },
+    { "{}", "@a{sv} {}" },
+    { "{\"b\":{\"c\":[18446744073709551615]},\"a\":2.0}",
+      "{'b': <{'c': <[<uint64 18446744073709551615>]>}>, 'a': <2.0>}" },
+    { "  [ 1 , 2 ]  ", "[<int64 1>, <int64 2>]" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GVariant) value = decode_text (codec, cases[i].text);
+      g_autofree char *printed = g_variant_print (value, TRUE);
+
+      g_test_message ("%s", cases[i].text);
+      g_assert_cmpstr (printed, ==, cases[i].expected);
+    }
+}
+
+static void
+test_json_round_trip (void)
+{
+  g_autoptr(GossipCodec) codec = gossip_json_codec_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = gossip_codec_encode (codec, envelope (7, NODE_B, G_MAXUINT64, 3), &error);
+  g_autoptr(GVariant) decoded = NULL;
+  g_autoptr(GVariant) mi = NULL;
+
+  g_assert_no_error (error);
+  decoded = gossip_codec_decode (codec, bytes, &error);
+  g_assert_no_error (error);
+  assert_field_int (decoded, "mt", 7);
+  assert_field_number_array (decoded, "si", NODE_B);
+  mi = field (decoded, "mi");
+  g_assert_cmpstr (g_variant_get_type_string (mi), ==, "t");
+  g_assert_cmpuint (g_variant_get_uint64 (mi), ==, G_MAXUINT64);
+  assert_field_int (decoded, "ttl", 3);
+}
+
+static void
+test_json_bad_input (void)
+{
+  g_autoptr(GossipCodec) codec = gossip_json_codec_new ();
+  const char *golden[] = {
+    ENVELOPE_JSON,
+    "{\"ti\":" NODE_B_JSON ",\"seq\":7,\"addr\":\"127.0.0.1:8000\"}",
+    "[{\"a\":\"\\u00e9\\ud83d\\ude00\",\"b\":[true,false,null,-1.5e3]}]",
+  };
+  const char *bad[] = {
+    "",
+    "   ",
+    /* Trailing data. */
+    ENVELOPE_JSON "x",
+    "{}{}",
+    "1 2",
+    "null,",
+    /* Not JSON, though json-glib 1.6 accepts some of it. */
+    "{",
+    "[1,]",
+    "{\"a\":1,}",
+    "[,1]",
+    "{\"a\" 1}",
+    "{\"a\":}",
+    "{1:2}",
+    "{'a':1}",
+    "'a'",
+    "var x = 1",
+    "/*c*/1",
+    "[0x10]",
+    "[01]",
+    "[1.]",
+    "[.5]",
+    "[-]",
+    "[+1]",
+    "[1e]",
+    "[NaN]",
+    "[Infinity]",
+    "[tru]",
+    "[nulll]",
+    "[1 2]",
+    "\"abc",
+    "\"a\nb\"",
+    "\"\\x41\"",
+    "\"\\u12\"",
+    "\"\\u0000\"",
+    "\"\\ud800\"",
+    "\"\\udc00\"",
+    "\"\\ud800\\u0041\"",
+    "\"\xff\"",
+    "\"\xc3\"",
+    /* Numbers no double can hold. */
+    "1e400",
+    "-1e400",
+    /* Member names repeated. */
+    "{\"a\":1,\"a\":2}",
+    "{\"a\":{},\"b\":{\"x\":1,\"x\":\"y\"}}",
+  };
+  g_autoptr(GString) deep = g_string_new (NULL);
+  g_autoptr(GString) limit = g_string_new (NULL);
+  g_autoptr(GVariant) at_limit = NULL;
+  const char nul_inside[] = "[1,\0 2]";
+
+  for (guint i = 0; i < G_N_ELEMENTS (golden); i++)
+    {
+      g_variant_unref (decode_text (codec, golden[i]));
+      assert_prefixes_fail (codec, golden[i], strlen (golden[i]));
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *escaped = g_strescape (bad[i], NULL);
+
+      g_test_message ("%s", escaped);
+      assert_decode_fails_text (codec, bad[i]);
+    }
+
+  assert_decode_fails_data (codec, NULL, 0);
+  assert_decode_fails_data (codec, nul_inside, sizeof nul_inside - 1);
+
+  for (guint i = 0; i < 100; i++)
+    g_string_append_c (deep, '[');
+  for (guint i = 0; i < 100; i++)
+    g_string_append_c (deep, ']');
+  assert_decode_fails_text (codec, deep->str);
+
+  for (guint i = 0; i < 32; i++)
+    g_string_append (limit, "[");
+  for (guint i = 0; i < 32; i++)
+    g_string_append (limit, "]");
+  at_limit = decode_text (codec, limit->str);
+  g_assert_cmpstr (g_variant_get_type_string (at_limit), ==, "av");
+  g_string_prepend (limit, "{\"a\":");
+  g_string_append (limit, "}");
+  assert_decode_fails_text (codec, limit->str);
+}
+
+/* Encoding nests no deeper than the decoders accept. */
+static void
+test_encode_depth (void)
+{
+  GossipCodec *codecs[] = { gossip_msgpack_codec_new (), gossip_json_codec_new () };
+
+  for (guint c = 0; c < G_N_ELEMENTS (codecs); c++)
+    {
+      GVariant *value = g_variant_new_int32 (1);
+      g_autoptr(GVariant) deep = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(GVariant) decoded = NULL;
+
+      for (guint i = 0; i < 32; i++)
+        value = g_variant_new_array (NULL, (GVariant *[]) { value }, 1);
+      deep = g_variant_ref_sink (value);
+
+      bytes = gossip_codec_encode (codecs[c], deep, &error);
+      g_assert_no_error (error);
+      decoded = gossip_codec_decode (codecs[c], bytes, &error);
+      g_assert_no_error (error);
+
+      assert_encode_fails (codecs[c], g_variant_new_array (NULL, (GVariant *[]) { deep }, 1));
+      g_object_unref (codecs[c]);
+    }
+}
 
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/codec/names", test_codec_names);
+  g_test_add_func ("/codec/encode-depth", test_encode_depth);
+
+  g_test_add_func ("/codec/msgpack/envelope", test_msgpack_envelope);
+  g_test_add_func ("/codec/msgpack/envelope-user", test_msgpack_envelope_user);
+  g_test_add_func ("/codec/msgpack/ping", test_msgpack_ping);
+  g_test_add_func ("/codec/msgpack/join", test_msgpack_join);
+  g_test_add_func ("/codec/msgpack/join-reply", test_msgpack_join_reply);
+  g_test_add_func ("/codec/msgpack/push-pull", test_msgpack_push_pull);
+  g_test_add_func ("/codec/msgpack/metadata-update", test_msgpack_metadata_update);
+  g_test_add_func ("/codec/msgpack/alive", test_msgpack_alive);
+  g_test_add_func ("/codec/msgpack/go-metadata", test_msgpack_go_metadata);
+  g_test_add_func ("/codec/msgpack/timestamps", test_msgpack_timestamps);
+  g_test_add_func ("/codec/msgpack/encode-forms", test_msgpack_encode_forms);
+  g_test_add_func ("/codec/msgpack/decode-forms", test_msgpack_decode_forms);
+  g_test_add_func ("/codec/msgpack/round-trip", test_msgpack_round_trip);
+  g_test_add_func ("/codec/msgpack/bad-input", test_msgpack_bad_input);
+
+  g_test_add_func ("/codec/json/envelope", test_json_envelope);
+  g_test_add_func ("/codec/json/ping", test_json_ping);
+  g_test_add_func ("/codec/json/push-pull", test_json_push_pull);
+  g_test_add_func ("/codec/json/encode-forms", test_json_encode_forms);
+  g_test_add_func ("/codec/json/decode-forms", test_json_decode_forms);
+  g_test_add_func ("/codec/json/round-trip", test_json_round_trip);
+  g_test_add_func ("/codec/json/bad-input", test_json_bad_input);
+
   return g_test_run ();
 }

@@ -1,0 +1,209 @@
+/* gossip-cluster-private.h: the state shared by the files that make up a cluster.
+ *
+ * gossip-cluster.c is the public façade and the packet dispatcher;
+ * gossip-membership.c owns joins, push/pull and every node state change;
+ * gossip-probe.c answers and sends pings. They share this one struct.
+ */
+#pragma once
+
+#include "gossip-cluster.h"
+#include "gossip-config-private.h"
+#include "gossip-message-history-private.h"
+#include "gossip-messages-private.h"
+#include "gossip-node-list-private.h"
+#include "gossip-transport-private.h"
+#include "gossip-wire-private.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  HANDLER_FORWARD,
+  HANDLER_NO_FORWARD,
+  HANDLER_REPLY,
+} HandlerKind;
+
+typedef struct {
+  HandlerKind       kind;
+  GossipHandlerFunc func;
+  GossipReplyFunc   reply_func;
+  gpointer          user_data;
+  GDestroyNotify    destroy;
+} Handler;
+
+/* Where a received packet came from and how it can be answered. */
+typedef struct {
+  GossipWireMessage  msg;
+  gboolean           reliable;
+  GossipIncoming    *incoming;   /* (nullable) set for reliable requests */
+} Received;
+
+struct _GossipCluster
+{
+  GObject                   parent_instance;
+
+  GossipConfig             *config;
+  const GossipConfigValues *cfg;
+  GMainContext             *context;
+  GCancellable             *cancellable;
+
+  GossipWire                wire;
+  GossipTransport          *transport;
+  GossipNodeList           *nodes;
+  GossipNode               *local;
+  GossipNodeId              local_id;
+  char                     *advertise_address;
+  GossipMessageHistory     *history;
+  GHashTable               *handlers;      /* GUINT_TO_POINTER (type) -> Handler* */
+  GPtrArray                *join_peers;    /* char*, remembered for rejoin */
+
+  gboolean                  running;
+  gboolean                  stopped;
+
+  GSource                  *history_timer;
+  GSource                  *sync_timer;
+  GSource                  *gossip_timer;
+  GSource                  *lifecycle_timer;
+  GSource                  *metadata_idle;
+  guint                     gossip_interval;
+
+  /* probes */
+  guint32                   ping_seq;
+  GHashTable               *ping_waiters;  /* GUINT_TO_POINTER (seq) -> PingWaiter* */
+
+  guint64                   drops[GOSSIP_DROP_N_REASONS];
+  guint64                   packets_in;
+  guint64                   packets_out;
+};
+
+/* gossip-cluster.c: sending */
+guint    gossip_cluster_max_ttl        (GossipCluster        *self);
+guint    gossip_cluster_indirect_count (GossipCluster        *self);
+void     gossip_cluster_count_drop     (GossipCluster        *self,
+                                        GossipDropReason      reason,
+                                        const char           *detail);
+/* Encodes once and sends to @node: best-effort unless @reliable or too big. */
+void     gossip_cluster_send_raw_to    (GossipCluster        *self,
+                                        const char           *address,
+                                        GBytes               *raw,
+                                        gboolean              reliable);
+/* A direct system message to one address (TTL 1). */
+void     gossip_cluster_send_direct    (GossipCluster        *self,
+                                        const char           *address,
+                                        guint16               type,
+                                        GVariant             *payload,
+                                        guint8                ttl);
+/* An originated broadcast of a system message to a random fan-out. */
+void     gossip_cluster_broadcast      (GossipCluster        *self,
+                                        guint16               type,
+                                        GVariant             *payload,
+                                        gboolean              reliable);
+GossipEnvelope gossip_cluster_envelope (GossipCluster        *self,
+                                        guint16               type,
+                                        guint8                ttl);
+
+/* gossip-cluster.c: signals, emitted only by membership */
+void gossip_cluster_emit_state_changed    (GossipCluster   *self,
+                                           GossipNode      *node,
+                                           GossipNodeState  old_state,
+                                           GossipNodeState  new_state);
+void gossip_cluster_emit_metadata_changed (GossipCluster   *self,
+                                           GossipNode      *node);
+
+/* The task data of a join: attempts in flight, peers that accepted, and
+ * the last failure to report if none did. */
+typedef struct {
+  guint   pending;
+  guint   joined;
+  GError *error;
+} GossipJoinState;
+
+void gossip_join_state_free (gpointer data);
+/* Ends one attempt of @task (owned); returns the task when it was the last. */
+void gossip_membership_join_attempt_done (GTask  *task,
+                                          GError *error);
+
+/* gossip-membership.c */
+void        gossip_membership_start            (GossipCluster *self);
+void        gossip_membership_stop             (GossipCluster *self);
+/* The only places node state changes and the signals are emitted. */
+void        gossip_membership_add_node         (GossipCluster *self,
+                                                GossipNode    *node);
+void        gossip_membership_set_state        (GossipCluster *self,
+                                                GossipNode    *node,
+                                                GossipNodeState state,
+                                                guint64       timestamp);
+void        gossip_membership_remove_node      (GossipCluster *self,
+                                                GossipNode    *node);
+void        gossip_membership_apply_metadata   (GossipCluster *self,
+                                                GossipNode    *node,
+                                                GVariant      *md,
+                                                guint64        ts,
+                                                gboolean       force);
+/* @task (owned, nullable) is a join task from gossip_cluster_join_async(). */
+void        gossip_membership_join_address     (GossipCluster *self,
+                                                const char    *address,
+                                                GTask         *task);
+/* Revives a Suspect or Dead node on direct evidence from it. */
+void        gossip_membership_heard_from       (GossipCluster *self,
+                                                GossipNode    *node);
+void        gossip_membership_exchange_state   (GossipCluster *self,
+                                                GossipNode    *node);
+void        gossip_membership_handle_join      (GossipCluster *self,
+                                                Received      *rx,
+                                                GVariant      *payload);
+void        gossip_membership_handle_push_pull (GossipCluster *self,
+                                                Received      *rx,
+                                                GossipNode    *sender,
+                                                GVariant      *payload);
+void        gossip_membership_handle_alive     (GossipCluster *self,
+                                                Received      *rx,
+                                                GossipNode    *sender,
+                                                GVariant      *payload);
+void        gossip_membership_handle_suspicion (GossipCluster *self,
+                                                Received      *rx,
+                                                GossipNode    *sender,
+                                                GVariant      *payload);
+void        gossip_membership_handle_leaving   (GossipCluster *self,
+                                                Received      *rx,
+                                                GossipNode    *sender,
+                                                GVariant      *payload);
+void        gossip_membership_handle_metadata  (GossipCluster *self,
+                                                Received      *rx,
+                                                GossipNode    *sender,
+                                                GVariant      *payload);
+GVariant   *gossip_membership_build_state_list (GossipCluster *self,
+                                                GossipNode    *exclude);
+
+/* gossip-probe.c */
+typedef void (* GossipPingCallback) (GossipCluster *self,
+                                     gboolean       ok,
+                                     gpointer       user_data);
+void        gossip_probe_init                  (GossipCluster *self);
+void        gossip_probe_clear                 (GossipCluster *self);
+/* Direct ping of @target at @address; @callback runs once, on ack or timeout. */
+void        gossip_probe_ping                  (GossipCluster      *self,
+                                                const GossipNodeId *target,
+                                                const char         *address,
+                                                guint               timeout_ms,
+                                                GossipPingCallback  callback,
+                                                gpointer            user_data);
+void        gossip_probe_send_discovery_ping   (GossipCluster *self,
+                                                GossipNode    *node);
+void        gossip_probe_handle_ping           (GossipCluster *self,
+                                                Received      *rx,
+                                                GossipNode    *sender,
+                                                GVariant      *payload);
+void        gossip_probe_handle_ack            (GossipCluster *self,
+                                                Received      *rx,
+                                                GossipNode    *sender,
+                                                GVariant      *payload);
+void        gossip_probe_handle_indirect_ping  (GossipCluster *self,
+                                                Received      *rx,
+                                                GossipNode    *sender,
+                                                GVariant      *payload);
+void        gossip_probe_handle_indirect_ack   (GossipCluster *self,
+                                                Received      *rx,
+                                                GossipNode    *sender,
+                                                GVariant      *payload);
+
+G_END_DECLS

@@ -1,0 +1,785 @@
+/* gossip-membership.c: who is in the cluster, and the only place that changes it.
+ *
+ * Joins (both sides), push/pull state exchange, the merge of remote node
+ * states, the alive/suspicion/leaving/metadata messages and the retention
+ * timers. Every node state change goes through gossip_membership_set_state(),
+ * which emits ::node-state-changed exactly once per transition, in order.
+ */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "gossip-cluster-private.h"
+#include "gossip-error.h"
+#include "gossip-hlc-private.h"
+#include "gossip-metadata-private.h"
+#include "gossip-packet-private.h"
+
+/* ------------------------------------------------------------------ */
+/* State changes                                                       */
+
+void
+gossip_membership_add_node (GossipCluster *self,
+                            GossipNode    *node)
+{
+  gossip_node_list_add (self->nodes, node);
+  gossip_cluster_emit_state_changed (self, node, GOSSIP_NODE_STATE_UNKNOWN,
+                                     gossip_node_get_state (node));
+}
+
+void
+gossip_membership_set_state (GossipCluster   *self,
+                             GossipNode      *node,
+                             GossipNodeState  state,
+                             guint64          timestamp)
+{
+  GossipNodeState old = gossip_node_get_state (node);
+  guint64 current_ts = gossip_node_get_state_timestamp (node);
+
+  /* The local node is the authority on itself: others may not declare it
+   * suspect or dead (it refutes instead). */
+  if (node == self->local && state != GOSSIP_NODE_STATE_ALIVE && state != GOSSIP_NODE_STATE_LEAVING)
+    return;
+
+  if (old == state)
+    {
+      if (timestamp > current_ts)
+        gossip_node_set_state_timestamp (node, timestamp);
+      return;
+    }
+
+  gossip_node_list_set_state (self->nodes, node, state,
+                              timestamp > current_ts ? timestamp : gossip_hlc_now ());
+  if (state != GOSSIP_NODE_STATE_ALIVE && node != self->local)
+    gossip_transport_forget_address (self->transport, gossip_node_get_address (node));
+  gossip_cluster_emit_state_changed (self, node, old, state);
+}
+
+void
+gossip_membership_remove_node (GossipCluster *self,
+                               GossipNode    *node)
+{
+  GossipNodeState old = gossip_node_get_state (node);
+
+  g_object_ref (node);
+  gossip_node_list_remove (self->nodes, node);
+  gossip_node_set_state_internal (node, GOSSIP_NODE_STATE_UNKNOWN, gossip_node_get_state_timestamp (node));
+  gossip_cluster_emit_state_changed (self, node, old, GOSSIP_NODE_STATE_UNKNOWN);
+  g_object_unref (node);
+}
+
+void
+gossip_membership_apply_metadata (GossipCluster *self,
+                                  GossipNode    *node,
+                                  GVariant      *md,
+                                  guint64        ts,
+                                  gboolean       force)
+{
+  if (node == self->local)
+    return;
+  if (gossip_metadata_apply (gossip_node_get_metadata (node), md, ts, force))
+    gossip_cluster_emit_metadata_changed (self, node);
+}
+
+void
+gossip_membership_heard_from (GossipCluster *self,
+                              GossipNode    *node)
+{
+  GossipNodeState state = gossip_node_get_state (node);
+
+  gossip_node_touch (node, g_get_monotonic_time ());
+  if (state == GOSSIP_NODE_STATE_SUSPECT || state == GOSSIP_NODE_STATE_DEAD)
+    gossip_membership_set_state (self, node, GOSSIP_NODE_STATE_ALIVE, gossip_hlc_now ());
+}
+
+/* A node we just learned of: published with its metadata already applied,
+ * so that observers never see it without (Go bug §12.8). */
+static GossipNode *
+learn_node (GossipCluster      *self,
+            const GossipNodeId *id,
+            const char         *address,
+            GossipNodeState     state,
+            guint64             state_ts,
+            GVariant           *md,
+            guint64             md_ts)
+{
+  g_autoptr(GossipNode) node = gossip_node_new (id, address, FALSE, NULL);
+
+  gossip_metadata_apply (gossip_node_get_metadata (node), md, md_ts, TRUE);
+  gossip_node_set_state_internal (node, state, state_ts ? state_ts : gossip_hlc_now ());
+  gossip_node_touch (node, g_get_monotonic_time ());
+  gossip_membership_add_node (self, node);
+  return node;
+}
+
+static GVariant *
+local_metadata_variant (GossipCluster *self,
+                        guint64       *ts)
+{
+  GossipMetadata *md = gossip_node_get_metadata (self->local);
+
+  *ts = gossip_metadata_get_timestamp (md);
+  return gossip_metadata_to_variant (md);
+}
+
+/* Join accepted, from either side: add the node, or bring a known one back. */
+static GossipNode *
+accept_node (GossipCluster       *self,
+             const GossipJoinMsg *msg)
+{
+  GossipNode *node = gossip_node_list_lookup (self->nodes, &msg->id);
+
+  if (node == NULL)
+    {
+      node = learn_node (self, &msg->id, msg->addr, GOSSIP_NODE_STATE_ALIVE, 0,
+                         msg->metadata, msg->metadata_ts);
+      gossip_node_set_versions (node, msg->protocol_version, msg->app_version);
+      return node;
+    }
+
+  gossip_node_set_address (node, msg->addr);
+  gossip_node_set_versions (node, msg->protocol_version, msg->app_version);
+  gossip_membership_apply_metadata (self, node, msg->metadata, msg->metadata_ts, TRUE);
+  gossip_node_touch (node, g_get_monotonic_time ());
+  gossip_membership_set_state (self, node, GOSSIP_NODE_STATE_ALIVE, gossip_hlc_now ());
+  return node;
+}
+
+static void
+announce_alive (GossipCluster *self,
+                GossipNode    *node)
+{
+  GossipNodeMsg msg = {
+    .node = *gossip_node_get_node_id (node),
+    .addr = (char *) gossip_node_get_address (node),
+  };
+
+  gossip_cluster_broadcast (self, GOSSIP_MSG_ALIVE, gossip_node_msg_build (&msg, TRUE), FALSE);
+}
+
+/* ------------------------------------------------------------------ */
+/* Join, requesting side                                               */
+
+void
+gossip_join_state_free (gpointer data)
+{
+  GossipJoinState *state = data;
+
+  g_clear_error (&state->error);
+  g_free (state);
+}
+
+void
+gossip_membership_join_attempt_done (GTask  *task,
+                                     GError *error)
+{
+  GossipJoinState *state;
+
+  if (task == NULL)
+    {
+      g_clear_error (&error);
+      return;
+    }
+  state = g_task_get_task_data (task);
+  if (error != NULL)
+    {
+      g_clear_error (&state->error);
+      state->error = error;
+    }
+  if (--state->pending == 0)
+    {
+      if (state->joined > 0)
+        g_task_return_int (task, state->joined);
+      else if (state->error != NULL)
+        g_task_return_error (task, g_steal_pointer (&state->error));
+      else
+        g_task_return_new_error (task, GOSSIP_ERROR, GOSSIP_ERROR_CONNECT, _("No peer could be joined"));
+    }
+  g_object_unref (task);
+}
+
+typedef struct {
+  GossipCluster *self;
+  GTask         *task;
+  char          *address;
+} JoinAttempt;
+
+static void
+join_attempt_free (JoinAttempt *attempt)
+{
+  g_object_unref (attempt->self);
+  g_free (attempt->address);
+  g_free (attempt);
+}
+
+static void
+join_reply_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  JoinAttempt *attempt = user_data;
+  GossipCluster *self = attempt->self;
+  GError *error = NULL;
+  g_autoptr(GBytes) reply = gossip_transport_request_finish (GOSSIP_TRANSPORT (source), result, &error);
+  g_autoptr(GVariant) payload = NULL;
+  GossipWireMessage msg = { 0 };
+  GossipJoinMsg join = { 0 };
+  GossipDropReason reason;
+  GossipNode *node;
+
+  if (reply == NULL)
+    goto fail;
+  if (!gossip_wire_decode (&self->wire, g_bytes_get_data (reply, NULL), g_bytes_get_size (reply),
+                           &msg, &reason, &error))
+    goto fail;
+  payload = gossip_codec_decode (self->wire.codec, msg.payload, &error);
+  if (payload == NULL)
+    goto fail;
+  if (!gossip_join_msg_parse (payload, &join))
+    {
+      error = g_error_new (GOSSIP_ERROR, GOSSIP_ERROR_PROTOCOL,
+                           _("%s sent a malformed join reply"), attempt->address);
+      goto fail;
+    }
+  if (!join.accepted)
+    {
+      error = g_error_new (GOSSIP_ERROR, GOSSIP_ERROR_REJECTED,
+                           _("%s refused the join: %s"), attempt->address, join.reason);
+      goto fail;
+    }
+  if (gossip_node_id_equal (&join.id, &self->local_id))
+    {
+      error = g_error_new (GOSSIP_ERROR, GOSSIP_ERROR_INVALID_ARGUMENT,
+                           _("%s is this node itself"), attempt->address);
+      goto fail;
+    }
+  if (self->stopped)
+    {
+      error = g_error_new_literal (GOSSIP_ERROR, GOSSIP_ERROR_NOT_RUNNING, _("The cluster was stopped"));
+      goto fail;
+    }
+
+  node = accept_node (self, &join);
+  gossip_membership_exchange_state (self, node);
+  if (attempt->task != NULL)
+    ((GossipJoinState *) g_task_get_task_data (attempt->task))->joined++;
+
+fail:
+  if (error != NULL)
+    g_debug ("join of %s failed: %s", attempt->address, error->message);
+  gossip_membership_join_attempt_done (attempt->task, error);
+  gossip_join_msg_clear (&join);
+  gossip_wire_message_clear (&msg);
+  join_attempt_free (attempt);
+}
+
+void
+gossip_membership_join_address (GossipCluster *self,
+                                const char    *address,
+                                GTask         *task)
+{
+  JoinAttempt *attempt;
+  GossipJoinMsg msg = {
+    .id = self->local_id,
+    .addr = self->advertise_address,
+    .protocol_version = GOSSIP_PROTOCOL_VERSION,
+    .app_version = self->cfg->application_version,
+  };
+  g_autoptr(GVariant) md = local_metadata_variant (self, &msg.metadata_ts);
+  GossipEnvelope env = gossip_cluster_envelope (self, GOSSIP_MSG_JOIN, 1);
+  GError *error = NULL;
+  g_autoptr(GBytes) raw = NULL;
+
+  msg.metadata = md;
+  raw = gossip_wire_encode_value (&self->wire, &env, gossip_join_msg_build (&msg, FALSE), &error);
+  if (raw == NULL)
+    {
+      gossip_membership_join_attempt_done (task, error);
+      return;
+    }
+
+  attempt = g_new0 (JoinAttempt, 1);
+  attempt->self = g_object_ref (self);
+  attempt->task = task;
+  attempt->address = g_strdup (address);
+  gossip_transport_request_async (self->transport, address, raw, GOSSIP_REQUEST_REPLY,
+                                  self->cancellable, join_reply_cb, attempt);
+}
+
+/* ------------------------------------------------------------------ */
+/* Join, answering side                                                */
+
+void
+gossip_membership_handle_join (GossipCluster *self,
+                               Received      *rx,
+                               GVariant      *payload)
+{
+  GossipJoinMsg msg = { 0 };
+  g_autoptr(GVariant) md = NULL;
+  g_autofree char *reject = NULL;
+  GossipJoinMsg reply = {
+    .accepted = FALSE,
+    .id = self->local_id,
+    .addr = self->advertise_address,
+    .protocol_version = GOSSIP_PROTOCOL_VERSION,
+    .app_version = self->cfg->application_version,
+  };
+  GossipEnvelope env;
+  g_autoptr(GBytes) raw = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean is_new;
+
+  if (!gossip_join_msg_parse (payload, &msg))
+    {
+      gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, "malformed join");
+      return;
+    }
+
+  if (gossip_node_id_equal (&msg.id, &self->local_id))
+    reject = g_strdup ("unable to join self");
+  else if (msg.protocol_version != GOSSIP_PROTOCOL_VERSION)
+    reject = g_strdup_printf ("incompatible protocol version: %u != %u",
+                              msg.protocol_version, GOSSIP_PROTOCOL_VERSION);
+  else if (self->cfg->version_check != NULL &&
+           !self->cfg->version_check (msg.app_version, self->cfg->version_check_data))
+    reject = g_strdup_printf ("incompatible application version: %s", msg.app_version);
+
+  is_new = gossip_node_list_lookup (self->nodes, &msg.id) == NULL;
+  if (reject == NULL)
+    {
+      GossipNode *node = accept_node (self, &msg);
+      /* Event-driven spread of the newcomer: the rest of the cluster learns
+       * of it now instead of at the next push/pull round. */
+      if (is_new)
+        announce_alive (self, node);
+    }
+
+  reply.accepted = reject == NULL;
+  reply.reason = reject;
+  md = local_metadata_variant (self, &reply.metadata_ts);
+  reply.metadata = md;
+  env = gossip_cluster_envelope (self, GOSSIP_MSG_REPLY, 1);
+  raw = gossip_wire_encode_value (&self->wire, &env, gossip_join_msg_build (&reply, TRUE), &error);
+  if (raw != NULL)
+    gossip_incoming_reply (rx->incoming, raw);
+  else
+    g_warning ("Could not encode a join reply: %s", error->message);
+  gossip_join_msg_clear (&msg);
+}
+
+/* ------------------------------------------------------------------ */
+/* Push/pull                                                           */
+
+GVariant *
+gossip_membership_build_state_list (GossipCluster *self,
+                                    GossipNode    *exclude)
+{
+  guint k = gossip_cluster_calc_payload_size (self, gossip_node_list_size (self->nodes));
+  g_autoptr(GPtrArray) chosen = gossip_node_list_random_for_gossip (self->nodes, k,
+                                                                   exclude ? gossip_node_get_node_id (exclude) : NULL,
+                                                                   exclude ? 1 : 0);
+  GVariantBuilder b;
+
+  if (chosen->len == 0)
+    return NULL;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < chosen->len; i++)
+    {
+      GossipNode *node = chosen->pdata[i];
+      GossipMetadata *md = gossip_node_get_metadata (node);
+      g_autoptr(GVariant) map = gossip_metadata_to_variant (md);
+      GossipNodeStateMsg msg = {
+        .id = *gossip_node_get_node_id (node),
+        .addr = (char *) gossip_node_get_address (node),
+        .state = gossip_node_get_state (node),
+        .state_ts = gossip_node_get_state_timestamp (node),
+        .metadata_ts = gossip_metadata_get_timestamp (md),
+        .metadata = map,
+      };
+      g_variant_builder_add_value (&b, gossip_node_state_msg_build (&msg));
+    }
+  return g_variant_builder_end (&b);
+}
+
+static void
+merge_entry (GossipCluster            *self,
+             GossipNode               *sender,
+             const GossipNodeStateMsg *entry)
+{
+  GossipNode *node;
+  GossipNodeState reported = entry->state;
+
+  if (reported < GOSSIP_NODE_STATE_ALIVE || reported > GOSSIP_NODE_STATE_SUSPECT)
+    return;
+
+  if (gossip_node_id_equal (&entry->id, &self->local_id))
+    {
+      GossipNodeState own = gossip_node_get_state (self->local);
+      if (own == GOSSIP_NODE_STATE_ALIVE &&
+          (reported == GOSSIP_NODE_STATE_SUSPECT || reported == GOSSIP_NODE_STATE_DEAD))
+        announce_alive (self, self->local);
+      else if (own == GOSSIP_NODE_STATE_LEAVING && reported != GOSSIP_NODE_STATE_LEAVING)
+        {
+          GossipNodeMsg msg = { .node = self->local_id };
+          gossip_cluster_broadcast (self, GOSSIP_MSG_LEAVING, gossip_node_msg_build (&msg, FALSE), FALSE);
+        }
+      return;
+    }
+
+  node = gossip_node_list_lookup (self->nodes, &entry->id);
+  if (node == NULL)
+    {
+      /* Suspect and Dead reports about strangers teach nothing useful. */
+      if (reported != GOSSIP_NODE_STATE_ALIVE && reported != GOSSIP_NODE_STATE_LEAVING)
+        return;
+      if (entry->addr == NULL || entry->addr[0] == '\0')
+        return;
+      node = learn_node (self, &entry->id, entry->addr, reported, entry->state_ts,
+                         entry->metadata, entry->metadata_ts);
+      if (reported == GOSSIP_NODE_STATE_ALIVE)
+        gossip_probe_send_discovery_ping (self, node);
+      return;
+    }
+
+  gossip_membership_apply_metadata (self, node, entry->metadata, entry->metadata_ts, FALSE);
+
+  switch (reported)
+    {
+    case GOSSIP_NODE_STATE_LEAVING:
+      /* Only a newer leave counts, so an old report cannot undo a rejoin. */
+      if (entry->state_ts > gossip_node_get_state_timestamp (node))
+        gossip_membership_set_state (self, node, GOSSIP_NODE_STATE_LEAVING, entry->state_ts);
+      break;
+    case GOSSIP_NODE_STATE_DEAD:
+      if (gossip_node_get_state (node) == GOSSIP_NODE_STATE_LEAVING)
+        gossip_membership_set_state (self, node, GOSSIP_NODE_STATE_DEAD, entry->state_ts);
+      break;
+    default:
+      /* Alive/Suspect claims by third parties are checked by probing, not
+       * believed (the health monitor's work). */
+      break;
+    }
+}
+
+static void
+merge_list (GossipCluster *self,
+            GossipNode    *sender,
+            GVariant      *payload)
+{
+  g_autoptr(GArray) list = gossip_node_state_list_parse (payload, 1024);
+
+  if (list == NULL)
+    {
+      gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, "malformed push/pull list");
+      return;
+    }
+  for (guint i = 0; i < list->len && !self->stopped; i++)
+    merge_entry (self, sender, &g_array_index (list, GossipNodeStateMsg, i));
+}
+
+typedef struct {
+  GossipCluster *self;
+  GossipNode    *node;
+} Exchange;
+
+static void
+exchange_reply_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Exchange *ex = user_data;
+  GossipCluster *self = ex->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) reply = gossip_transport_request_finish (GOSSIP_TRANSPORT (source), result, &error);
+  g_autoptr(GVariant) payload = NULL;
+  GossipWireMessage msg = { 0 };
+  GossipDropReason reason;
+
+  if (reply == NULL)
+    g_debug ("push/pull with %s failed: %s", gossip_node_get_address (ex->node), error->message);
+  else if (!self->stopped &&
+           gossip_wire_decode (&self->wire, g_bytes_get_data (reply, NULL), g_bytes_get_size (reply),
+                               &msg, &reason, &error))
+    {
+      payload = gossip_codec_decode (self->wire.codec, msg.payload, &error);
+      if (payload != NULL)
+        merge_list (self, ex->node, payload);
+    }
+  if (error != NULL && reply != NULL)
+    gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, error->message);
+
+  gossip_wire_message_clear (&msg);
+  g_object_unref (ex->node);
+  g_object_unref (ex->self);
+  g_free (ex);
+}
+
+void
+gossip_membership_exchange_state (GossipCluster *self,
+                                  GossipNode    *node)
+{
+  g_autoptr(GVariant) list = gossip_membership_build_state_list (self, node);
+  GossipEnvelope env;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) raw = NULL;
+  Exchange *ex;
+
+  if (list == NULL || self->stopped)
+    return;
+  g_variant_ref_sink (list);
+  env = gossip_cluster_envelope (self, GOSSIP_MSG_PUSH_PULL, 1);
+  raw = gossip_wire_encode_value (&self->wire, &env, list, &error);
+  if (raw == NULL)
+    {
+      g_warning ("Could not encode a push/pull list: %s", error->message);
+      return;
+    }
+  ex = g_new0 (Exchange, 1);
+  ex->self = g_object_ref (self);
+  ex->node = g_object_ref (node);
+  gossip_transport_request_async (self->transport, gossip_node_get_address (node), raw,
+                                  GOSSIP_REQUEST_REPLY, self->cancellable, exchange_reply_cb, ex);
+}
+
+void
+gossip_membership_handle_push_pull (GossipCluster *self,
+                                    Received      *rx,
+                                    GossipNode    *sender,
+                                    GVariant      *payload)
+{
+  g_autoptr(GVariant) list = NULL;
+  GossipEnvelope env;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) raw = NULL;
+
+  /* Unlike Go, a push/pull from a node we do not know yet is merged and
+   * answered: it is how the two learn of each other fastest. */
+  merge_list (self, sender, payload);
+
+  list = gossip_membership_build_state_list (self, NULL);
+  if (list == NULL)
+    list = g_variant_new_maybe (G_VARIANT_TYPE_VARIANT, NULL);
+  g_variant_ref_sink (list);
+  env = gossip_cluster_envelope (self, GOSSIP_MSG_REPLY, 1);
+  raw = gossip_wire_encode_value (&self->wire, &env, list, &error);
+  if (raw != NULL)
+    gossip_incoming_reply (rx->incoming, raw);
+}
+
+/* ------------------------------------------------------------------ */
+/* Broadcast system messages                                           */
+
+void
+gossip_membership_handle_alive (GossipCluster *self,
+                                Received      *rx,
+                                GossipNode    *sender,
+                                GVariant      *payload)
+{
+  GossipNodeMsg msg;
+  GossipNode *node;
+
+  if (!gossip_node_msg_parse (payload, &msg))
+    {
+      gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, "malformed alive");
+      return;
+    }
+
+  if (sender == NULL && msg.addr[0] != '\0' &&
+      !gossip_node_id_equal (&msg.node, &self->local_id))
+    {
+      /* As Go does: an alive claim from a stranger makes us join it. */
+      gossip_membership_join_address (self, msg.addr, NULL);
+      goto out;
+    }
+
+  if (gossip_node_id_equal (&msg.node, &self->local_id))
+    goto out;
+
+  node = gossip_node_list_lookup (self->nodes, &msg.node);
+  if (node == NULL)
+    {
+      if (msg.addr[0] != '\0')
+        {
+          node = learn_node (self, &msg.node, msg.addr, GOSSIP_NODE_STATE_ALIVE, 0, NULL, 0);
+          gossip_probe_send_discovery_ping (self, node);
+        }
+    }
+  else if (gossip_node_id_equal (&msg.node, &rx->msg.envelope.sender))
+    {
+      /* A node's own refutation is evidence about itself; an alive claim
+       * by a third party is not (the health monitor probes instead). */
+      GossipNodeState state = gossip_node_get_state (node);
+      if (state == GOSSIP_NODE_STATE_SUSPECT || state == GOSSIP_NODE_STATE_DEAD)
+        gossip_membership_set_state (self, node, GOSSIP_NODE_STATE_ALIVE, gossip_hlc_now ());
+    }
+
+out:
+  gossip_node_msg_clear (&msg);
+}
+
+void
+gossip_membership_handle_suspicion (GossipCluster *self,
+                                    Received      *rx,
+                                    GossipNode    *sender,
+                                    GVariant      *payload)
+{
+  GossipNodeMsg msg;
+
+  if (!gossip_node_msg_parse (payload, &msg))
+    {
+      gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, "malformed suspicion");
+      return;
+    }
+  /* Suspected ourselves: refute at once with an alive broadcast. */
+  if (gossip_node_id_equal (&msg.node, &self->local_id) &&
+      gossip_node_get_state (self->local) == GOSSIP_NODE_STATE_ALIVE)
+    announce_alive (self, self->local);
+  gossip_node_msg_clear (&msg);
+}
+
+void
+gossip_membership_handle_leaving (GossipCluster *self,
+                                  Received      *rx,
+                                  GossipNode    *sender,
+                                  GVariant      *payload)
+{
+  GossipNodeMsg msg;
+
+  if (!gossip_node_msg_parse (payload, &msg))
+    {
+      gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, "malformed leaving");
+      return;
+    }
+  /* Only a node itself may announce its leave (Go accepts it from anyone,
+   * §12.24). */
+  if (sender != NULL && sender != self->local &&
+      gossip_node_id_equal (&msg.node, &rx->msg.envelope.sender))
+    gossip_membership_set_state (self, sender, GOSSIP_NODE_STATE_LEAVING, rx->msg.envelope.id);
+  gossip_node_msg_clear (&msg);
+}
+
+void
+gossip_membership_handle_metadata (GossipCluster *self,
+                                   Received      *rx,
+                                   GossipNode    *sender,
+                                   GVariant      *payload)
+{
+  GossipMetadataMsg msg;
+
+  if (sender == NULL)
+    return;
+  if (!gossip_metadata_msg_parse (payload, &msg))
+    {
+      gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, "malformed metadata update");
+      return;
+    }
+  gossip_membership_apply_metadata (self, sender, msg.metadata, msg.metadata_ts, FALSE);
+  gossip_metadata_msg_clear (&msg);
+}
+
+/* ------------------------------------------------------------------ */
+/* Periodic work                                                       */
+
+static gboolean
+sync_timer_cb (gpointer user_data)
+{
+  GossipCluster *self = user_data;
+  g_autoptr(GPtrArray) peers = NULL;
+
+  /* Alone although we know where the cluster was: try to get back. */
+  if (gossip_node_list_count (self->nodes, GOSSIP_NODE_STATE_ALIVE) <= 1)
+    {
+      for (guint i = 0; i < self->join_peers->len; i++)
+        if (!g_str_equal (self->join_peers->pdata[i], self->advertise_address))
+          gossip_membership_join_address (self, self->join_peers->pdata[i], NULL);
+      return G_SOURCE_CONTINUE;
+    }
+
+  peers = gossip_node_list_random (self->nodes, gossip_cluster_calc_fan_out (self),
+                                   GOSSIP_STATES_LIVE, &self->local_id, 1);
+  for (guint i = 0; i < peers->len; i++)
+    gossip_membership_exchange_state (self, peers->pdata[i]);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+sync_start_cb (gpointer user_data)
+{
+  GossipCluster *self = user_data;
+  GSource *source = g_timeout_source_new (self->cfg->state_sync_interval);
+
+  g_source_set_callback (source, sync_timer_cb, self, NULL);
+  g_source_attach (source, self->context);
+  g_source_unref (self->sync_timer);
+  self->sync_timer = source;
+  return G_SOURCE_REMOVE;
+}
+
+/* Leaving -> Dead after SuspectRetentionPeriod, Dead -> removed after
+ * DeadNodeRetentionPeriod, both counted on the local clock from the time
+ * the state was entered here. */
+static gboolean
+lifecycle_timer_cb (gpointer user_data)
+{
+  GossipCluster *self = user_data;
+  g_autoptr(GPtrArray) all = gossip_node_list_snapshot (self->nodes);
+  gint64 now = g_get_monotonic_time ();
+  gint64 leave_limit = (gint64) self->cfg->suspect_retention_period * 1000;
+  gint64 dead_limit = (gint64) self->cfg->dead_node_retention_period * 1000;
+
+  g_ptr_array_foreach (all, (GFunc) (void (*) (void)) g_object_ref, NULL);
+  for (guint i = 0; i < all->len; i++)
+    {
+      GossipNode *node = all->pdata[i];
+      gint64 age = now - gossip_node_get_state_since (node);
+
+      if (node == self->local)
+        continue;
+      switch (gossip_node_get_state (node))
+        {
+        case GOSSIP_NODE_STATE_LEAVING:
+          if (age >= leave_limit)
+            gossip_membership_set_state (self, node, GOSSIP_NODE_STATE_DEAD, gossip_hlc_now ());
+          break;
+        case GOSSIP_NODE_STATE_DEAD:
+          if (age >= dead_limit)
+            gossip_membership_remove_node (self, node);
+          break;
+        default:
+          break;
+        }
+    }
+  g_ptr_array_foreach (all, (GFunc) (void (*) (void)) g_object_unref, NULL);
+  return G_SOURCE_CONTINUE;
+}
+
+void
+gossip_membership_start (GossipCluster *self)
+{
+  guint quarter = MAX (self->cfg->state_sync_interval / 4, 1);
+
+  self->sync_timer = g_timeout_source_new (g_random_int_range (0, quarter) + 1);
+  g_source_set_callback (self->sync_timer, sync_start_cb, self, NULL);
+  g_source_attach (self->sync_timer, self->context);
+
+  self->lifecycle_timer = g_timeout_source_new (MIN (self->cfg->suspect_attempt_interval,
+                                                     self->cfg->recovery_attempt_interval));
+  g_source_set_callback (self->lifecycle_timer, lifecycle_timer_cb, self, NULL);
+  g_source_attach (self->lifecycle_timer, self->context);
+}
+
+void
+gossip_membership_stop (GossipCluster *self)
+{
+  if (self->sync_timer != NULL)
+    {
+      g_source_destroy (self->sync_timer);
+      g_clear_pointer (&self->sync_timer, g_source_unref);
+    }
+  if (self->lifecycle_timer != NULL)
+    {
+      g_source_destroy (self->lifecycle_timer);
+      g_clear_pointer (&self->lifecycle_timer, g_source_unref);
+    }
+}

@@ -1,0 +1,33 @@
+/* gossip-node-private.h: what membership may change on a GossipNode. */
+#pragma once
+
+#include "gossip-node.h"
+#include "gossip-node-id-private.h"
+
+G_BEGIN_DECLS
+
+GossipNode         *gossip_node_new                (const GossipNodeId *id,
+                                                    const char         *address,
+                                                    gboolean            local,
+                                                    GossipMetadata     *metadata);
+const GossipNodeId *gossip_node_get_node_id        (GossipNode         *self);
+/* Only the node list calls this: it keeps the per-state counts. */
+void                gossip_node_set_state_internal (GossipNode         *self,
+                                                    GossipNodeState     state,
+                                                    guint64             timestamp);
+void                gossip_node_set_state_timestamp (GossipNode        *self,
+                                                     guint64            timestamp);
+void                gossip_node_set_address        (GossipNode         *self,
+                                                    const char         *address);
+void                gossip_node_set_versions       (GossipNode         *self,
+                                                    guint               protocol_version,
+                                                    const char         *app_version);
+/* Monotonic time (µs) of the last packet received directly from the node. */
+void                gossip_node_touch              (GossipNode         *self,
+                                                    gint64              now);
+gint64              gossip_node_get_last_activity  (GossipNode         *self);
+/* Monotonic time (µs) at which the node entered its current state locally:
+ * retention periods count from here, not from a remote clock. */
+gint64              gossip_node_get_state_since    (GossipNode         *self);
+
+G_END_DECLS

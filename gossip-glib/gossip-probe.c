@@ -1,0 +1,264 @@
+/* gossip-probe.c: pings, as target, as prober and as intermediary.
+ *
+ * Waiters are keyed by sequence number alone and check who answered, so that
+ * an indirect ack relayed by an intermediary matches the probe it answers
+ * (Go matches it against the intermediary's ID and never succeeds, §12.1).
+ */
+#include "config.h"
+
+#include "gossip-cluster-private.h"
+
+typedef struct {
+  GossipCluster      *self;
+  guint32             seq;
+  GossipNodeId        target;
+  GSource            *timeout;
+  GossipPingCallback  callback;
+  gpointer            user_data;
+} PingWaiter;
+
+static void
+waiter_free (gpointer data)
+{
+  PingWaiter *w = data;
+
+  if (w->timeout != NULL)
+    {
+      g_source_destroy (w->timeout);
+      g_source_unref (w->timeout);
+    }
+  g_free (w);
+}
+
+void
+gossip_probe_init (GossipCluster *self)
+{
+  self->ping_waiters = g_hash_table_new_full (NULL, NULL, NULL, waiter_free);
+}
+
+/* Completes every waiter with failure, for shutdown. */
+void
+gossip_probe_clear (GossipCluster *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+  GPtrArray *pending;
+
+  if (self->ping_waiters == NULL)
+    return;
+  pending = g_ptr_array_new ();
+  g_hash_table_iter_init (&iter, self->ping_waiters);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      g_hash_table_iter_steal (&iter);
+      g_ptr_array_add (pending, value);
+    }
+  for (guint i = 0; i < pending->len; i++)
+    {
+      PingWaiter *w = pending->pdata[i];
+      w->callback (self, FALSE, w->user_data);
+      waiter_free (w);
+    }
+  g_ptr_array_unref (pending);
+}
+
+static void
+complete (GossipCluster *self,
+          guint32        seq,
+          gboolean       ok)
+{
+  PingWaiter *w = NULL;
+
+  if (!g_hash_table_steal_extended (self->ping_waiters, GUINT_TO_POINTER (seq), NULL, (gpointer *) &w))
+    return;
+  w->callback (self, ok, w->user_data);
+  waiter_free (w);
+}
+
+static gboolean
+ping_timeout_cb (gpointer user_data)
+{
+  PingWaiter *w = user_data;
+
+  complete (w->self, w->seq, FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+static GVariant *
+ping_payload (GossipCluster      *self,
+              const GossipNodeId *target,
+              guint32             seq)
+{
+  GossipPingMsg msg = { .target = *target, .seq = seq, .addr = self->advertise_address };
+
+  return gossip_ping_msg_build (&msg, FALSE);
+}
+
+void
+gossip_probe_ping (GossipCluster      *self,
+                   const GossipNodeId *target,
+                   const char         *address,
+                   guint               timeout_ms,
+                   GossipPingCallback  callback,
+                   gpointer            user_data)
+{
+  PingWaiter *w;
+
+  if (self->stopped)
+    {
+      callback (self, FALSE, user_data);
+      return;
+    }
+
+  /* Seq 1 is what discovery pings carry; skip it (and 0) for probes. */
+  do
+    self->ping_seq++;
+  while (self->ping_seq < 2 || g_hash_table_contains (self->ping_waiters, GUINT_TO_POINTER (self->ping_seq)));
+
+  w = g_new0 (PingWaiter, 1);
+  w->self = self;
+  w->seq = self->ping_seq;
+  w->target = *target;
+  w->callback = callback;
+  w->user_data = user_data;
+  w->timeout = g_timeout_source_new (MAX (timeout_ms, 1));
+  g_source_set_callback (w->timeout, ping_timeout_cb, w, NULL);
+  g_source_attach (w->timeout, self->context);
+  g_hash_table_insert (self->ping_waiters, GUINT_TO_POINTER (w->seq), w);
+
+  gossip_cluster_send_direct (self, address, GOSSIP_MSG_PING, ping_payload (self, target, w->seq), 1);
+}
+
+void
+gossip_probe_send_discovery_ping (GossipCluster *self,
+                                  GossipNode    *node)
+{
+  guint max_ttl = gossip_cluster_max_ttl (self);
+
+  /* Go sends these queued, with the broadcast TTL; seq is always 1. A node
+   * that does not know us answers by joining us. */
+  gossip_cluster_send_direct (self, gossip_node_get_address (node), GOSSIP_MSG_PING,
+                              ping_payload (self, gossip_node_get_node_id (node), 1),
+                              (guint8) (max_ttl > 0 ? max_ttl - 1 : 0));
+}
+
+void
+gossip_probe_handle_ping (GossipCluster *self,
+                          Received      *rx,
+                          GossipNode    *sender,
+                          GVariant      *payload)
+{
+  GossipPingMsg msg;
+
+  if (!gossip_ping_msg_parse (payload, &msg))
+    {
+      gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, "malformed ping");
+      return;
+    }
+
+  if (sender == NULL)
+    {
+      /* A stranger pings us: it learned of us, so we join it instead of
+       * answering (what Go nodes expect). */
+      if (msg.addr[0] != '\0')
+        gossip_membership_join_address (self, msg.addr, NULL);
+    }
+  else if (gossip_node_id_equal (&msg.target, &self->local_id))
+    {
+      /* Answer to the advertised address, echoing the payload. */
+      gossip_cluster_send_direct (self, gossip_node_get_address (sender), GOSSIP_MSG_PING_ACK,
+                                  gossip_ping_msg_build (&msg, FALSE), 1);
+    }
+  gossip_ping_msg_clear (&msg);
+}
+
+void
+gossip_probe_handle_ack (GossipCluster *self,
+                         Received      *rx,
+                         GossipNode    *sender,
+                         GVariant      *payload)
+{
+  GossipPingMsg msg;
+  PingWaiter *w;
+
+  if (!gossip_ping_msg_parse (payload, &msg))
+    {
+      gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, "malformed ping ack");
+      return;
+    }
+  w = g_hash_table_lookup (self->ping_waiters, GUINT_TO_POINTER (msg.seq));
+  if (w != NULL && gossip_node_id_equal (&w->target, &rx->msg.envelope.sender))
+    complete (self, msg.seq, TRUE);
+  gossip_ping_msg_clear (&msg);
+}
+
+void
+gossip_probe_handle_indirect_ack (GossipCluster *self,
+                                  Received      *rx,
+                                  GossipNode    *sender,
+                                  GVariant      *payload)
+{
+  GossipPingMsg msg;
+  PingWaiter *w;
+
+  if (!gossip_ping_msg_parse (payload, &msg))
+    {
+      gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, "malformed indirect ack");
+      return;
+    }
+  w = g_hash_table_lookup (self->ping_waiters, GUINT_TO_POINTER (msg.seq));
+  if (w != NULL && gossip_node_id_equal (&w->target, &msg.target) && msg.ok)
+    complete (self, msg.seq, TRUE);
+  gossip_ping_msg_clear (&msg);
+}
+
+typedef struct {
+  GossipCluster *self;
+  GossipPingMsg  request;
+  char          *requester_address;
+} IndirectProbe;
+
+static void
+indirect_done_cb (GossipCluster *self,
+                  gboolean       ok,
+                  gpointer       user_data)
+{
+  IndirectProbe *probe = user_data;
+
+  probe->request.ok = ok;
+  if (!self->stopped)
+    gossip_cluster_send_direct (self, probe->requester_address, GOSSIP_MSG_INDIRECT_PING_ACK,
+                                gossip_ping_msg_build (&probe->request, TRUE), 1);
+  gossip_ping_msg_clear (&probe->request);
+  g_free (probe->requester_address);
+  g_object_unref (probe->self);
+  g_free (probe);
+}
+
+void
+gossip_probe_handle_indirect_ping (GossipCluster *self,
+                                   Received      *rx,
+                                   GossipNode    *sender,
+                                   GVariant      *payload)
+{
+  IndirectProbe *probe;
+
+  if (sender == NULL)
+    return;
+
+  probe = g_new0 (IndirectProbe, 1);
+  if (!gossip_ping_msg_parse (payload, &probe->request) || probe->request.addr[0] == '\0')
+    {
+      gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, "malformed indirect ping");
+      gossip_ping_msg_clear (&probe->request);
+      g_free (probe);
+      return;
+    }
+  probe->self = g_object_ref (self);
+  probe->requester_address = g_strdup (gossip_node_get_address (sender));
+
+  /* Answer a little before the requester gives up (Go waits exactly as long
+   * as the requester, so its answers always arrive too late). */
+  gossip_probe_ping (self, &probe->request.target, probe->request.addr,
+                     MAX (self->cfg->ping_timeout * 4 / 5, 1), indirect_done_cb, probe);
+}

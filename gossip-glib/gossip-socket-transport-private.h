@@ -1,0 +1,65 @@
+/* gossip-socket-transport-private.h: the UDP + TCP GossipTransport
+ * (PROTOCOL.md §3.1, §3.2, §14). */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "gossip-transport-private.h"
+
+G_BEGIN_DECLS
+
+#define GOSSIP_SOCKET_TRANSPORT_DEFAULT_UDP_MAX_PACKET   1400
+#define GOSSIP_SOCKET_TRANSPORT_DEFAULT_TCP_MAX_PACKET   4194304
+#define GOSSIP_SOCKET_TRANSPORT_DEFAULT_DIAL_TIMEOUT_MS  2000
+#define GOSSIP_SOCKET_TRANSPORT_DEFAULT_IO_TIMEOUT_MS    2000
+#define GOSSIP_SOCKET_TRANSPORT_DEFAULT_MAX_CONNECTIONS  256
+#define GOSSIP_SOCKET_TRANSPORT_DEFAULT_PORT             3500
+
+/* A zero field means its default (above), so a zeroed struct (or NULL)
+ * gives Go's defaults. */
+typedef struct {
+  gsize      udp_max_packet;   /* for the caller's UDP/TCP choice (§13); receive buffer is 65535 */
+  gsize      tcp_max_packet;   /* largest length prefix accepted, either direction */
+  guint      dial_timeout_ms;
+  guint      io_timeout_ms;    /* per read or write operation */
+  guint      max_connections;  /* inbound TCP connections open at once */
+  guint16    default_port;     /* for address strings without one */
+  gboolean   prefer_ipv6;
+  GResolver *resolver;         /* (nullable): NULL for the default resolver */
+} GossipSocketTransportLimits;
+
+typedef struct {
+  guint64 datagrams_in;
+  guint64 datagrams_out;
+  guint64 bytes_in;            /* raw packet bytes, both UDP and TCP, no length prefixes */
+  guint64 bytes_out;
+  guint64 tcp_requests_in;     /* complete requests handed to the receive func */
+  guint64 tcp_requests_out;    /* requests whose write completed */
+  guint64 drops_oversize;      /* length prefix above tcp_max_packet (in or out) */
+  guint64 drops_timeout;       /* inbound connections dropped after the io timeout */
+  guint64 drops_too_many_connections;
+  guint64 drops_send_failure;  /* datagrams that could not be sent */
+} GossipTransportCounters;
+
+#define GOSSIP_TYPE_SOCKET_TRANSPORT (gossip_socket_transport_get_type ())
+G_DECLARE_FINAL_TYPE (GossipSocketTransport, gossip_socket_transport, GOSSIP, SOCKET_TRANSPORT, GObject)
+
+/* Binds a TCP listener (and, with @enable_udp, a UDP socket) on @bind; port
+ * 0 picks one free for both. All sources and callbacks run on the
+ * thread-default main context of the caller. */
+GossipSocketTransport *gossip_socket_transport_new (GInetSocketAddress                *bind,
+                                                    gboolean                           enable_udp,
+                                                    const GossipSocketTransportLimits *limits,
+                                                    GError                           **error);
+
+/* The address actually bound (with the real port). (transfer none) */
+GInetSocketAddress    *gossip_socket_transport_get_bound_address (GossipSocketTransport *self);
+/* The limits in force, defaults filled in. */
+const GossipSocketTransportLimits *
+                       gossip_socket_transport_get_limits        (GossipSocketTransport *self);
+void                   gossip_socket_transport_get_counters      (GossipSocketTransport   *self,
+                                                                  GossipTransportCounters *out);
+/* Inbound TCP connections currently open. */
+guint                  gossip_socket_transport_get_n_connections (GossipSocketTransport *self);
+
+G_END_DECLS
