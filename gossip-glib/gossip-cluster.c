@@ -799,6 +799,31 @@ send_to_targets (GossipCluster      *self,
     }
 }
 
+/* The first hop of a broadcast we originate. Up to direct-broadcast-limit
+ * live peers, every peer gets it directly with TTL 0: each node receives it
+ * exactly once, at once, and the cluster carries N-1 packets instead of the
+ * N x fan-out of an epidemic (whose random choices also miss a node now and
+ * then). Larger clusters use Go's epidemic: a random fan-out and the TTL of
+ * §3.2. The wire format is the same; Go receivers do not forward TTL 0. */
+static GPtrArray *
+broadcast_targets (GossipCluster      *self,
+                   const GossipNodeId *exclude,
+                   guint               n_exclude,
+                   guint8             *ttl)
+{
+  guint live = n_live (self);
+  guint max_ttl = gossip_cluster_max_ttl (self);
+
+  if (live > 0 && live - 1 <= self->cfg->direct_broadcast_limit)
+    {
+      *ttl = 0;
+      return gossip_node_list_random (self->nodes, live, GOSSIP_STATES_LIVE, exclude, n_exclude);
+    }
+  *ttl = (guint8) (max_ttl > 0 ? max_ttl - 1 : 0);
+  return gossip_node_list_random (self->nodes, gossip_cluster_calc_fan_out (self),
+                                  GOSSIP_STATES_LIVE, exclude, n_exclude);
+}
+
 void
 gossip_cluster_broadcast (GossipCluster *self,
                           guint16        type,
@@ -806,23 +831,25 @@ gossip_cluster_broadcast (GossipCluster *self,
                           gboolean       reliable)
 {
   g_autoptr(GVariant) owned = g_variant_ref_sink (payload);
-  guint max_ttl = gossip_cluster_max_ttl (self);
+  g_autoptr(GPtrArray) targets = NULL;
   GossipEnvelope env;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) raw = NULL;
+  guint8 ttl;
 
-  if (max_ttl == 0)
+  targets = broadcast_targets (self, &self->local_id, 1, &ttl);
+  if (targets->len == 0)
     return;
-  env = gossip_cluster_envelope (self, type, (guint8) (max_ttl - 1));
+  env = gossip_cluster_envelope (self, type, ttl);
   raw = gossip_wire_encode_value (&self->wire, &env, owned, &error);
   if (raw == NULL)
     {
       g_warning ("Could not encode message type %u: %s", type, error->message);
       return;
     }
-  /* Our own broadcasts come back through forwarding: pre-record them. */
+  /* Our own broadcasts may come back through forwarding: pre-record them. */
   gossip_message_history_record (self->history, &self->local_id, env.id, g_get_monotonic_time ());
-  send_to_targets (self, raw, reliable, NULL, &self->local_id, 1);
+  send_to_targets (self, raw, reliable, targets, NULL, 0);
 }
 
 /* Re-sends a received packet one hop further, keeping originator, message ID
@@ -1612,7 +1639,7 @@ gossip_cluster_unregister (GossipCluster *self,
  * @raw_payload: (nullable): already-encoded payload bytes, used instead of @value
  * @flags: how to send
  * @targets: (array length=n_targets) (nullable): the nodes to send to, or
- *   %NULL for a random fan-out of live nodes
+ *   %NULL to broadcast to the cluster
  * @n_targets: the length of @targets
  * @exclude_ids: (array zero-terminated=1) (nullable): IDs of nodes the
  *   first hop must not go to
@@ -1644,7 +1671,7 @@ gossip_cluster_send_full (GossipCluster       *self,
   g_autoptr(GBytes) raw = NULL;
   g_autoptr(GVariant) owned = NULL;
   GossipEnvelope env;
-  guint max_ttl;
+  guint8 ttl;
 
   g_return_val_if_fail (GOSSIP_IS_CLUSTER (self), FALSE);
 
@@ -1670,13 +1697,6 @@ gossip_cluster_send_full (GossipCluster       *self,
         return FALSE;
     }
 
-  max_ttl = gossip_cluster_max_ttl (self);
-  env = gossip_cluster_envelope (self, message_type, (guint8) (max_ttl > 0 ? max_ttl - 1 : 0));
-  raw = gossip_wire_encode (&self->wire, &env, payload, FALSE, error);
-  if (raw == NULL)
-    return FALSE;
-  gossip_message_history_record (self->history, &self->local_id, env.id, g_get_monotonic_time ());
-
   exclude = g_array_new (FALSE, FALSE, sizeof (GossipNodeId));
   g_array_append_val (exclude, self->local_id);
   for (guint i = 0; exclude_ids != NULL && exclude_ids[i] != NULL; i++)
@@ -1688,6 +1708,11 @@ gossip_cluster_send_full (GossipCluster       *self,
 
   if (targets != NULL)
     {
+      guint max_ttl = gossip_cluster_max_ttl (self);
+
+      /* Addressed sends keep Go's TTL, so receivers that forward the
+       * type re-gossip them as a Go sender's would be. */
+      ttl = (guint8) (max_ttl > 0 ? max_ttl - 1 : 0);
       target_array = g_ptr_array_new ();
       for (guint i = 0; i < n_targets; i++)
         {
@@ -1695,9 +1720,16 @@ gossip_cluster_send_full (GossipCluster       *self,
           g_ptr_array_add (target_array, targets[i]);
         }
     }
+  else
+    target_array = broadcast_targets (self, (GossipNodeId *) (gpointer) exclude->data, exclude->len, &ttl);
 
-  send_to_targets (self, raw, (flags & GOSSIP_SEND_RELIABLE) != 0, target_array,
-                   (GossipNodeId *) (gpointer) exclude->data, exclude->len);
+  env = gossip_cluster_envelope (self, message_type, ttl);
+  raw = gossip_wire_encode (&self->wire, &env, payload, FALSE, error);
+  if (raw == NULL)
+    return FALSE;
+  gossip_message_history_record (self->history, &self->local_id, env.id, g_get_monotonic_time ());
+
+  send_to_targets (self, raw, (flags & GOSSIP_SEND_RELIABLE) != 0, target_array, NULL, 0);
   return TRUE;
 }
 
@@ -1708,8 +1740,10 @@ gossip_cluster_send_full (GossipCluster       *self,
  * @value: (nullable): the payload
  * @error: return location for a #GError
  *
- * Broadcasts @value, best effort, to a random fan-out of nodes; nodes
- * that handle the type with [method@Gossip.Cluster.handle] forward it.
+ * Broadcasts @value, best effort, to every live node: directly while the
+ * cluster has at most [property@Gossip.Config:direct-broadcast-limit] other
+ * live nodes, beyond that to a random fan-out whose receivers forward it
+ * (when they handle the type with [method@Gossip.Cluster.handle]).
  *
  * Returns: %TRUE if the message was sent on its way
  *

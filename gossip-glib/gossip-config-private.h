@@ -39,6 +39,7 @@ typedef struct {
   guint ping_timeout;
   guint state_sync_interval;
   guint max_inbound_connections;
+  guint direct_broadcast_limit;
 
   double activity_threshold_percent;
   double fan_out_multiplier;

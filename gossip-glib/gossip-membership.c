@@ -430,8 +430,10 @@ merge_entry (GossipCluster            *self,
   node = gossip_node_list_lookup (self->nodes, &entry->id);
   if (node == NULL)
     {
-      /* Suspect and Dead reports about strangers teach nothing useful. */
-      if (reported != GOSSIP_NODE_STATE_ALIVE && reported != GOSSIP_NODE_STATE_LEAVING)
+      /* Only live strangers are worth learning. Go also adds nodes reported
+       * Leaving, which resurrects nodes already forgotten after their leave
+       * and makes them cycle Leaving -> Dead -> removed again. */
+      if (reported != GOSSIP_NODE_STATE_ALIVE)
         return;
       if (entry->addr == NULL || entry->addr[0] == '\0')
         return;
@@ -686,6 +688,10 @@ sync_timer_cb (gpointer user_data)
 {
   GossipCluster *self = user_data;
   g_autoptr(GPtrArray) peers = NULL;
+
+  /* A node on its way out no longer takes part in anti-entropy. */
+  if (gossip_node_get_state (self->local) == GOSSIP_NODE_STATE_LEAVING)
+    return G_SOURCE_CONTINUE;
 
   /* Alone although we know where the cluster was: try to get back. */
   if (gossip_node_list_count (self->nodes, GOSSIP_NODE_STATE_ALIVE) <= 1)
