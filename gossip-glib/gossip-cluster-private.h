@@ -16,6 +16,8 @@
 
 G_BEGIN_DECLS
 
+typedef struct _GossipHealth GossipHealth;
+
 typedef enum {
   HANDLER_FORWARD,
   HANDLER_NO_FORWARD,
@@ -69,6 +71,7 @@ struct _GossipCluster
   /* probes */
   guint32                   ping_seq;
   GHashTable               *ping_waiters;  /* GUINT_TO_POINTER (seq) -> PingWaiter* */
+  GossipHealth             *health;
 
   guint64                   drops[GOSSIP_DROP_N_REASONS];
   guint64                   packets_in;
@@ -175,15 +178,29 @@ GVariant   *gossip_membership_build_state_list (GossipCluster *self,
                                                 GossipNode    *exclude);
 
 /* gossip-probe.c */
-typedef void (* GossipPingCallback) (GossipCluster *self,
-                                     gboolean       ok,
-                                     gpointer       user_data);
+typedef enum {
+  GOSSIP_PROBE_ACK,      /* the target answered (directly or through a helper) */
+  GOSSIP_PROBE_NACK,     /* a helper answered that it could not reach the target */
+  GOSSIP_PROBE_TIMEOUT,  /* nobody answered in time */
+} GossipProbeResult;
+
+typedef void (* GossipPingCallback) (GossipCluster     *self,
+                                     GossipProbeResult  result,
+                                     gpointer           user_data);
 void        gossip_probe_init                  (GossipCluster *self);
 void        gossip_probe_clear                 (GossipCluster *self);
 /* Direct ping of @target at @address; @callback runs once, on ack or timeout. */
 void        gossip_probe_ping                  (GossipCluster      *self,
                                                 const GossipNodeId *target,
                                                 const char         *address,
+                                                guint               timeout_ms,
+                                                GossipPingCallback  callback,
+                                                gpointer            user_data);
+/* Asks the node at @helper_address to ping @target for us. */
+void        gossip_probe_indirect              (GossipCluster      *self,
+                                                const GossipNodeId *target,
+                                                const char         *target_address,
+                                                const char         *helper_address,
                                                 guint               timeout_ms,
                                                 GossipPingCallback  callback,
                                                 gpointer            user_data);
@@ -205,5 +222,34 @@ void        gossip_probe_handle_indirect_ack   (GossipCluster *self,
                                                 Received      *rx,
                                                 GossipNode    *sender,
                                                 GVariant      *payload);
+
+/* gossip-health.c: failure detection (BEHAVIOUR.md §5, with Lifeguard's
+ * local health and confirmation-shortened suspicion). */
+void        gossip_health_init           (GossipCluster      *self);
+void        gossip_health_start          (GossipCluster      *self);
+void        gossip_health_stop           (GossipCluster      *self);
+void        gossip_health_free           (GossipCluster      *self);
+/* The node became Alive or left the list: forget its failure record. */
+void        gossip_health_forget         (GossipCluster      *self,
+                                          GossipNode         *node);
+/* A suspicion message about @node originated by @originator. */
+void        gossip_health_suspicion      (GossipCluster      *self,
+                                          GossipNode         *node,
+                                          const GossipNodeId *originator);
+/* A third party (push/pull @reporter) says @node is @reported. */
+void        gossip_health_report         (GossipCluster      *self,
+                                          GossipNode         *node,
+                                          GossipNode         *reporter,
+                                          GossipNodeState     reported);
+/* Checks a claim about @node by probing it ourselves. */
+void        gossip_health_verify         (GossipCluster      *self,
+                                          GossipNode         *node);
+/* Someone suspects us: our own health may be the problem. */
+void        gossip_health_self_suspected (GossipCluster      *self);
+guint       gossip_health_get_local_health (GossipCluster    *self);
+
+/* Stops the node as a crash would: sockets closed, timers gone, no leave
+ * message. For tests and the benchmark. */
+void        gossip_cluster_simulate_crash (GossipCluster     *self);
 
 G_END_DECLS

@@ -19,6 +19,7 @@
 #include "gossip-error.h"
 #include "gossip-hlc-private.h"
 #include "gossip-metadata-private.h"
+#include "gossip-netsim-private.h"
 #include "gossip-packet-private.h"
 #include "gossip-socket-transport-private.h"
 #include "gossip-variant-private.h"
@@ -111,7 +112,9 @@ gossip_cluster_finalize (GObject *object)
 {
   GossipCluster *self = GOSSIP_CLUSTER (object);
 
+  gossip_health_free (self);
   gossip_probe_clear (self);
+  g_clear_pointer (&self->ping_waiters, g_hash_table_unref);
   g_clear_object (&self->transport);
   g_clear_pointer (&self->nodes, gossip_node_list_free);
   g_clear_object (&self->local);
@@ -377,6 +380,13 @@ setup_transport (GossipCluster  *self,
     self->advertise_address = g_strdup (cfg->advertise_address);
   else
     self->advertise_address = gossip_transport_get_local_address (self->transport);
+
+  if (gossip_netsim_is_enabled ())
+    {
+      GossipTransport *conditioned = gossip_netsim_transport_new (self->transport, self->advertise_address);
+      g_object_unref (self->transport);
+      self->transport = conditioned;
+    }
   return TRUE;
 }
 
@@ -414,6 +424,7 @@ gossip_cluster_initable_init (GInitable     *initable,
                                               1 << 20);
   self->nodes = gossip_node_list_new ();
   gossip_probe_init (self);
+  gossip_health_init (self);
 
   metadata = gossip_metadata_new ();
   self->local = gossip_node_new (&self->local_id, self->advertise_address, TRUE, metadata);
@@ -571,7 +582,36 @@ gossip_cluster_start (GossipCluster *self)
   self->gossip_timer = add_timer (self, g_random_int_range (0, MAX (self->cfg->gossip_interval / 2, 1)) + 1,
                                   gossip_start_cb);
   gossip_membership_start (self);
+  gossip_health_start (self);
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_RUNNING]);
+}
+
+static void
+shut_down (GossipCluster *self)
+{
+  self->stopped = TRUE;
+  g_cancellable_cancel (self->cancellable);
+  destroy_source (&self->history_timer);
+  destroy_source (&self->gossip_timer);
+  destroy_source (&self->metadata_idle);
+  gossip_membership_stop (self);
+  gossip_health_stop (self);
+  gossip_probe_clear (self);
+  gossip_transport_close (self->transport);
+  if (self->running)
+    {
+      self->running = FALSE;
+      g_object_notify_by_pspec (G_OBJECT (self), props[PROP_RUNNING]);
+    }
+}
+
+void
+gossip_cluster_simulate_crash (GossipCluster *self)
+{
+  g_return_if_fail (GOSSIP_IS_CLUSTER (self));
+
+  if (!self->stopped)
+    shut_down (self);
 }
 
 /**
@@ -593,19 +633,7 @@ gossip_cluster_stop (GossipCluster *self)
   if (self->running && gossip_node_get_state (self->local) != GOSSIP_NODE_STATE_LEAVING)
     gossip_cluster_leave (self);
 
-  self->stopped = TRUE;
-  g_cancellable_cancel (self->cancellable);
-  destroy_source (&self->history_timer);
-  destroy_source (&self->gossip_timer);
-  destroy_source (&self->metadata_idle);
-  gossip_membership_stop (self);
-  gossip_probe_clear (self);
-  gossip_transport_close (self->transport);
-  if (self->running)
-    {
-      self->running = FALSE;
-      g_object_notify_by_pspec (G_OBJECT (self), props[PROP_RUNNING]);
-    }
+  shut_down (self);
 }
 
 /**

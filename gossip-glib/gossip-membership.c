@@ -50,6 +50,8 @@ gossip_membership_set_state (GossipCluster   *self,
 
   gossip_node_list_set_state (self->nodes, node, state,
                               timestamp > current_ts ? timestamp : gossip_hlc_now ());
+  if (state == GOSSIP_NODE_STATE_ALIVE || state == GOSSIP_NODE_STATE_DEAD)
+    gossip_health_forget (self, node);
   if (state != GOSSIP_NODE_STATE_ALIVE && node != self->local)
     gossip_transport_forget_address (self->transport, gossip_node_get_address (node));
   gossip_cluster_emit_state_changed (self, node, old, state);
@@ -62,6 +64,7 @@ gossip_membership_remove_node (GossipCluster *self,
   GossipNodeState old = gossip_node_get_state (node);
 
   g_object_ref (node);
+  gossip_health_forget (self, node);
   gossip_node_list_remove (self->nodes, node);
   gossip_node_set_state_internal (node, GOSSIP_NODE_STATE_UNKNOWN, gossip_node_get_state_timestamp (node));
   gossip_cluster_emit_state_changed (self, node, old, GOSSIP_NODE_STATE_UNKNOWN);
@@ -147,14 +150,15 @@ accept_node (GossipCluster       *self,
 
 static void
 announce_alive (GossipCluster *self,
-                GossipNode    *node)
+                GossipNode    *node,
+                gboolean       reliable)
 {
   GossipNodeMsg msg = {
     .node = *gossip_node_get_node_id (node),
     .addr = (char *) gossip_node_get_address (node),
   };
 
-  gossip_cluster_broadcast (self, GOSSIP_MSG_ALIVE, gossip_node_msg_build (&msg, TRUE), FALSE);
+  gossip_cluster_broadcast (self, GOSSIP_MSG_ALIVE, gossip_node_msg_build (&msg, TRUE), reliable);
 }
 
 /* ------------------------------------------------------------------ */
@@ -351,7 +355,7 @@ gossip_membership_handle_join (GossipCluster *self,
       /* Event-driven spread of the newcomer: the rest of the cluster learns
        * of it now instead of at the next push/pull round. */
       if (is_new)
-        announce_alive (self, node);
+        announce_alive (self, node, FALSE);
     }
 
   reply.accepted = reject == NULL;
@@ -418,7 +422,7 @@ merge_entry (GossipCluster            *self,
       GossipNodeState own = gossip_node_get_state (self->local);
       if (own == GOSSIP_NODE_STATE_ALIVE &&
           (reported == GOSSIP_NODE_STATE_SUSPECT || reported == GOSSIP_NODE_STATE_DEAD))
-        announce_alive (self, self->local);
+        announce_alive (self, self->local, TRUE);
       else if (own == GOSSIP_NODE_STATE_LEAVING && reported != GOSSIP_NODE_STATE_LEAVING)
         {
           GossipNodeMsg msg = { .node = self->local_id };
@@ -456,10 +460,13 @@ merge_entry (GossipCluster            *self,
     case GOSSIP_NODE_STATE_DEAD:
       if (gossip_node_get_state (node) == GOSSIP_NODE_STATE_LEAVING)
         gossip_membership_set_state (self, node, GOSSIP_NODE_STATE_DEAD, entry->state_ts);
+      else
+        gossip_health_report (self, node, sender, reported);
       break;
     default:
       /* Alive/Suspect claims by third parties are checked by probing, not
-       * believed (the health monitor's work). */
+       * believed. */
+      gossip_health_report (self, node, sender, reported);
       break;
     }
 }
@@ -615,6 +622,12 @@ gossip_membership_handle_alive (GossipCluster *self,
       if (state == GOSSIP_NODE_STATE_SUSPECT || state == GOSSIP_NODE_STATE_DEAD)
         gossip_membership_set_state (self, node, GOSSIP_NODE_STATE_ALIVE, gossip_hlc_now ());
     }
+  else
+    {
+      GossipNodeState state = gossip_node_get_state (node);
+      if (state == GOSSIP_NODE_STATE_SUSPECT || state == GOSSIP_NODE_STATE_DEAD)
+        gossip_health_verify (self, node);
+    }
 
 out:
   gossip_node_msg_clear (&msg);
@@ -633,10 +646,20 @@ gossip_membership_handle_suspicion (GossipCluster *self,
       gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, "malformed suspicion");
       return;
     }
-  /* Suspected ourselves: refute at once with an alive broadcast. */
-  if (gossip_node_id_equal (&msg.node, &self->local_id) &&
-      gossip_node_get_state (self->local) == GOSSIP_NODE_STATE_ALIVE)
-    announce_alive (self, self->local);
+  if (gossip_node_id_equal (&msg.node, &self->local_id))
+    {
+      /* Suspected ourselves: refute at once, over TCP so that loss cannot
+       * eat the refutation, and take it as a hint about our own health. */
+      if (gossip_node_get_state (self->local) == GOSSIP_NODE_STATE_ALIVE)
+        announce_alive (self, self->local, TRUE);
+      gossip_health_self_suspected (self);
+    }
+  else if (sender != NULL)
+    {
+      GossipNode *node = gossip_node_list_lookup (self->nodes, &msg.node);
+      if (node != NULL)
+        gossip_health_suspicion (self, node, &rx->msg.envelope.sender);
+    }
   gossip_node_msg_clear (&msg);
 }
 

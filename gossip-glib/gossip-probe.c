@@ -56,22 +56,22 @@ gossip_probe_clear (GossipCluster *self)
   for (guint i = 0; i < pending->len; i++)
     {
       PingWaiter *w = pending->pdata[i];
-      w->callback (self, FALSE, w->user_data);
+      w->callback (self, GOSSIP_PROBE_TIMEOUT, w->user_data);
       waiter_free (w);
     }
   g_ptr_array_unref (pending);
 }
 
 static void
-complete (GossipCluster *self,
-          guint32        seq,
-          gboolean       ok)
+complete (GossipCluster     *self,
+          guint32            seq,
+          GossipProbeResult  result)
 {
   PingWaiter *w = NULL;
 
   if (!g_hash_table_steal_extended (self->ping_waiters, GUINT_TO_POINTER (seq), NULL, (gpointer *) &w))
     return;
-  w->callback (self, ok, w->user_data);
+  w->callback (self, result, w->user_data);
   waiter_free (w);
 }
 
@@ -80,7 +80,7 @@ ping_timeout_cb (gpointer user_data)
 {
   PingWaiter *w = user_data;
 
-  complete (w->self, w->seq, FALSE);
+  complete (w->self, w->seq, GOSSIP_PROBE_TIMEOUT);
   return G_SOURCE_REMOVE;
 }
 
@@ -94,21 +94,14 @@ ping_payload (GossipCluster      *self,
   return gossip_ping_msg_build (&msg, FALSE);
 }
 
-void
-gossip_probe_ping (GossipCluster      *self,
-                   const GossipNodeId *target,
-                   const char         *address,
-                   guint               timeout_ms,
-                   GossipPingCallback  callback,
-                   gpointer            user_data)
+static PingWaiter *
+add_waiter (GossipCluster      *self,
+            const GossipNodeId *target,
+            guint               timeout_ms,
+            GossipPingCallback  callback,
+            gpointer            user_data)
 {
   PingWaiter *w;
-
-  if (self->stopped)
-    {
-      callback (self, FALSE, user_data);
-      return;
-    }
 
   /* Seq 1 is what discovery pings carry; skip it (and 0) for probes. */
   do
@@ -125,8 +118,49 @@ gossip_probe_ping (GossipCluster      *self,
   g_source_set_callback (w->timeout, ping_timeout_cb, w, NULL);
   g_source_attach (w->timeout, self->context);
   g_hash_table_insert (self->ping_waiters, GUINT_TO_POINTER (w->seq), w);
+  return w;
+}
 
+void
+gossip_probe_ping (GossipCluster      *self,
+                   const GossipNodeId *target,
+                   const char         *address,
+                   guint               timeout_ms,
+                   GossipPingCallback  callback,
+                   gpointer            user_data)
+{
+  PingWaiter *w;
+
+  if (self->stopped)
+    {
+      callback (self, GOSSIP_PROBE_TIMEOUT, user_data);
+      return;
+    }
+  w = add_waiter (self, target, timeout_ms, callback, user_data);
   gossip_cluster_send_direct (self, address, GOSSIP_MSG_PING, ping_payload (self, target, w->seq), 1);
+}
+
+void
+gossip_probe_indirect (GossipCluster      *self,
+                       const GossipNodeId *target,
+                       const char         *target_address,
+                       const char         *helper_address,
+                       guint               timeout_ms,
+                       GossipPingCallback  callback,
+                       gpointer            user_data)
+{
+  PingWaiter *w;
+  GossipPingMsg msg = { .target = *target, .addr = (char *) target_address };
+
+  if (self->stopped)
+    {
+      callback (self, GOSSIP_PROBE_TIMEOUT, user_data);
+      return;
+    }
+  w = add_waiter (self, target, timeout_ms, callback, user_data);
+  msg.seq = w->seq;
+  gossip_cluster_send_direct (self, helper_address, GOSSIP_MSG_INDIRECT_PING,
+                              gossip_ping_msg_build (&msg, TRUE), 1);
 }
 
 void
@@ -163,8 +197,11 @@ gossip_probe_handle_ping (GossipCluster *self,
       if (msg.addr[0] != '\0')
         gossip_membership_join_address (self, msg.addr, NULL);
     }
-  else if (gossip_node_id_equal (&msg.target, &self->local_id))
+  else if (gossip_node_id_equal (&msg.target, &self->local_id) &&
+           gossip_node_get_state (self->local) != GOSSIP_NODE_STATE_LEAVING)
     {
+      /* A node that has left stays silent, so that the others' recovery
+       * probes do not bring it back. */
       /* Answer to the advertised address, echoing the payload. */
       gossip_cluster_send_direct (self, gossip_node_get_address (sender), GOSSIP_MSG_PING_ACK,
                                   gossip_ping_msg_build (&msg, FALSE), 1);
@@ -188,7 +225,7 @@ gossip_probe_handle_ack (GossipCluster *self,
     }
   w = g_hash_table_lookup (self->ping_waiters, GUINT_TO_POINTER (msg.seq));
   if (w != NULL && gossip_node_id_equal (&w->target, &rx->msg.envelope.sender))
-    complete (self, msg.seq, TRUE);
+    complete (self, msg.seq, GOSSIP_PROBE_ACK);
   gossip_ping_msg_clear (&msg);
 }
 
@@ -207,8 +244,8 @@ gossip_probe_handle_indirect_ack (GossipCluster *self,
       return;
     }
   w = g_hash_table_lookup (self->ping_waiters, GUINT_TO_POINTER (msg.seq));
-  if (w != NULL && gossip_node_id_equal (&w->target, &msg.target) && msg.ok)
-    complete (self, msg.seq, TRUE);
+  if (w != NULL && gossip_node_id_equal (&w->target, &msg.target))
+    complete (self, msg.seq, msg.ok ? GOSSIP_PROBE_ACK : GOSSIP_PROBE_NACK);
   gossip_ping_msg_clear (&msg);
 }
 
@@ -219,13 +256,13 @@ typedef struct {
 } IndirectProbe;
 
 static void
-indirect_done_cb (GossipCluster *self,
-                  gboolean       ok,
-                  gpointer       user_data)
+indirect_done_cb (GossipCluster     *self,
+                  GossipProbeResult  result,
+                  gpointer           user_data)
 {
   IndirectProbe *probe = user_data;
 
-  probe->request.ok = ok;
+  probe->request.ok = result == GOSSIP_PROBE_ACK;
   if (!self->stopped)
     gossip_cluster_send_direct (self, probe->requester_address, GOSSIP_MSG_INDIRECT_PING_ACK,
                                 gossip_ping_msg_build (&probe->request, TRUE), 1);

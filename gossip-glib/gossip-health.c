@@ -1,0 +1,612 @@
+/* gossip-health.c: failure detection.
+ *
+ * SWIM-style probing on the cluster's main context: each health interval a
+ * few nodes are probed in a shuffled round-robin (every suspect first); a
+ * probe is a direct ping and, if no ack came within half the timeout, pings
+ * through helpers. A failed probe whose helpers answered that they could
+ * not reach the target either is strong evidence: the target becomes Suspect
+ * at once and a suspicion is broadcast, to which the node itself (if alive)
+ * answers with an alive refutation. A failure where not even the helpers
+ * answered points at our own network: it stretches our timeouts (Lifeguard's
+ * local health) and counts towards SuspectThreshold instead. A suspect is
+ * declared Dead after a quorum of independent confirmations, or after a
+ * suspicion timeout that shrinks as confirmations arrive (Lifeguard). Dead
+ * nodes and configured join peers are re-probed so that partitions heal on
+ * their own. Keeps the v0.6.0 wire format throughout.
+ */
+#include "config.h"
+
+#include <math.h>
+
+#include "gossip-cluster-private.h"
+#include "gossip-hlc-private.h"
+
+#define MAX_LOCAL_HEALTH 8
+
+typedef struct {
+  guint       failures;
+  gint64      suspect_since;     /* monotonic µs, 0 while not suspect */
+  GHashTable *confirmers;        /* GossipNodeId* (owned) set */
+  gboolean    suspicion_sent;
+} Record;
+
+typedef struct {
+  gint            ref_count;
+  GossipCluster  *self;
+  GossipNode     *node;
+  GossipNodeId    id;
+  guint           timeout_ms;
+  guint           outstanding;
+  guint           helpers_asked;
+  guint           helpers_replied;
+  gboolean        indirect_started;
+  gboolean        done;
+  GSource        *indirect_timer;
+} Probe;
+
+struct _GossipHealth
+{
+  GHashTable *records;   /* GossipNodeId* (owned by the record key) -> Record* */
+  GHashTable *probes;    /* GossipNodeId* -> Probe* (in flight) */
+  GArray     *round;     /* GossipNodeId: this round's probe order */
+  guint       round_pos;
+  guint       local_health;
+  GSource    *tick;
+  GSource    *recovery;
+};
+
+static void
+record_free (gpointer data)
+{
+  Record *r = data;
+
+  g_hash_table_unref (r->confirmers);
+  g_free (r);
+}
+
+static GossipNodeId *
+id_dup (const GossipNodeId *id)
+{
+  return g_memdup2 (id, sizeof *id);
+}
+
+void
+gossip_health_init (GossipCluster *self)
+{
+  GossipHealth *h = g_new0 (GossipHealth, 1);
+
+  h->records = g_hash_table_new_full (gossip_node_id_hash, gossip_node_id_equal, g_free, record_free);
+  h->probes = g_hash_table_new (gossip_node_id_hash, gossip_node_id_equal);
+  h->round = g_array_new (FALSE, FALSE, sizeof (GossipNodeId));
+  self->health = h;
+}
+
+static Record *
+record_get (GossipHealth       *h,
+            const GossipNodeId *id)
+{
+  Record *r = g_hash_table_lookup (h->records, id);
+
+  if (r == NULL)
+    {
+      r = g_new0 (Record, 1);
+      r->confirmers = g_hash_table_new_full (gossip_node_id_hash, gossip_node_id_equal, g_free, NULL);
+      g_hash_table_insert (h->records, id_dup (id), r);
+    }
+  return r;
+}
+
+void
+gossip_health_forget (GossipCluster *self,
+                      GossipNode    *node)
+{
+  if (self->health != NULL)
+    g_hash_table_remove (self->health->records, gossip_node_get_node_id (node));
+}
+
+guint
+gossip_health_get_local_health (GossipCluster *self)
+{
+  return self->health->local_health;
+}
+
+/* ------------------------------------------------------------------ */
+/* Suspicion and death                                                 */
+
+static guint
+quorum (GossipCluster *self)
+{
+  guint alive = gossip_node_list_count (self->nodes, GOSSIP_NODE_STATE_ALIVE);
+
+  return MAX (2, (guint) ceil (0.25 * alive));
+}
+
+/* Lifeguard's suspicion timeout: from max down to min as the confirmations
+ * approach the quorum. Scales with log10 of the cluster size, like
+ * memberlist, so that dissemination has time in large clusters. */
+static gint64
+suspicion_timeout_usec (GossipCluster *self,
+                        guint          confirmations)
+{
+  guint alive = MAX (gossip_node_list_count (self->nodes, GOSSIP_NODE_STATE_ALIVE), 1);
+  double min_ms = 2.0 * self->cfg->health_check_interval * MAX (1.0, log10 ((double) alive));
+  double max_ms = MIN (3.0 * min_ms, (double) self->cfg->suspect_retention_period);
+  guint k = quorum (self);
+  double t;
+
+  min_ms = MIN (min_ms, max_ms);
+  t = max_ms - (max_ms - min_ms) * log ((double) confirmations + 1) / log ((double) k + 1);
+  return (gint64) (MAX (t, min_ms) * 1000);
+}
+
+static gboolean
+evaluate (GossipCluster *self,
+          GossipNode    *node)
+{
+  Record *r = g_hash_table_lookup (self->health->records, gossip_node_get_node_id (node));
+  guint confirmations;
+
+  if (r == NULL || gossip_node_get_state (node) != GOSSIP_NODE_STATE_SUSPECT)
+    return FALSE;
+  confirmations = g_hash_table_size (r->confirmers);
+  if (confirmations >= quorum (self) ||
+      g_get_monotonic_time () - r->suspect_since >= suspicion_timeout_usec (self, confirmations))
+    {
+      g_debug ("%s: %s is dead (%u confirmations)", self->advertise_address,
+               gossip_node_get_id (node), confirmations);
+      gossip_membership_set_state (self, node, GOSSIP_NODE_STATE_DEAD, gossip_hlc_now ());
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+suspect (GossipCluster      *self,
+         GossipNode         *node,
+         const GossipNodeId *confirmer)
+{
+  GossipHealth *h = self->health;
+  GossipNodeState state = gossip_node_get_state (node);
+  Record *r;
+
+  if (node == self->local || (state != GOSSIP_NODE_STATE_ALIVE && state != GOSSIP_NODE_STATE_SUSPECT))
+    return;
+
+  r = record_get (h, gossip_node_get_node_id (node));
+  if (!g_hash_table_contains (r->confirmers, confirmer))
+    g_hash_table_add (r->confirmers, id_dup (confirmer));
+
+  if (state == GOSSIP_NODE_STATE_ALIVE)
+    {
+      gossip_membership_set_state (self, node, GOSSIP_NODE_STATE_SUSPECT, gossip_hlc_now ());
+      /* set_state(Suspect) does not forget the record; start the clock. */
+      r = record_get (h, gossip_node_get_node_id (node));
+      r->suspect_since = g_get_monotonic_time ();
+    }
+
+  /* Our own evidence goes to the cluster once, as a confirmation others count
+   * and as the trigger of the node's refutation. */
+  if (gossip_node_id_equal (confirmer, &self->local_id) && !r->suspicion_sent)
+    {
+      GossipNodeMsg msg = { .node = *gossip_node_get_node_id (node) };
+
+      r->suspicion_sent = TRUE;
+      gossip_cluster_broadcast (self, GOSSIP_MSG_SUSPICION, gossip_node_msg_build (&msg, FALSE), FALSE);
+    }
+  evaluate (self, node);
+}
+
+/* ------------------------------------------------------------------ */
+/* Probes                                                              */
+
+static void
+probe_unref (Probe *p)
+{
+  if (--p->ref_count > 0)
+    return;
+  if (p->indirect_timer != NULL)
+    {
+      g_source_destroy (p->indirect_timer);
+      g_source_unref (p->indirect_timer);
+    }
+  g_object_unref (p->node);
+  g_free (p);
+}
+
+static void
+probe_judge (Probe    *p,
+             gboolean  ok)
+{
+  GossipCluster *self = p->self;
+  GossipHealth *h = self->health;
+  Record *r;
+
+  if (self->stopped || h == NULL || gossip_node_list_lookup (self->nodes, &p->id) != p->node)
+    return;
+
+  if (ok)
+    {
+      if (h->local_health > 0)
+        h->local_health--;
+      if (gossip_node_get_state (p->node) != GOSSIP_NODE_STATE_ALIVE &&
+          gossip_node_get_state (p->node) != GOSSIP_NODE_STATE_LEAVING)
+        gossip_membership_set_state (self, p->node, GOSSIP_NODE_STATE_ALIVE, gossip_hlc_now ());
+      else if ((r = g_hash_table_lookup (h->records, &p->id)) != NULL)
+        r->failures = 0;
+      return;
+    }
+
+  if (gossip_node_get_state (p->node) == GOSSIP_NODE_STATE_DEAD ||
+      gossip_node_get_state (p->node) == GOSSIP_NODE_STATE_LEAVING)
+    return;
+
+  r = record_get (h, &p->id);
+  r->failures++;
+  if (p->helpers_asked > 0 && p->helpers_replied == 0)
+    {
+      /* Nobody answered, not even the helpers: likely our own trouble. */
+      h->local_health = MIN (h->local_health + 1, MAX_LOCAL_HEALTH);
+      if (r->failures < self->cfg->suspect_threshold)
+        return;
+    }
+  suspect (self, p->node, &self->local_id);
+}
+
+static void
+probe_finish (Probe    *p,
+              gboolean  ok)
+{
+  GossipHealth *h = p->self->health;
+  gboolean owned = FALSE;
+
+  if (p->done)
+    return;
+  p->done = TRUE;
+  if (h != NULL && g_hash_table_lookup (h->probes, &p->id) == p)
+    {
+      g_hash_table_remove (h->probes, &p->id);
+      owned = TRUE;
+    }
+  probe_judge (p, ok);
+  /* The table's reference goes last: the timer path holds none of its own. */
+  if (owned)
+    probe_unref (p);
+}
+
+static void
+probe_maybe_done (Probe *p)
+{
+  if (p->outstanding == 0 && p->indirect_started)
+    probe_finish (p, FALSE);
+}
+
+static void
+probe_direct_cb (GossipCluster     *self,
+                 GossipProbeResult  result,
+                 gpointer           user_data)
+{
+  Probe *p = user_data;
+
+  p->outstanding--;
+  if (result == GOSSIP_PROBE_ACK)
+    probe_finish (p, TRUE);
+  else
+    {
+      /* Shutdown or a direct timeout before the helpers were asked. */
+      p->indirect_started = TRUE;
+      probe_maybe_done (p);
+    }
+  probe_unref (p);
+}
+
+static void
+probe_indirect_cb (GossipCluster     *self,
+                   GossipProbeResult  result,
+                   gpointer           user_data)
+{
+  Probe *p = user_data;
+
+  p->outstanding--;
+  if (result == GOSSIP_PROBE_ACK)
+    probe_finish (p, TRUE);
+  else
+    {
+      if (result == GOSSIP_PROBE_NACK)
+        p->helpers_replied++;
+      probe_maybe_done (p);
+    }
+  probe_unref (p);
+}
+
+static gboolean
+probe_indirect_start_cb (gpointer user_data)
+{
+  Probe *p = user_data;
+  GossipCluster *self = p->self;
+  GossipNodeId exclude[2] = { self->local_id, p->id };
+  g_autoptr(GPtrArray) helpers = NULL;
+
+  g_clear_pointer (&p->indirect_timer, g_source_unref);
+  p->indirect_started = TRUE;
+  if (p->done || self->stopped)
+    return G_SOURCE_REMOVE;
+
+  if (self->cfg->enable_indirect_pings)
+    helpers = gossip_node_list_random (self->nodes, gossip_cluster_indirect_count (self),
+                                       GOSSIP_STATE_BIT (GOSSIP_NODE_STATE_ALIVE), exclude, 2);
+  for (guint i = 0; helpers != NULL && i < helpers->len; i++)
+    {
+      p->outstanding++;
+      p->helpers_asked++;
+      p->ref_count++;
+      gossip_probe_indirect (self, &p->id, gossip_node_get_address (p->node),
+                             gossip_node_get_address (helpers->pdata[i]), p->timeout_ms,
+                             probe_indirect_cb, p);
+      if (p->done)
+        break;
+    }
+  probe_maybe_done (p);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+start_probe (GossipCluster *self,
+             GossipNode    *node)
+{
+  GossipHealth *h = self->health;
+  Probe *p;
+
+  if (self->stopped || node == self->local ||
+      g_hash_table_contains (h->probes, gossip_node_get_node_id (node)))
+    return;
+
+  p = g_new0 (Probe, 1);
+  p->ref_count = 1;   /* the probes table's */
+  p->self = self;
+  p->node = g_object_ref (node);
+  p->id = *gossip_node_get_node_id (node);
+  p->timeout_ms = self->cfg->ping_timeout * (1 + h->local_health);
+  g_hash_table_insert (h->probes, &p->id, p);
+
+  /* Helpers are asked at half the timeout; the direct ack may still win
+   * until the helpers' time is up too. */
+  p->indirect_timer = g_timeout_source_new (MAX (p->timeout_ms / 2, 1));
+  g_source_set_callback (p->indirect_timer, probe_indirect_start_cb, p, NULL);
+  g_source_attach (p->indirect_timer, self->context);
+
+  p->outstanding++;
+  p->ref_count++;
+  gossip_probe_ping (self, &p->id, gossip_node_get_address (node),
+                     p->timeout_ms + p->timeout_ms / 2, probe_direct_cb, p);
+}
+
+void
+gossip_health_verify (GossipCluster *self,
+                      GossipNode    *node)
+{
+  start_probe (self, node);
+}
+
+void
+gossip_health_suspicion (GossipCluster      *self,
+                         GossipNode         *node,
+                         const GossipNodeId *originator)
+{
+  GossipNodeState state = gossip_node_get_state (node);
+
+  if (state != GOSSIP_NODE_STATE_ALIVE && state != GOSSIP_NODE_STATE_SUSPECT)
+    return;
+  suspect (self, node, originator);
+  /* See for ourselves: a failure adds our confirmation, an ack revives. */
+  if (gossip_node_get_state (node) == GOSSIP_NODE_STATE_SUSPECT)
+    start_probe (self, node);
+}
+
+void
+gossip_health_report (GossipCluster   *self,
+                      GossipNode      *node,
+                      GossipNode      *reporter,
+                      GossipNodeState  reported)
+{
+  GossipNodeState state = gossip_node_get_state (node);
+
+  if (node == self->local)
+    return;
+  if (reported == GOSSIP_NODE_STATE_DEAD && state == GOSSIP_NODE_STATE_SUSPECT && reporter != NULL)
+    suspect (self, node, gossip_node_get_node_id (reporter));
+  else if ((reported == GOSSIP_NODE_STATE_DEAD || reported == GOSSIP_NODE_STATE_SUSPECT) &&
+           state == GOSSIP_NODE_STATE_ALIVE)
+    start_probe (self, node);
+  else if (reported == GOSSIP_NODE_STATE_ALIVE &&
+           (state == GOSSIP_NODE_STATE_SUSPECT || state == GOSSIP_NODE_STATE_DEAD))
+    start_probe (self, node);
+}
+
+void
+gossip_health_self_suspected (GossipCluster *self)
+{
+  GossipHealth *h = self->health;
+
+  h->local_health = MIN (h->local_health + 1, MAX_LOCAL_HEALTH);
+}
+
+/* ------------------------------------------------------------------ */
+/* Timers                                                              */
+
+static void
+refill_round (GossipCluster *self)
+{
+  GossipHealth *h = self->health;
+  g_autoptr(GPtrArray) all = gossip_node_list_snapshot (self->nodes);
+
+  g_array_set_size (h->round, 0);
+  h->round_pos = 0;
+  for (guint i = 0; i < all->len; i++)
+    if (all->pdata[i] != self->local &&
+        gossip_node_get_state (all->pdata[i]) == GOSSIP_NODE_STATE_ALIVE)
+      g_array_append_val (h->round, *gossip_node_get_node_id (all->pdata[i]));
+  /* Fisher-Yates, so every node is probed once per round in random order. */
+  for (guint i = h->round->len; i > 1; i--)
+    {
+      guint j = g_random_int_range (0, i);
+      GossipNodeId tmp = g_array_index (h->round, GossipNodeId, i - 1);
+      g_array_index (h->round, GossipNodeId, i - 1) = g_array_index (h->round, GossipNodeId, j);
+      g_array_index (h->round, GossipNodeId, j) = tmp;
+    }
+}
+
+static gboolean
+health_tick_cb (gpointer user_data)
+{
+  GossipCluster *self = user_data;
+  GossipHealth *h = self->health;
+  g_autoptr(GPtrArray) all = NULL;
+  gint64 now = g_get_monotonic_time ();
+  gint64 recent = (gint64) (self->cfg->health_check_interval * self->cfg->activity_threshold_percent * 1000);
+  guint picked = 0, examined = 0;
+
+  if (gossip_node_get_state (self->local) == GOSSIP_NODE_STATE_LEAVING)
+    return G_SOURCE_CONTINUE;
+
+  /* Suspects first: evaluate them, and keep probing them so that a
+   * refutation we missed is replaced by our own evidence. */
+  all = gossip_node_list_snapshot (self->nodes);
+  g_ptr_array_foreach (all, (GFunc) (void (*) (void)) g_object_ref, NULL);
+  for (guint i = 0; i < all->len; i++)
+    {
+      GossipNode *node = all->pdata[i];
+      if (gossip_node_get_state (node) == GOSSIP_NODE_STATE_SUSPECT && !evaluate (self, node))
+        start_probe (self, node);
+    }
+  g_ptr_array_foreach (all, (GFunc) (void (*) (void)) g_object_unref, NULL);
+
+  while (picked < self->cfg->health_check_sample_size && examined < gossip_node_list_size (self->nodes))
+    {
+      GossipNode *node;
+
+      if (h->round_pos >= h->round->len)
+        {
+          refill_round (self);
+          if (h->round->len == 0)
+            break;
+        }
+      examined++;
+      node = gossip_node_list_lookup (self->nodes, &g_array_index (h->round, GossipNodeId, h->round_pos++));
+      if (node == NULL || gossip_node_get_state (node) != GOSSIP_NODE_STATE_ALIVE)
+        continue;
+      /* A node that just talked to us directly needs no ping. */
+      if (now - gossip_node_get_last_activity (node) < recent)
+        continue;
+      start_probe (self, node);
+      picked++;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+recovery_ping_cb (GossipCluster     *self,
+                  GossipProbeResult  result,
+                  gpointer           user_data)
+{
+  /* An ack is a packet from the node itself, which revives it on arrival. */
+}
+
+static gboolean
+recovery_tick_cb (gpointer user_data)
+{
+  GossipCluster *self = user_data;
+  g_autoptr(GPtrArray) all = gossip_node_list_snapshot (self->nodes);
+  g_autoptr(GHashTable) alive_addresses = g_hash_table_new (g_str_hash, g_str_equal);
+
+  if (gossip_node_get_state (self->local) == GOSSIP_NODE_STATE_LEAVING)
+    return G_SOURCE_CONTINUE;
+
+  for (guint i = 0; i < all->len; i++)
+    {
+      GossipNode *node = all->pdata[i];
+
+      if (gossip_node_get_state (node) == GOSSIP_NODE_STATE_DEAD)
+        gossip_probe_ping (self, gossip_node_get_node_id (node), gossip_node_get_address (node),
+                           self->cfg->ping_timeout, recovery_ping_cb, NULL);
+      else if (gossip_node_get_state (node) == GOSSIP_NODE_STATE_ALIVE)
+        g_hash_table_add (alive_addresses, (gpointer) gossip_node_get_address (node));
+    }
+
+  /* Join peers we are not connected to: after a partition heals, this
+   * finds the other side even when every node there was forgotten. */
+  for (guint i = 0; i < self->join_peers->len; i++)
+    {
+      const char *peer = self->join_peers->pdata[i];
+      if (!g_hash_table_contains (alive_addresses, peer))
+        gossip_membership_join_address (self, peer, NULL);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+void
+gossip_health_start (GossipCluster *self)
+{
+  GossipHealth *h = self->health;
+
+  h->tick = g_timeout_source_new (self->cfg->health_check_interval);
+  g_source_set_callback (h->tick, health_tick_cb, self, NULL);
+  g_source_attach (h->tick, self->context);
+
+  h->recovery = g_timeout_source_new (self->cfg->recovery_attempt_interval);
+  g_source_set_callback (h->recovery, recovery_tick_cb, self, NULL);
+  g_source_attach (h->recovery, self->context);
+}
+
+static void
+destroy_source (GSource **source)
+{
+  if (*source == NULL)
+    return;
+  g_source_destroy (*source);
+  g_source_unref (*source);
+  *source = NULL;
+}
+
+void
+gossip_health_stop (GossipCluster *self)
+{
+  GossipHealth *h = self->health;
+  GHashTableIter iter;
+  gpointer value;
+
+  if (h == NULL)
+    return;
+  destroy_source (&h->tick);
+  destroy_source (&h->recovery);
+  /* In-flight probes end through their waiters (cleared by the cluster);
+   * drop the table's references now. */
+  g_hash_table_iter_init (&iter, h->probes);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Probe *p = value;
+      g_hash_table_iter_steal (&iter);
+      p->done = TRUE;
+      if (p->indirect_timer != NULL)
+        {
+          g_source_destroy (p->indirect_timer);
+          g_clear_pointer (&p->indirect_timer, g_source_unref);
+          p->indirect_started = TRUE;
+        }
+      probe_unref (p);
+    }
+}
+
+void
+gossip_health_free (GossipCluster *self)
+{
+  GossipHealth *h = self->health;
+
+  if (h == NULL)
+    return;
+  gossip_health_stop (self);
+  g_hash_table_unref (h->probes);
+  g_hash_table_unref (h->records);
+  g_array_unref (h->round);
+  g_free (h);
+  self->health = NULL;
+}
