@@ -1,0 +1,378 @@
+/* test-health.c: failure detection on real loopback clusters.
+ *
+ * Intervals are scaled to a tenth of Go's defaults; bounds in assertions are
+ * generous (CI machines are noisy) and the measured figures are printed.
+ * Speed targets live in tools/gossip-bench, not here.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "test-utils.h"
+#include "gossip-cluster-private.h"
+#include "gossip-netsim-private.h"
+#include "gossip-wire-private.h"
+
+#define SCALE 0.1
+
+typedef struct {
+  GPtrArray *clusters;        /* GossipCluster* */
+  guint      suspect_events;  /* alive -> suspect, anywhere */
+  guint      dead_events;     /* -> dead, anywhere */
+} Net;
+
+static void
+count_cb (GossipCluster   *cluster,
+          GossipNode      *node,
+          GossipNodeState  old_state,
+          GossipNodeState  new_state,
+          gpointer         user_data)
+{
+  Net *net = user_data;
+
+  if (new_state == GOSSIP_NODE_STATE_SUSPECT)
+    net->suspect_events++;
+  if (new_state == GOSSIP_NODE_STATE_DEAD)
+    net->dead_events++;
+}
+
+static GossipCluster *
+add_node (Net *net)
+{
+  g_autoptr(GossipConfig) config = gossip_config_new ();
+  g_autoptr(GError) error = NULL;
+  GossipCluster *cluster;
+
+  gossip_config_set_bind_address (config, "127.0.0.1:0");
+  gossip_config_scale_intervals (config, SCALE);
+  cluster = gossip_cluster_new (config, NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (cluster, "node-state-changed", G_CALLBACK (count_cb), net);
+  gossip_cluster_start (cluster);
+  g_ptr_array_add (net->clusters, cluster);
+  return cluster;
+}
+
+static GossipCluster *
+at (Net *net, guint i)
+{
+  return net->clusters->pdata[i];
+}
+
+static gboolean
+converged (gpointer user_data)
+{
+  Net *net = user_data;
+
+  for (guint i = 0; i < net->clusters->len; i++)
+    if (gossip_cluster_get_n_alive (at (net, i)) != net->clusters->len)
+      return FALSE;
+  return TRUE;
+}
+
+static void
+net_init (Net *net, guint n)
+{
+  const char *seed[2] = { NULL, NULL };
+
+  memset (net, 0, sizeof *net);
+  net->clusters = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < n; i++)
+    add_node (net);
+  seed[0] = gossip_cluster_get_advertise_address (at (net, 0));
+  for (guint i = 1; i < n; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      gossip_cluster_join (at (net, i), seed, NULL, &error);
+      g_assert_no_error (error);
+    }
+  g_assert_true (test_wait_for (converged, net, 10000));
+}
+
+static void
+net_clear (Net *net)
+{
+  for (guint i = 0; i < net->clusters->len; i++)
+    gossip_cluster_stop (at (net, i));
+  g_ptr_array_unref (net->clusters);
+  gossip_netsim_reset ();
+}
+
+static const char *
+id_of (GossipCluster *cluster)
+{
+  return gossip_node_get_id (gossip_cluster_get_local_node (cluster));
+}
+
+typedef struct {
+  Net            *net;
+  const char     *id;
+  guint           skip;       /* index of the node not asked */
+  guint           state_mask; /* states that satisfy */
+} SeenCond;
+
+static gboolean
+all_see (gpointer user_data)
+{
+  SeenCond *c = user_data;
+
+  for (guint i = 0; i < c->net->clusters->len; i++)
+    {
+      GossipNode *node;
+
+      if (i == c->skip)
+        continue;
+      node = gossip_cluster_get_node (at (c->net, i), c->id);
+      if (!(c->state_mask & (1u << (node ? gossip_node_get_state (node) : GOSSIP_NODE_STATE_UNKNOWN))))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+#define BIT(s) (1u << (s))
+#define NOT_ALIVE (BIT (GOSSIP_NODE_STATE_SUSPECT) | BIT (GOSSIP_NODE_STATE_DEAD))
+
+/* A silent stop: detected everywhere as Suspect, then Dead. */
+static void
+detect_crash (guint n,
+              guint victim)
+{
+  Net net;
+  g_autofree char *id = NULL;
+  SeenCond cond;
+  gint64 start;
+  double t_suspect, t_dead;
+
+  net_init (&net, n);
+  id = g_strdup (id_of (at (&net, victim)));
+  cond = (SeenCond) { &net, id, victim, NOT_ALIVE };
+
+  start = g_get_monotonic_time ();
+  gossip_cluster_simulate_crash (at (&net, victim));
+  g_assert_true (test_wait_for (all_see, &cond, 20000));
+  t_suspect = (g_get_monotonic_time () - start) / 1e6;
+  cond.state_mask = BIT (GOSSIP_NODE_STATE_DEAD);
+  g_assert_true (test_wait_for (all_see, &cond, 30000));
+  t_dead = (g_get_monotonic_time () - start) / 1e6;
+
+  /* Scaled x0.1: a suspect retention of 30 s; death must come far sooner. */
+  g_test_message ("n=%u: every survivor saw the silent stop as not-alive after %.2f s, Dead after %.2f s "
+                  "(intervals x%.1f; suspect retention %.0f s)", n, t_suspect, t_dead, SCALE, 300 * SCALE);
+  g_assert_cmpfloat (t_dead, <, 300 * SCALE / 2);
+  net_clear (&net);
+}
+
+static void
+test_silent_stop_10 (void)
+{
+  detect_crash (10, 5);
+}
+
+static void
+test_two_nodes (void)
+{
+  detect_crash (2, 1);
+}
+
+static void
+test_three_nodes (void)
+{
+  detect_crash (3, 2);
+}
+
+static gboolean
+deadline_passed (gpointer user_data)
+{
+  return g_get_monotonic_time () >= *(gint64 *) user_data;
+}
+
+/* 10% loss on every link: suspicions happen and are refuted; nobody dies. */
+static void
+test_loss (void)
+{
+  Net net;
+  gint64 until;
+  const guint seconds = 20;
+
+  gossip_netsim_enable ();
+  net_init (&net, 10);
+  gossip_netsim_set_loss (NULL, NULL, 0.10);
+  until = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+  test_wait_for (deadline_passed, &until, (seconds + 1) * 1000);
+
+  g_test_message ("10%% loss on every link for %u s (= %u health intervals): %u suspect events, "
+                  "%u dead events, %" G_GUINT64_FORMAT " datagrams dropped",
+                  seconds, (guint) (seconds * 1000 / (1000 * SCALE)), net.suspect_events,
+                  net.dead_events, gossip_netsim_get_dropped ());
+  g_assert_cmpuint (net.dead_events, ==, 0);
+  for (guint i = 0; i < net.clusters->len; i++)
+    g_assert_cmpuint (gossip_cluster_get_n_dead (at (&net, i)), ==, 0);
+  net_clear (&net);
+}
+
+typedef struct {
+  Net  *net;
+  guint from, to;   /* the nodes [from, to) */
+  guint expect_alive;
+  guint expect_dead;
+} SideCond;
+
+static gboolean
+side_sees (gpointer user_data)
+{
+  SideCond *c = user_data;
+
+  for (guint i = c->from; i < c->to; i++)
+    if (gossip_cluster_get_n_alive (at (c->net, i)) != c->expect_alive ||
+        gossip_cluster_get_n_dead (at (c->net, i)) < c->expect_dead)
+      return FALSE;
+  return TRUE;
+}
+
+static void
+test_partition_heals (void)
+{
+  Net net;
+  const char *a[6] = { NULL }, *b[6] = { NULL };
+  SideCond left = { &net, 0, 5, 5, 5 }, right = { &net, 5, 10, 5, 5 };
+  gint64 start;
+
+  gossip_netsim_enable ();
+  net_init (&net, 10);
+  for (guint i = 0; i < 5; i++)
+    {
+      a[i] = gossip_cluster_get_advertise_address (at (&net, i));
+      b[i] = gossip_cluster_get_advertise_address (at (&net, i + 5));
+    }
+  gossip_netsim_partition (a, b);
+  g_assert_true (test_wait_for (side_sees, &left, 30000));
+  g_assert_true (test_wait_for (side_sees, &right, 30000));
+
+  start = g_get_monotonic_time ();
+  gossip_netsim_reset ();
+  /* Recovery probes run every RecoveryAttemptInterval (1 s at x0.1). */
+  g_assert_true (test_wait_for (converged, &net, 15000));
+  g_test_message ("5+5 partition: both sides saw the other Dead; after healing, full membership on every "
+                  "node again in %.2f s (bound 15 s)", (g_get_monotonic_time () - start) / 1e6);
+  net_clear (&net);
+}
+
+static void
+test_refutation (void)
+{
+  Net net;
+  GossipNodeMsg msg = { 0 };
+  GossipNode *target;
+  gint64 until;
+
+  net_init (&net, 5);
+  target = gossip_cluster_get_local_node (at (&net, 3));
+  msg.node = *(GossipNodeId *) (gpointer) gossip_node_get_node_id (target);
+
+  /* Node 0 wrongly broadcasts a suspicion about node 3. */
+  gossip_cluster_broadcast (at (&net, 0), GOSSIP_MSG_SUSPICION, gossip_node_msg_build (&msg, FALSE), FALSE);
+  until = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+  test_wait_for (deadline_passed, &until, 4000);
+
+  g_test_message ("wrong suspicion: %u suspect events, %u dead events", net.suspect_events, net.dead_events);
+  g_assert_cmpuint (net.suspect_events, >=, 1);   /* the suspicion landed */
+  g_assert_cmpuint (net.dead_events, ==, 0);
+  g_assert_true (converged (&net));               /* and was refuted everywhere */
+  net_clear (&net);
+}
+
+/* A forwarded copy of an old packet originated by a dead node must not
+ * bring it back: only the node's own direct traffic can. */
+static void
+test_late_packet_does_not_revive (void)
+{
+  Net net;
+  g_autofree char *id = NULL;
+  SeenCond cond;
+  GossipWire wire = { 0 };
+  GossipEnvelope env = { .type = 128, .ttl = 3 };
+  g_autoptr(GBytes) raw = NULL;
+  g_autoptr(GSocket) sock = NULL;
+  g_autoptr(GSocketAddress) to = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 until;
+
+  net_init (&net, 4);
+  id = g_strdup (id_of (at (&net, 3)));
+  cond = (SeenCond) { &net, id, 3, BIT (GOSSIP_NODE_STATE_DEAD) };
+  gossip_cluster_simulate_crash (at (&net, 3));
+  g_assert_true (test_wait_for (all_see, &cond, 20000));
+
+  wire.codec = gossip_msgpack_codec_new ();
+  g_assert_true (gossip_node_id_parse (id, &env.sender));
+  env.id = 12345;
+  raw = gossip_wire_encode_value (&wire, &env, g_variant_new_string ("late"), &error);
+  g_assert_no_error (error);
+  sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(GSocketAddress) dest = NULL;
+      g_auto(GStrv) parts = g_strsplit (gossip_cluster_get_advertise_address (at (&net, i)), ":", 2);
+
+      dest = g_inet_socket_address_new_from_string (parts[0], (guint) atoi (parts[1]));
+      g_socket_send_to (sock, dest, g_bytes_get_data (raw, NULL), g_bytes_get_size (raw), NULL, &error);
+      g_assert_no_error (error);
+    }
+  until = g_get_monotonic_time () + 500 * 1000;
+  test_wait_for (deadline_passed, &until, 1000);
+  g_assert_true (all_see (&cond));
+  g_object_unref (wire.codec);
+  net_clear (&net);
+}
+
+static gboolean
+keep_sending (gpointer user_data)
+{
+  Net *net = user_data;
+
+  for (guint i = 0; i < net->clusters->len; i++)
+    gossip_cluster_send (at (net, i), 128, g_variant_new_string ("traffic"), NULL);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+test_leave_under_traffic (void)
+{
+  Net net;
+  g_autofree char *id = NULL;
+  SeenCond cond;
+  guint source;
+  gint64 until;
+
+  net_init (&net, 5);
+  id = g_strdup (id_of (at (&net, 4)));
+  cond = (SeenCond) { &net, id, 4, BIT (GOSSIP_NODE_STATE_LEAVING) };
+  source = g_timeout_add (20, keep_sending, &net);
+
+  gossip_cluster_leave (at (&net, 4));
+  g_assert_true (test_wait_for (all_see, &cond, 5000));
+  /* Traffic keeps flowing, also from the leaver, and it stays Leaving
+   * (until its retention period turns it Dead: 30 s here). */
+  until = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+  test_wait_for (deadline_passed, &until, 3000);
+  g_assert_true (all_see (&cond));
+  g_source_remove (source);
+  net_clear (&net);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/health/silent-stop/10-nodes", test_silent_stop_10);
+  g_test_add_func ("/health/silent-stop/2-nodes", test_two_nodes);
+  g_test_add_func ("/health/silent-stop/3-nodes", test_three_nodes);
+  g_test_add_func ("/health/refutation", test_refutation);
+  g_test_add_func ("/health/late-forwarded-packet", test_late_packet_does_not_revive);
+  g_test_add_func ("/health/leave-under-traffic", test_leave_under_traffic);
+  g_test_add_func ("/health/partition-heals", test_partition_heals);
+  g_test_add_func ("/health/loss-10-percent", test_loss);
+  return g_test_run ();
+}
