@@ -76,6 +76,10 @@ struct _GossipCluster
   guint64                   drops[GOSSIP_DROP_N_REASONS];
   guint64                   packets_in;
   guint64                   packets_out;
+  guint64                   probes;
+  guint64                   probe_failures;
+  guint64                   suspicions;
+  guint64                   refutations;
 };
 
 /* gossip-cluster.c: sending */

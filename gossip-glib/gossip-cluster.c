@@ -22,6 +22,7 @@
 #include "gossip-netsim-private.h"
 #include "gossip-packet-private.h"
 #include "gossip-socket-transport-private.h"
+#include "gossip-stats-private.h"
 #include "gossip-variant-private.h"
 
 /**
@@ -1474,6 +1475,69 @@ COUNT_ACCESSOR (dead, GOSSIP_NODE_STATE_DEAD)
  * Since: 1.0
  */
 COUNT_ACCESSOR (leaving, GOSSIP_NODE_STATE_LEAVING)
+
+/**
+ * gossip_cluster_get_stats:
+ * @self: a cluster
+ *
+ * Takes a snapshot of the node's counters: "packets-in", "packets-out",
+ * "udp-datagrams-in", "udp-datagrams-out", "tcp-requests-in",
+ * "tcp-requests-out", "bytes-in", "bytes-out", "tcp-connections-refused",
+ * "tcp-oversize", "tcp-timeouts", "send-failures", "dedup-hits", "probes",
+ * "probe-failures", "suspicions", "refutations", "local-health", and
+ * "drop-REASON" for every reason a received packet is dropped
+ * ("drop-too-short", "drop-decrypt", "drop-header-decode", ...).
+ *
+ * Returns: (transfer full): the counters
+ *
+ * Since: 1.0
+ */
+GossipStats *
+gossip_cluster_get_stats (GossipCluster *self)
+{
+  GossipStats *stats;
+  GossipTransportCounters tc;
+  static const char * const drop_names[GOSSIP_DROP_N_REASONS] = {
+    [GOSSIP_DROP_TOO_SHORT] = "drop-too-short",
+    [GOSSIP_DROP_DECRYPT] = "drop-decrypt",
+    [GOSSIP_DROP_HEADER_LENGTH] = "drop-header-length",
+    [GOSSIP_DROP_HEADER_DECODE] = "drop-header-decode",
+    [GOSSIP_DROP_DECOMPRESS] = "drop-decompress",
+    [GOSSIP_DROP_TOO_LARGE] = "drop-too-large",
+    [GOSSIP_DROP_PAYLOAD_DECODE] = "drop-payload-decode",
+    [GOSSIP_DROP_FROM_SELF] = "drop-from-self",
+    [GOSSIP_DROP_DUPLICATE] = "drop-duplicate",
+    [GOSSIP_DROP_UNKNOWN_SENDER] = "drop-unknown-sender",
+    [GOSSIP_DROP_WRONG_TRANSPORT] = "drop-wrong-transport",
+    [GOSSIP_DROP_SEND_FAILED] = "drop-send-failed",
+  };
+
+  g_return_val_if_fail (GOSSIP_IS_CLUSTER (self), NULL);
+
+  gossip_transport_get_counters (self->transport, &tc);
+  stats = gossip_stats_new ();
+  gossip_stats_add (stats, "packets-in", self->packets_in);
+  gossip_stats_add (stats, "packets-out", self->packets_out);
+  gossip_stats_add (stats, "udp-datagrams-in", tc.datagrams_in);
+  gossip_stats_add (stats, "udp-datagrams-out", tc.datagrams_out);
+  gossip_stats_add (stats, "tcp-requests-in", tc.tcp_requests_in);
+  gossip_stats_add (stats, "tcp-requests-out", tc.tcp_requests_out);
+  gossip_stats_add (stats, "bytes-in", tc.bytes_in);
+  gossip_stats_add (stats, "bytes-out", tc.bytes_out);
+  gossip_stats_add (stats, "tcp-connections-refused", tc.drops_too_many_connections);
+  gossip_stats_add (stats, "tcp-oversize", tc.drops_oversize);
+  gossip_stats_add (stats, "tcp-timeouts", tc.drops_timeout);
+  gossip_stats_add (stats, "send-failures", tc.drops_send_failure);
+  gossip_stats_add (stats, "dedup-hits", self->drops[GOSSIP_DROP_DUPLICATE]);
+  gossip_stats_add (stats, "probes", self->probes);
+  gossip_stats_add (stats, "probe-failures", self->probe_failures);
+  gossip_stats_add (stats, "suspicions", self->suspicions);
+  gossip_stats_add (stats, "refutations", self->refutations);
+  gossip_stats_add (stats, "local-health", gossip_health_get_local_health (self));
+  for (guint i = 0; i < GOSSIP_DROP_N_REASONS; i++)
+    gossip_stats_add (stats, drop_names[i], self->drops[i]);
+  return stats;
+}
 
 /**
  * gossip_cluster_get_n_nodes:

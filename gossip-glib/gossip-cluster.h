@@ -10,6 +10,7 @@
 #include "gossip-config.h"
 #include "gossip-node.h"
 #include "gossip-packet.h"
+#include "gossip-stats.h"
 
 G_BEGIN_DECLS
 
@@ -134,6 +135,8 @@ GOSSIP_AVAILABLE_IN_1_0
 guint           gossip_cluster_get_n_dead         (GossipCluster  *self);
 GOSSIP_AVAILABLE_IN_1_0
 guint           gossip_cluster_get_n_leaving      (GossipCluster  *self);
+GOSSIP_AVAILABLE_IN_1_0
+GossipStats    *gossip_cluster_get_stats          (GossipCluster  *self);
 GOSSIP_AVAILABLE_IN_1_0
 guint           gossip_cluster_calc_fan_out       (GossipCluster  *self);
 GOSSIP_AVAILABLE_IN_1_0

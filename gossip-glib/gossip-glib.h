@@ -18,6 +18,7 @@
 #include "gossip-packet.h"
 #include "gossip-config.h"
 #include "gossip-cluster.h"
+#include "gossip-stats.h"
 #include "gossip-enums.h"
 
 #undef GOSSIP_INSIDE

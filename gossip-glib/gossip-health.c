@@ -191,6 +191,7 @@ suspect (GossipCluster      *self,
       GossipNodeMsg msg = { .node = *gossip_node_get_node_id (node) };
 
       r->suspicion_sent = TRUE;
+      self->suspicions++;
       gossip_cluster_broadcast (self, GOSSIP_MSG_SUSPICION, gossip_node_msg_build (&msg, FALSE), FALSE);
     }
   evaluate (self, node);
@@ -240,6 +241,7 @@ probe_judge (Probe    *p,
       gossip_node_get_state (p->node) == GOSSIP_NODE_STATE_LEAVING)
     return;
 
+  self->probe_failures++;
   r = record_get (h, &p->id);
   r->failures++;
   if (p->helpers_asked > 0 && p->helpers_replied == 0)
@@ -366,6 +368,7 @@ start_probe (GossipCluster *self,
   p->node = g_object_ref (node);
   p->id = *gossip_node_get_node_id (node);
   p->timeout_ms = self->cfg->ping_timeout * (1 + h->local_health);
+  self->probes++;
   g_hash_table_insert (h->probes, &p->id, p);
 
   /* Helpers are asked at half the timeout; the direct ack may still win

@@ -651,7 +651,10 @@ gossip_membership_handle_suspicion (GossipCluster *self,
       /* Suspected ourselves: refute at once, over TCP so that loss cannot
        * eat the refutation, and take it as a hint about our own health. */
       if (gossip_node_get_state (self->local) == GOSSIP_NODE_STATE_ALIVE)
-        announce_alive (self, self->local, TRUE);
+        {
+          self->refutations++;
+          announce_alive (self, self->local, TRUE);
+        }
       gossip_health_self_suspected (self);
     }
   else if (sender != NULL)

@@ -325,8 +325,16 @@ netsim_close (GossipTransport *transport)
 }
 
 static void
+netsim_get_counters (GossipTransport         *transport,
+                     GossipTransportCounters *out)
+{
+  gossip_transport_get_counters (GOSSIP_NETSIM_TRANSPORT (transport)->inner, out);
+}
+
+static void
 gossip_netsim_transport_iface_init (GossipTransportInterface *iface)
 {
+  iface->get_counters = netsim_get_counters;
   iface->set_receive_func = netsim_set_receive_func;
   iface->get_local_address = netsim_get_local_address;
   iface->send_datagram = netsim_send_datagram;

@@ -28,18 +28,6 @@ typedef struct {
   GResolver *resolver;         /* (nullable): NULL for the default resolver */
 } GossipSocketTransportLimits;
 
-typedef struct {
-  guint64 datagrams_in;
-  guint64 datagrams_out;
-  guint64 bytes_in;            /* raw packet bytes, both UDP and TCP, no length prefixes */
-  guint64 bytes_out;
-  guint64 tcp_requests_in;     /* complete requests handed to the receive func */
-  guint64 tcp_requests_out;    /* requests whose write completed */
-  guint64 drops_oversize;      /* length prefix above tcp_max_packet (in or out) */
-  guint64 drops_timeout;       /* inbound connections dropped after the io timeout */
-  guint64 drops_too_many_connections;
-  guint64 drops_send_failure;  /* datagrams that could not be sent */
-} GossipTransportCounters;
 
 #define GOSSIP_TYPE_SOCKET_TRANSPORT (gossip_socket_transport_get_type ())
 G_DECLARE_FINAL_TYPE (GossipSocketTransport, gossip_socket_transport, GOSSIP, SOCKET_TRANSPORT, GObject)

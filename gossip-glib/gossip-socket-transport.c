@@ -1202,6 +1202,7 @@ gossip_socket_transport_iface_init (GossipTransportInterface *iface)
   iface->request_finish = gossip_socket_transport_request_finish;
   iface->forget_address = gossip_socket_transport_forget_address;
   iface->close = gossip_socket_transport_close;
+  iface->get_counters = (void (*) (GossipTransport *, GossipTransportCounters *)) gossip_socket_transport_get_counters;
 }
 
 /* ---- GObject ---- */

@@ -56,6 +56,19 @@ typedef void (* GossipTransportReceiveFunc) (GBytes         *raw,
                                              GossipIncoming *incoming,
                                              gpointer        user_data);
 
+typedef struct {
+  guint64 datagrams_in;
+  guint64 datagrams_out;
+  guint64 bytes_in;            /* raw packet bytes, both UDP and TCP, no length prefixes */
+  guint64 bytes_out;
+  guint64 tcp_requests_in;     /* complete requests handed to the receive func */
+  guint64 tcp_requests_out;    /* requests whose write completed */
+  guint64 drops_oversize;      /* length prefix above tcp_max_packet (in or out) */
+  guint64 drops_timeout;       /* inbound connections dropped after the io timeout */
+  guint64 drops_too_many_connections;
+  guint64 drops_send_failure;  /* datagrams that could not be sent */
+} GossipTransportCounters;
+
 #define GOSSIP_TYPE_TRANSPORT (gossip_transport_get_type ())
 G_DECLARE_INTERFACE (GossipTransport, gossip_transport, GOSSIP, TRANSPORT, GObject)
 
@@ -91,6 +104,9 @@ struct _GossipTransportInterface
                                   const char                 *address);
   /* Closes listeners and cancels everything in flight. */
   void      (* close)            (GossipTransport            *self);
+  /* Optional: what went through the transport so far. */
+  void      (* get_counters)     (GossipTransport            *self,
+                                  GossipTransportCounters    *out);
 };
 
 void     gossip_transport_set_receive_func  (GossipTransport            *self,
@@ -113,5 +129,8 @@ GBytes  *gossip_transport_request_finish    (GossipTransport            *self,
 void     gossip_transport_forget_address    (GossipTransport            *self,
                                              const char                 *address);
 void     gossip_transport_close             (GossipTransport            *self);
+/* Zeroes @out for transports that count nothing. */
+void     gossip_transport_get_counters      (GossipTransport            *self,
+                                             GossipTransportCounters    *out);
 
 G_END_DECLS

@@ -6,6 +6,8 @@
  * request that lets the receiver reply later, or close by letting go. */
 #include "config.h"
 
+#include <string.h>
+
 #include "gossip-transport-private.h"
 
 G_DEFINE_INTERFACE (GossipTransport, gossip_transport, G_TYPE_OBJECT)
@@ -99,6 +101,20 @@ gossip_transport_close (GossipTransport *self)
   g_return_if_fail (GOSSIP_IS_TRANSPORT (self));
 
   GOSSIP_TRANSPORT_GET_IFACE (self)->close (self);
+}
+
+void
+gossip_transport_get_counters (GossipTransport         *self,
+                               GossipTransportCounters *out)
+{
+  GossipTransportInterface *iface;
+
+  g_return_if_fail (GOSSIP_IS_TRANSPORT (self));
+
+  memset (out, 0, sizeof *out);
+  iface = GOSSIP_TRANSPORT_GET_IFACE (self);
+  if (iface->get_counters != NULL)
+    iface->get_counters (self, out);
 }
 
 /* ---- GossipIncoming ---- */
