@@ -500,6 +500,62 @@ test_wrong_key (Fixture       *fixture,
     g_assert_false (strstr (a->lines->pdata[i], b->id) != NULL);
 }
 
+/* kill -9 of one node process of five: every survivor marks it Suspect,
+ * then Dead. Run in the "health" suite. */
+static void
+test_kill_9 (Fixture       *fixture,
+             gconstpointer  data)
+{
+  Child *nodes[5];
+  Child *victim;
+  gint64 start;
+  double t_suspect = 0, t_dead = 0;
+
+  nodes[0] = spawn_node (fixture, "N0", NULL);
+  expect_ready (nodes[0]);
+  for (guint i = 1; i < 5; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("N%u", i);
+      nodes[i] = spawn_node (fixture, name, "--join", nodes[0]->address, NULL);
+      expect_ready (nodes[i]);
+    }
+  for (guint i = 0; i < 5; i++)
+    for (guint j = 0; j < 5; j++)
+      if (i != j)
+        expect_alive (nodes[i], &nodes[j], 1);
+
+  victim = nodes[2];
+  start = g_get_monotonic_time ();
+  g_subprocess_send_signal (victim->proc, SIGKILL);
+
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *suspect = NULL;
+      g_autofree char *dead = NULL;
+
+      if (nodes[i] == victim)
+        continue;
+      /* Either Suspect first, or (if confirmations were quick) straight to Dead. */
+      suspect = g_strdup_printf ("state %s alive ", victim->id);
+      expect_line (nodes[i], suspect, TRUE);
+      t_suspect = MAX (t_suspect, (g_get_monotonic_time () - start) / 1e6);
+      dead = g_strdup_printf ("state %s suspect dead", victim->id);
+      expect_line (nodes[i], dead, FALSE);
+      t_dead = MAX (t_dead, (g_get_monotonic_time () - start) / 1e6);
+    }
+  g_test_message ("kill -9 of 1 of 5 processes: every survivor saw it not-alive within %.2f s and Dead "
+                  "within %.2f s (intervals x0.1: health check 100 ms, ping timeout 50 ms)", t_suspect, t_dead);
+  /* Generous: a suspect retention period is 30 s at this scale. */
+  g_assert_cmpfloat (t_dead, <, 15.0);
+
+  for (guint i = 0; i < 5; i++)
+    if (nodes[i] != victim)
+      {
+        command (nodes[i], "quit");
+        expect_clean_exit (nodes[i]);
+      }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -513,6 +569,8 @@ main (int argc, char **argv)
               fixture_setup, test_three_nodes_secure, fixture_teardown);
   g_test_add ("/multiprocess/wrong-key", Fixture, NULL,
               fixture_setup, test_wrong_key, fixture_teardown);
+  g_test_add ("/multiprocess/health/kill-9", Fixture, NULL,
+              fixture_setup, test_kill_9, fixture_teardown);
 
   return g_test_run ();
 }
