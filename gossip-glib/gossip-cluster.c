@@ -122,6 +122,7 @@ gossip_cluster_finalize (GObject *object)
   g_clear_pointer (&self->history, gossip_message_history_free);
   g_clear_pointer (&self->join_peers, g_ptr_array_unref);
   g_clear_pointer (&self->wire.key, g_bytes_unref);
+  g_clear_pointer (&self->wire.other_keys, g_ptr_array_unref);
   g_clear_object (&self->wire.codec);
   g_clear_object (&self->wire.compressor);
   g_clear_object (&self->wire.cipher);
@@ -335,6 +336,7 @@ setup_wire (GossipCluster  *self,
         return FALSE;
       self->wire.cipher = g_object_ref (cfg->cipher);
       self->wire.key = g_bytes_ref (cfg->encryption_key);
+      self->wire.other_keys = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
     }
   self->wire.codec = g_object_ref (cfg->codec);
   if (cfg->compressor != NULL)
@@ -421,7 +423,9 @@ gossip_cluster_initable_init (GInitable     *initable,
   if (!setup_transport (self, cancellable, error))
     return FALSE;
 
-  self->history = gossip_message_history_new ((gint64) self->cfg->msg_history_max_age * 1000,
+  /* Remember messages at least as long as the replay window accepts them. */
+  self->history = gossip_message_history_new ((gint64) MAX (self->cfg->msg_history_max_age,
+                                                            self->cfg->replay_window) * 1000,
                                               1 << 20);
   self->nodes = gossip_node_list_new ();
   gossip_probe_init (self);
@@ -1045,6 +1049,23 @@ dispatch_system (GossipCluster *self,
   table[type].handler (self, rx, sender, payload);
 }
 
+/* With a cipher, a message ID is a timestamp we can trust as far as the key
+ * holders are trusted: a captured packet replayed once the de-duplication
+ * history forgot it is refused by its age (Go accepts it again, §12.22).
+ * Without a cipher anyone can forge a fresh ID, so the check would be theatre. */
+static gboolean
+is_replay (GossipCluster        *self,
+           const GossipEnvelope *env)
+{
+  gint64 window = (gint64) self->cfg->replay_window * 1000;
+  gint64 age;
+
+  if (self->wire.cipher == NULL || window == 0)
+    return FALSE;
+  age = g_get_real_time () - gossip_hlc_to_unix_usec (env->id);
+  return age > window || age < -window;
+}
+
 static void
 receive_cb (GBytes         *raw,
             gboolean        reliable,
@@ -1072,6 +1093,11 @@ receive_cb (GBytes         *raw,
   if (gossip_node_id_equal (&rx.msg.envelope.sender, &self->local_id))
     {
       gossip_cluster_count_drop (self, GOSSIP_DROP_FROM_SELF, NULL);
+      goto out;
+    }
+  if (is_replay (self, &rx.msg.envelope))
+    {
+      gossip_cluster_count_drop (self, GOSSIP_DROP_REPLAY, "message ID outside the replay window");
       goto out;
     }
   if (!gossip_message_history_record (self->history, &rx.msg.envelope.sender,
@@ -1476,6 +1502,132 @@ COUNT_ACCESSOR (dead, GOSSIP_NODE_STATE_DEAD)
  */
 COUNT_ACCESSOR (leaving, GOSSIP_NODE_STATE_LEAVING)
 
+/* ------------------------------------------------------------------ */
+/* Keyring                                                             */
+
+static gboolean
+check_keyring_key (GossipCluster  *self,
+                   GBytes         *key,
+                   GError        **error)
+{
+  if (self->wire.cipher == NULL)
+    {
+      g_set_error_literal (error, GOSSIP_ERROR, GOSSIP_ERROR_INVALID_CONFIG,
+                           _("The cluster has no cipher, so it has no keys"));
+      return FALSE;
+    }
+  return gossip_cipher_check_key (self->wire.cipher, g_bytes_get_size (key), error);
+}
+
+static gint
+find_key (GossipCluster *self,
+          GBytes        *key)
+{
+  for (guint i = 0; i < self->wire.other_keys->len; i++)
+    if (g_bytes_equal (self->wire.other_keys->pdata[i], key))
+      return (gint) i;
+  return -1;
+}
+
+/**
+ * gossip_cluster_install_key:
+ * @self: a cluster with a cipher
+ * @key: a key for the cluster's cipher
+ *
+ * Accepts packets encrypted with @key as well, from now on. With
+ * [method@Gossip.Cluster.use_key] and [method@Gossip.Cluster.remove_key]
+ * this rotates a cluster's key without downtime: install the new key on
+ * every node, then use it on every node, then remove the old one.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 1.0
+ */
+gboolean
+gossip_cluster_install_key (GossipCluster  *self,
+                            GBytes         *key,
+                            GError        **error)
+{
+  g_return_val_if_fail (GOSSIP_IS_CLUSTER (self), FALSE);
+  g_return_val_if_fail (key != NULL, FALSE);
+
+  if (!check_keyring_key (self, key, error))
+    return FALSE;
+  if (!g_bytes_equal (key, self->wire.key) && find_key (self, key) < 0)
+    g_ptr_array_add (self->wire.other_keys, g_bytes_ref (key));
+  return TRUE;
+}
+
+/**
+ * gossip_cluster_use_key:
+ * @self: a cluster with a cipher
+ * @key: a key for the cluster's cipher
+ *
+ * Encrypts with @key from now on (installing it if needed). The previous
+ * key stays accepted until removed.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 1.0
+ */
+gboolean
+gossip_cluster_use_key (GossipCluster  *self,
+                        GBytes         *key,
+                        GError        **error)
+{
+  gint i;
+
+  g_return_val_if_fail (GOSSIP_IS_CLUSTER (self), FALSE);
+  g_return_val_if_fail (key != NULL, FALSE);
+
+  if (!check_keyring_key (self, key, error))
+    return FALSE;
+  if (g_bytes_equal (key, self->wire.key))
+    return TRUE;
+  i = find_key (self, key);
+  if (i >= 0)
+    g_ptr_array_remove_index (self->wire.other_keys, (guint) i);
+  g_ptr_array_add (self->wire.other_keys, self->wire.key);
+  self->wire.key = g_bytes_ref (key);
+  return TRUE;
+}
+
+/**
+ * gossip_cluster_remove_key:
+ * @self: a cluster with a cipher
+ * @key: an installed key
+ *
+ * Stops accepting packets encrypted with @key. The key in use cannot be
+ * removed.
+ *
+ * Returns: %TRUE on success; %FALSE with @error set for the key in use
+ *
+ * Since: 1.0
+ */
+gboolean
+gossip_cluster_remove_key (GossipCluster  *self,
+                           GBytes         *key,
+                           GError        **error)
+{
+  gint i;
+
+  g_return_val_if_fail (GOSSIP_IS_CLUSTER (self), FALSE);
+  g_return_val_if_fail (key != NULL, FALSE);
+
+  if (!check_keyring_key (self, key, error))
+    return FALSE;
+  if (g_bytes_equal (key, self->wire.key))
+    {
+      g_set_error_literal (error, GOSSIP_ERROR, GOSSIP_ERROR_INVALID_ARGUMENT,
+                           _("The key in use cannot be removed; use another key first"));
+      return FALSE;
+    }
+  i = find_key (self, key);
+  if (i >= 0)
+    g_ptr_array_remove_index (self->wire.other_keys, (guint) i);
+  return TRUE;
+}
+
 /**
  * gossip_cluster_get_stats:
  * @self: a cluster
@@ -1510,6 +1662,7 @@ gossip_cluster_get_stats (GossipCluster *self)
     [GOSSIP_DROP_UNKNOWN_SENDER] = "drop-unknown-sender",
     [GOSSIP_DROP_WRONG_TRANSPORT] = "drop-wrong-transport",
     [GOSSIP_DROP_SEND_FAILED] = "drop-send-failed",
+    [GOSSIP_DROP_REPLAY] = "drop-replay",
   };
 
   g_return_val_if_fail (GOSSIP_IS_CLUSTER (self), NULL);

@@ -136,6 +136,18 @@ guint           gossip_cluster_get_n_dead         (GossipCluster  *self);
 GOSSIP_AVAILABLE_IN_1_0
 guint           gossip_cluster_get_n_leaving      (GossipCluster  *self);
 GOSSIP_AVAILABLE_IN_1_0
+gboolean        gossip_cluster_install_key        (GossipCluster  *self,
+                                                   GBytes         *key,
+                                                   GError        **error);
+GOSSIP_AVAILABLE_IN_1_0
+gboolean        gossip_cluster_use_key            (GossipCluster  *self,
+                                                   GBytes         *key,
+                                                   GError        **error);
+GOSSIP_AVAILABLE_IN_1_0
+gboolean        gossip_cluster_remove_key         (GossipCluster  *self,
+                                                   GBytes         *key,
+                                                   GError        **error);
+GOSSIP_AVAILABLE_IN_1_0
 GossipStats    *gossip_cluster_get_stats          (GossipCluster  *self);
 GOSSIP_AVAILABLE_IN_1_0
 guint           gossip_cluster_calc_fan_out       (GossipCluster  *self);

@@ -40,6 +40,7 @@ typedef struct {
   guint state_sync_interval;
   guint max_inbound_connections;
   guint direct_broadcast_limit;
+  guint replay_window;
 
   double activity_threshold_percent;
   double fan_out_multiplier;

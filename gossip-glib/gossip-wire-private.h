@@ -37,6 +37,7 @@ typedef enum {
   GOSSIP_DROP_UNKNOWN_SENDER,
   GOSSIP_DROP_WRONG_TRANSPORT,
   GOSSIP_DROP_SEND_FAILED,
+  GOSSIP_DROP_REPLAY,
   GOSSIP_DROP_N_REASONS
 } GossipDropReason;
 
@@ -46,7 +47,8 @@ typedef struct {
   GossipCodec      *codec;
   GossipCompressor *compressor;        /* nullable */
   GossipCipher     *cipher;            /* nullable */
-  GBytes           *key;               /* set iff cipher */
+  GBytes           *key;               /* set iff cipher: encrypts, and is tried first */
+  GPtrArray        *other_keys;        /* (nullable) GBytes*: also accepted on receive */
   gsize             compress_min_size;
   gsize             max_payload_size;  /* bound on a decompressed payload */
 } GossipWire;

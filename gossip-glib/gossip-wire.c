@@ -26,6 +26,7 @@ static const char * const drop_reason_names[GOSSIP_DROP_N_REASONS] = {
   [GOSSIP_DROP_UNKNOWN_SENDER] = "unknown-sender",
   [GOSSIP_DROP_WRONG_TRANSPORT] = "wrong-transport",
   [GOSSIP_DROP_SEND_FAILED] = "send-failed",
+  [GOSSIP_DROP_REPLAY] = "replay",
 };
 
 const char *
@@ -222,6 +223,11 @@ gossip_wire_decode (const GossipWire  *wire,
     {
       g_autoptr(GBytes) sealed = g_bytes_new_static (raw + 2, size - 2);
       opened = gossip_cipher_decrypt (wire->cipher, wire->key, sealed, &cause);
+      /* During a key rotation, packets may still come under an older key. */
+      for (guint i = 0; opened == NULL && wire->other_keys != NULL && i < wire->other_keys->len; i++)
+        opened = gossip_cipher_decrypt (wire->cipher, wire->other_keys->pdata[i], sealed, NULL);
+      if (opened != NULL)
+        g_clear_error (&cause);
       if (opened == NULL)
         return drop (reason, GOSSIP_DROP_DECRYPT, error, cause, "decrypt");
       plain = g_bytes_get_data (opened, &plain_len);
