@@ -129,7 +129,7 @@ suspicion_timeout_usec (GossipCluster *self,
                         guint          confirmations)
 {
   guint alive = MAX (gossip_node_list_count (self->nodes, GOSSIP_NODE_STATE_ALIVE), 1);
-  double min_ms = 2.0 * self->cfg->health_check_interval * MAX (1.0, log10 ((double) alive));
+  double min_ms = 3.0 * self->cfg->health_check_interval * MAX (1.0, log10 ((double) alive));
   double max_ms = MIN (3.0 * min_ms, (double) self->cfg->suspect_retention_period);
   guint k = quorum (self);
   double t;
@@ -158,6 +158,19 @@ evaluate (GossipCluster *self,
       return TRUE;
     }
   return FALSE;
+}
+
+static void
+tell_suspect (GossipCluster       *self,
+              GossipNode          *node,
+              const GossipNodeMsg *msg)
+{
+  GossipEnvelope env = gossip_cluster_envelope (self, GOSSIP_MSG_SUSPICION, 0);
+  g_autoptr(GBytes) raw = gossip_wire_encode_value (&self->wire, &env,
+                                                    gossip_node_msg_build (msg, FALSE), NULL);
+
+  if (raw != NULL)
+    gossip_cluster_send_raw_to (self, gossip_node_get_address (node), raw, TRUE);
 }
 
 static void
@@ -193,6 +206,9 @@ suspect (GossipCluster      *self,
       r->suspicion_sent = TRUE;
       self->suspicions++;
       gossip_cluster_broadcast (self, GOSSIP_MSG_SUSPICION, gossip_node_msg_build (&msg, FALSE), FALSE);
+      /* The suspect itself must hear it to refute it: tell it over TCP too,
+       * so a lost datagram cannot turn a slow node into a dead one. */
+      tell_suspect (self, node, &msg);
     }
   evaluate (self, node);
 }
@@ -230,7 +246,8 @@ probe_judge (Probe    *p,
       if (h->local_health > 0)
         h->local_health--;
       if (gossip_node_get_state (p->node) != GOSSIP_NODE_STATE_ALIVE &&
-          gossip_node_get_state (p->node) != GOSSIP_NODE_STATE_LEAVING)
+          gossip_node_get_state (p->node) != GOSSIP_NODE_STATE_LEAVING &&
+          !gossip_node_get_departed (p->node))
         gossip_membership_set_state (self, p->node, GOSSIP_NODE_STATE_ALIVE, gossip_hlc_now ());
       else if ((r = g_hash_table_lookup (h->records, &p->id)) != NULL)
         r->failures = 0;
@@ -528,7 +545,7 @@ recovery_tick_cb (gpointer user_data)
     {
       GossipNode *node = all->pdata[i];
 
-      if (gossip_node_get_state (node) == GOSSIP_NODE_STATE_DEAD)
+      if (gossip_node_get_state (node) == GOSSIP_NODE_STATE_DEAD && !gossip_node_get_departed (node))
         gossip_probe_ping (self, gossip_node_get_node_id (node), gossip_node_get_address (node),
                            self->cfg->ping_timeout, recovery_ping_cb, NULL);
       else if (gossip_node_get_state (node) == GOSSIP_NODE_STATE_ALIVE)

@@ -52,6 +52,8 @@ gossip_membership_set_state (GossipCluster   *self,
                               timestamp > current_ts ? timestamp : gossip_hlc_now ());
   if (state == GOSSIP_NODE_STATE_ALIVE || state == GOSSIP_NODE_STATE_DEAD)
     gossip_health_forget (self, node);
+  if (state == GOSSIP_NODE_STATE_LEAVING)
+    gossip_node_set_departed (node, TRUE);
   if (state != GOSSIP_NODE_STATE_ALIVE && node != self->local)
     gossip_transport_forget_address (self->transport, gossip_node_get_address (node));
   gossip_cluster_emit_state_changed (self, node, old, state);
@@ -91,7 +93,8 @@ gossip_membership_heard_from (GossipCluster *self,
   GossipNodeState state = gossip_node_get_state (node);
 
   gossip_node_touch (node, g_get_monotonic_time ());
-  if (state == GOSSIP_NODE_STATE_SUSPECT || state == GOSSIP_NODE_STATE_DEAD)
+  if ((state == GOSSIP_NODE_STATE_SUSPECT || state == GOSSIP_NODE_STATE_DEAD) &&
+      !gossip_node_get_departed (node))
     gossip_membership_set_state (self, node, GOSSIP_NODE_STATE_ALIVE, gossip_hlc_now ());
 }
 
@@ -142,6 +145,7 @@ accept_node (GossipCluster       *self,
 
   gossip_node_set_address (node, msg->addr);
   gossip_node_set_versions (node, msg->protocol_version, msg->app_version);
+  gossip_node_set_departed (node, FALSE);
   gossip_membership_apply_metadata (self, node, msg->metadata, msg->metadata_ts, TRUE);
   gossip_node_touch (node, g_get_monotonic_time ());
   gossip_membership_set_state (self, node, GOSSIP_NODE_STATE_ALIVE, gossip_hlc_now ());
@@ -294,6 +298,13 @@ gossip_membership_join_address (GossipCluster *self,
   GError *error = NULL;
   g_autoptr(GBytes) raw = NULL;
 
+  if (gossip_node_get_state (self->local) == GOSSIP_NODE_STATE_LEAVING)
+    {
+      gossip_membership_join_attempt_done (task, g_error_new_literal (GOSSIP_ERROR, GOSSIP_ERROR_NOT_RUNNING,
+                                                                      _("This node has left the cluster")));
+      return;
+    }
+
   msg.metadata = md;
   raw = gossip_wire_encode_value (&self->wire, &env, gossip_join_msg_build (&msg, FALSE), &error);
   if (raw == NULL)
@@ -349,6 +360,19 @@ gossip_membership_handle_join (GossipCluster *self,
     reject = g_strdup_printf ("incompatible application version: %s", msg.app_version);
 
   is_new = gossip_node_list_lookup (self->nodes, &msg.id) == NULL;
+  if (reject == NULL && !is_new)
+    {
+      GossipNode *known = gossip_node_list_lookup (self->nodes, &msg.id);
+
+      /* A join sent before the node announced its leave, arriving late, is
+       * not a rejoin: answer it, but keep the node departed. */
+      if (gossip_node_get_departed (known) &&
+          rx->msg.envelope.id < gossip_node_get_state_timestamp (known))
+        {
+          gossip_join_msg_clear (&msg);
+          return;
+        }
+    }
   if (reject == NULL)
     {
       GossipNode *node = accept_node (self, &msg);
@@ -453,8 +477,10 @@ merge_entry (GossipCluster            *self,
   switch (reported)
     {
     case GOSSIP_NODE_STATE_LEAVING:
-      /* Only a newer leave counts, so an old report cannot undo a rejoin. */
-      if (entry->state_ts > gossip_node_get_state_timestamp (node))
+      /* Only a newer leave counts, so an old report cannot undo a rejoin;
+       * and a node that already went from Leaving to Dead stays there. */
+      if (entry->state_ts > gossip_node_get_state_timestamp (node) &&
+          gossip_node_get_state (node) != GOSSIP_NODE_STATE_DEAD)
         gossip_membership_set_state (self, node, GOSSIP_NODE_STATE_LEAVING, entry->state_ts);
       break;
     case GOSSIP_NODE_STATE_DEAD:
@@ -619,7 +645,8 @@ gossip_membership_handle_alive (GossipCluster *self,
       /* A node's own refutation is evidence about itself; an alive claim
        * by a third party is not (the health monitor probes instead). */
       GossipNodeState state = gossip_node_get_state (node);
-      if (state == GOSSIP_NODE_STATE_SUSPECT || state == GOSSIP_NODE_STATE_DEAD)
+      if ((state == GOSSIP_NODE_STATE_SUSPECT || state == GOSSIP_NODE_STATE_DEAD) &&
+          !gossip_node_get_departed (node))
         gossip_membership_set_state (self, node, GOSSIP_NODE_STATE_ALIVE, gossip_hlc_now ());
     }
   else

@@ -29,5 +29,10 @@ gint64              gossip_node_get_last_activity  (GossipNode         *self);
 /* Monotonic time (µs) at which the node entered its current state locally:
  * retention periods count from here, not from a remote clock. */
 gint64              gossip_node_get_state_since    (GossipNode         *self);
+/* Set once the node announced its leave; only a new join clears it, so
+ * that stray packets cannot bring a departed node back. */
+gboolean            gossip_node_get_departed       (GossipNode         *self);
+void                gossip_node_set_departed       (GossipNode         *self,
+                                                    gboolean            departed);
 
 G_END_DECLS

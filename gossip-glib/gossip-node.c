@@ -29,6 +29,7 @@ struct _GossipNode
   guint64          state_ts;
   gint64           last_activity;
   gint64           state_since;
+  gboolean         departed;
   guint            protocol_version;
   char            *app_version;
   GossipMetadata  *metadata;
@@ -290,6 +291,19 @@ gint64
 gossip_node_get_state_since (GossipNode *self)
 {
   return self->state_since;
+}
+
+gboolean
+gossip_node_get_departed (GossipNode *self)
+{
+  return self->departed;
+}
+
+void
+gossip_node_set_departed (GossipNode *self,
+                          gboolean    departed)
+{
+  self->departed = departed;
 }
 
 /**

@@ -190,21 +190,21 @@ gossip_probe_handle_ping (GossipCluster *self,
       return;
     }
 
-  if (sender == NULL)
+  if (sender == NULL && msg.addr[0] != '\0')
     {
-      /* A stranger pings us: it learned of us, so we join it instead of
-       * answering (what Go nodes expect). */
-      if (msg.addr[0] != '\0')
-        gossip_membership_join_address (self, msg.addr, NULL);
+      /* A stranger pings us: it learned of us, so we join it (what Go nodes
+       * expect). Unlike Go we also answer: the stranger may be probing us,
+       * and silence would make it suspect a healthy node. */
+      gossip_membership_join_address (self, msg.addr, NULL);
     }
-  else if (gossip_node_id_equal (&msg.target, &self->local_id) &&
-           gossip_node_get_state (self->local) != GOSSIP_NODE_STATE_LEAVING)
+  if (gossip_node_id_equal (&msg.target, &self->local_id) &&
+      gossip_node_get_state (self->local) != GOSSIP_NODE_STATE_LEAVING &&
+      (sender != NULL || msg.addr[0] != '\0'))
     {
-      /* A node that has left stays silent, so that the others' recovery
-       * probes do not bring it back. */
-      /* Answer to the advertised address, echoing the payload. */
-      gossip_cluster_send_direct (self, gossip_node_get_address (sender), GOSSIP_MSG_PING_ACK,
-                                  gossip_ping_msg_build (&msg, FALSE), 1);
+      /* Answer to the advertised address, echoing the payload. A node that
+       * has left stays silent, so that recovery probes do not bring it back. */
+      gossip_cluster_send_direct (self, sender ? gossip_node_get_address (sender) : msg.addr,
+                                  GOSSIP_MSG_PING_ACK, gossip_ping_msg_build (&msg, FALSE), 1);
     }
   gossip_ping_msg_clear (&msg);
 }
@@ -280,7 +280,8 @@ gossip_probe_handle_indirect_ping (GossipCluster *self,
 {
   IndirectProbe *probe;
 
-  if (sender == NULL)
+  /* Unknown requesters get nothing (as in Go); a node that left helps no more. */
+  if (sender == NULL || gossip_node_get_state (self->local) == GOSSIP_NODE_STATE_LEAVING)
     return;
 
   probe = g_new0 (IndirectProbe, 1);

@@ -226,7 +226,7 @@ test_node_id_variant (void)
   g_assert_cmpuint (g_variant_get_size (wire), ==, 16);
   assert_from_variant (g_variant_ref (wire), TRUE);
   /* boxed in "v" */
-  assert_from_variant (g_variant_new_variant (g_variant_ref (wire)), TRUE);
+  assert_from_variant (g_variant_new_variant (wire), TRUE);
 
   /* A string of 16 raw bytes (here printable ones). */
   memcpy (raw, "0123456789abcdef", 17);
