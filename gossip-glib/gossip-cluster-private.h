@@ -178,8 +178,10 @@ void        gossip_membership_handle_metadata  (GossipCluster *self,
                                                 Received      *rx,
                                                 GossipNode    *sender,
                                                 GVariant      *payload);
+/* Up to @max node states (G_MAXUINT: every live node), without @exclude. */
 GVariant   *gossip_membership_build_state_list (GossipCluster *self,
-                                                GossipNode    *exclude);
+                                                GossipNode    *exclude,
+                                                guint          max);
 
 /* gossip-probe.c */
 typedef enum {

@@ -376,6 +376,11 @@ gossip_membership_handle_join (GossipCluster *self,
   if (reject == NULL)
     {
       GossipNode *node = accept_node (self, &msg);
+
+      /* Only a newcomer needs everything; a known node re-joining (say,
+       * after a ping from a stranger) already has most of it. */
+      if (is_new)
+        gossip_node_set_joined_at (node, g_get_monotonic_time ());
       /* Event-driven spread of the newcomer: the rest of the cluster learns
        * of it now instead of at the next push/pull round. */
       if (is_new)
@@ -400,14 +405,19 @@ gossip_membership_handle_join (GossipCluster *self,
 
 GVariant *
 gossip_membership_build_state_list (GossipCluster *self,
-                                    GossipNode    *exclude)
+                                    GossipNode    *exclude,
+                                    guint          max)
 {
-  guint k = gossip_cluster_calc_payload_size (self, gossip_node_list_size (self->nodes));
-  g_autoptr(GPtrArray) chosen = gossip_node_list_random_for_gossip (self->nodes, k,
-                                                                   exclude ? gossip_node_get_node_id (exclude) : NULL,
-                                                                   exclude ? 1 : 0);
+  const GossipNodeId *excluded = exclude ? gossip_node_get_node_id (exclude) : NULL;
+  g_autoptr(GPtrArray) chosen = NULL;
   GVariantBuilder b;
 
+  if (max == G_MAXUINT)
+    chosen = gossip_node_list_random (self->nodes, gossip_node_list_size (self->nodes),
+                                      GOSSIP_STATES_LIVE | GOSSIP_STATE_BIT (GOSSIP_NODE_STATE_LEAVING),
+                                      excluded, excluded ? 1 : 0);
+  else
+    chosen = gossip_node_list_random_for_gossip (self->nodes, max, excluded, excluded ? 1 : 0);
   if (chosen->len == 0)
     return NULL;
 
@@ -415,17 +425,24 @@ gossip_membership_build_state_list (GossipCluster *self,
   for (guint i = 0; i < chosen->len; i++)
     {
       GossipNode *node = chosen->pdata[i];
-      GossipMetadata *md = gossip_node_get_metadata (node);
-      g_autoptr(GVariant) map = gossip_metadata_to_variant (md);
-      GossipNodeStateMsg msg = {
-        .id = *gossip_node_get_node_id (node),
-        .addr = (char *) gossip_node_get_address (node),
-        .state = gossip_node_get_state (node),
-        .state_ts = gossip_node_get_state_timestamp (node),
-        .metadata_ts = gossip_metadata_get_timestamp (md),
-        .metadata = map,
-      };
-      g_variant_builder_add_value (&b, gossip_node_state_msg_build (&msg));
+      GVariant *entry = gossip_node_get_cached_entry (node);
+
+      if (entry == NULL)
+        {
+          GossipMetadata *md = gossip_node_get_metadata (node);
+          g_autoptr(GVariant) map = gossip_metadata_to_variant (md);
+          GossipNodeStateMsg msg = {
+            .id = *gossip_node_get_node_id (node),
+            .addr = (char *) gossip_node_get_address (node),
+            .state = gossip_node_get_state (node),
+            .state_ts = gossip_node_get_state_timestamp (node),
+            .metadata_ts = gossip_metadata_get_timestamp (md),
+            .metadata = map,
+          };
+          entry = gossip_node_state_msg_build (&msg);
+          gossip_node_set_cached_entry (node, entry);
+        }
+      g_variant_builder_add_value (&b, entry);
     }
   return g_variant_builder_end (&b);
 }
@@ -433,7 +450,8 @@ gossip_membership_build_state_list (GossipCluster *self,
 static void
 merge_entry (GossipCluster            *self,
              GossipNode               *sender,
-             const GossipNodeStateMsg *entry)
+             const GossipNodeStateMsg *entry,
+             gboolean                  announced)
 {
   GossipNode *node;
   GossipNodeState reported = entry->state;
@@ -467,7 +485,7 @@ merge_entry (GossipCluster            *self,
         return;
       node = learn_node (self, &entry->id, entry->addr, reported, entry->state_ts,
                          entry->metadata, entry->metadata_ts);
-      if (reported == GOSSIP_NODE_STATE_ALIVE)
+      if (reported == GOSSIP_NODE_STATE_ALIVE && !announced)
         gossip_probe_send_discovery_ping (self, node);
       return;
     }
@@ -502,15 +520,19 @@ merge_list (GossipCluster *self,
             GossipNode    *sender,
             GVariant      *payload)
 {
-  g_autoptr(GArray) list = gossip_node_state_list_parse (payload, 1024);
+  g_autoptr(GArray) list = gossip_node_state_list_parse (payload, 65536);
 
   if (list == NULL)
     {
       gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, "malformed push/pull list");
       return;
     }
+  /* A list longer than CalcPayloadSize's cap of 16 is the whole membership
+   * a gossip-glib node sends to a node whose join it just accepted, and it
+   * announced the newcomer to all of them then: no discovery pings needed.
+   * (Go nodes never send more than 16, so they still get pinged.) */
   for (guint i = 0; i < list->len && !self->stopped; i++)
-    merge_entry (self, sender, &g_array_index (list, GossipNodeStateMsg, i));
+    merge_entry (self, sender, &g_array_index (list, GossipNodeStateMsg, i), list->len > 16);
 }
 
 typedef struct {
@@ -554,7 +576,8 @@ void
 gossip_membership_exchange_state (GossipCluster *self,
                                   GossipNode    *node)
 {
-  g_autoptr(GVariant) list = gossip_membership_build_state_list (self, node);
+  g_autoptr(GVariant) list = gossip_membership_build_state_list (self, node,
+                                                                 gossip_cluster_calc_payload_size (self, gossip_node_list_size (self->nodes)));
   GossipEnvelope env;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) raw = NULL;
@@ -592,7 +615,18 @@ gossip_membership_handle_push_pull (GossipCluster *self,
    * answered: it is how the two learn of each other fastest. */
   merge_list (self, sender, payload);
 
-  list = gossip_membership_build_state_list (self, NULL);
+  /* A node that just joined us gets the whole membership at once instead
+   * of a sample, so that it converges in one round trip rather than over
+   * many sync periods. Go clients read lists of any length. */
+  if (sender != NULL && gossip_node_get_joined_at (sender) != 0 &&
+      g_get_monotonic_time () - gossip_node_get_joined_at (sender) < 10 * G_USEC_PER_SEC)
+    {
+      gossip_node_set_joined_at (sender, 0);
+      list = gossip_membership_build_state_list (self, NULL, G_MAXUINT);
+    }
+  else
+    list = gossip_membership_build_state_list (self, NULL,
+                                               gossip_cluster_calc_payload_size (self, gossip_node_list_size (self->nodes)));
   if (list == NULL)
     list = g_variant_new_maybe (G_VARIANT_TYPE_VARIANT, NULL);
   g_variant_ref_sink (list);
@@ -637,7 +671,10 @@ gossip_membership_handle_alive (GossipCluster *self,
       if (msg.addr[0] != '\0')
         {
           node = learn_node (self, &msg.node, msg.addr, GOSSIP_NODE_STATE_ALIVE, 0, NULL, 0);
-          gossip_probe_send_discovery_ping (self, node);
+          /* Announced by the node it joined, it learns the rest of us from
+           * that node; only a node's own claim needs a ping back. */
+          if (gossip_node_id_equal (&msg.node, &rx->msg.envelope.sender))
+            gossip_probe_send_discovery_ping (self, node);
         }
     }
   else if (gossip_node_id_equal (&msg.node, &rx->msg.envelope.sender))

@@ -32,6 +32,15 @@ gint64              gossip_node_get_state_since    (GossipNode         *self);
 /* Set once the node announced its leave; only a new join clears it, so
  * that stray packets cannot bring a departed node back. */
 gboolean            gossip_node_get_departed       (GossipNode         *self);
+/* The node's push/pull entry, kept while state, address and metadata stay
+ * the same: lists are built often and the entries rarely change. */
+GVariant           *gossip_node_get_cached_entry   (GossipNode         *self);
+void                gossip_node_set_cached_entry   (GossipNode         *self,
+                                                    GVariant           *entry);
+/* Monotonic time (µs) of the node's last accepted join with us, or 0. */
+gint64              gossip_node_get_joined_at      (GossipNode         *self);
+void                gossip_node_set_joined_at      (GossipNode         *self,
+                                                    gint64              when);
 void                gossip_node_set_departed       (GossipNode         *self,
                                                     gboolean            departed);
 

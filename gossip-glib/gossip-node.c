@@ -30,6 +30,11 @@ struct _GossipNode
   gint64           last_activity;
   gint64           state_since;
   gboolean         departed;
+  gint64           joined_at;
+  GVariant        *entry;
+  guint64          entry_state_ts;
+  guint64          entry_md_ts;
+  GossipNodeState  entry_state;
   guint            protocol_version;
   char            *app_version;
   GossipMetadata  *metadata;
@@ -60,6 +65,7 @@ gossip_node_finalize (GObject *object)
 
   g_free (self->address);
   g_free (self->app_version);
+  g_clear_pointer (&self->entry, g_variant_unref);
   g_clear_object (&self->metadata);
   G_OBJECT_CLASS (gossip_node_parent_class)->finalize (object);
 }
@@ -253,6 +259,7 @@ gossip_node_set_address (GossipNode *self,
     return;
   g_free (self->address);
   self->address = g_strdup (address);
+  g_clear_pointer (&self->entry, g_variant_unref);
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_ADDRESS]);
 }
 
@@ -291,6 +298,41 @@ gint64
 gossip_node_get_state_since (GossipNode *self)
 {
   return self->state_since;
+}
+
+GVariant *
+gossip_node_get_cached_entry (GossipNode *self)
+{
+  if (self->entry == NULL ||
+      self->entry_state != self->state ||
+      self->entry_state_ts != self->state_ts ||
+      self->entry_md_ts != gossip_metadata_get_timestamp (self->metadata))
+    return NULL;
+  return self->entry;
+}
+
+void
+gossip_node_set_cached_entry (GossipNode *self,
+                              GVariant   *entry)
+{
+  g_clear_pointer (&self->entry, g_variant_unref);
+  self->entry = g_variant_ref_sink (entry);
+  self->entry_state = self->state;
+  self->entry_state_ts = self->state_ts;
+  self->entry_md_ts = gossip_metadata_get_timestamp (self->metadata);
+}
+
+gint64
+gossip_node_get_joined_at (GossipNode *self)
+{
+  return self->joined_at;
+}
+
+void
+gossip_node_set_joined_at (GossipNode *self,
+                           gint64      when)
+{
+  self->joined_at = when;
 }
 
 gboolean

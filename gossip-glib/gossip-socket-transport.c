@@ -37,7 +37,6 @@ struct _GossipSocketTransport
   GSource                     *tcp_source;
   GSocket                     *udp;
   GSource                     *udp_source;
-  guint8                      *udp_buffers;
 
   GSocketClient               *client;
   GCancellable                *cancellable;   /* datagram resolutions */
@@ -141,6 +140,24 @@ remember_address (GossipSocketTransport *self,
 
 /* ---- UDP ---- */
 
+/* Receive buffers are scratch space, copied out before any datagram is
+ * delivered; one set per thread serves every transport on it instead of
+ * a megabyte per node. */
+static GPrivate udp_scratch = G_PRIVATE_INIT (g_free);
+
+static guint8 *
+udp_scratch_buffers (void)
+{
+  guint8 *buffers = g_private_get (&udp_scratch);
+
+  if (buffers == NULL)
+    {
+      buffers = g_malloc ((gsize) UDP_BATCH * UDP_RECV_BUFFER);
+      g_private_set (&udp_scratch, buffers);
+    }
+  return buffers;
+}
+
 static gboolean
 udp_readable_cb (GSocket      *socket,
                  GIOCondition  condition,
@@ -154,13 +171,15 @@ udp_readable_cb (GSocket      *socket,
     {
       GInputVector vectors[UDP_BATCH];
       GInputMessage messages[UDP_BATCH];
+      GBytes *received[UDP_BATCH];
+      guint8 *buffers = udp_scratch_buffers ();
       g_autoptr(GError) error = NULL;
       int n;
 
       memset (messages, 0, sizeof messages);
       for (guint i = 0; i < UDP_BATCH; i++)
         {
-          vectors[i].buffer = self->udp_buffers + (gsize) i * UDP_RECV_BUFFER;
+          vectors[i].buffer = buffers + (gsize) i * UDP_RECV_BUFFER;
           vectors[i].size = UDP_RECV_BUFFER;
           messages[i].vectors = &vectors[i];
           messages[i].num_vectors = 1;
@@ -181,13 +200,19 @@ udp_readable_cb (GSocket      *socket,
       if (n == 0)
         break;
 
-      for (int i = 0; i < n && !self->closed; i++)
+      /* Copy everything out first: a receiver may run a nested main loop
+       * that reads into the same scratch buffers. */
+      for (int i = 0; i < n; i++)
         {
-          g_autoptr(GBytes) raw = g_bytes_new (vectors[i].buffer, messages[i].bytes_received);
-
+          received[i] = g_bytes_new (vectors[i].buffer, messages[i].bytes_received);
           self->counters.datagrams_in++;
           self->counters.bytes_in += messages[i].bytes_received;
-          deliver (self, raw, FALSE, NULL);
+        }
+      for (int i = 0; i < n; i++)
+        {
+          if (!self->closed)
+            deliver (self, received[i], FALSE, NULL);
+          g_bytes_unref (received[i]);
         }
       handled += (guint) n;
     }
@@ -1164,7 +1189,6 @@ gossip_socket_transport_close (GossipTransport *transport)
     g_socket_close (self->udp, NULL);
   g_clear_object (&self->tcp);
   g_clear_object (&self->udp);
-  g_clear_pointer (&self->udp_buffers, g_free);
 
   g_cancellable_cancel (self->cancellable);
 
@@ -1388,7 +1412,6 @@ gossip_socket_transport_new (GInetSocketAddress                *bind,
 
   if (self->udp != NULL)
     {
-      self->udp_buffers = g_malloc ((gsize) UDP_BATCH * UDP_RECV_BUFFER);
       self->udp_source = g_socket_create_source (self->udp, G_IO_IN, NULL);
       g_source_set_callback (self->udp_source, G_SOURCE_FUNC (udp_readable_cb), self, NULL);
       g_source_attach (self->udp_source, self->context);

@@ -47,14 +47,17 @@ gossip_wire_message_clear (GossipWireMessage *msg)
 static GVariant *
 envelope_to_variant (const GossipEnvelope *envelope)
 {
-  GVariantBuilder b;
+  GVariant *entries[4];
 
-  g_variant_builder_init (&b, G_VARIANT_TYPE ("a{sv}"));
-  g_variant_builder_add (&b, "{sv}", "mt", g_variant_new_uint16 (envelope->type));
-  g_variant_builder_add (&b, "{sv}", "si", gossip_node_id_to_variant (&envelope->sender));
-  g_variant_builder_add (&b, "{sv}", "mi", g_variant_new_uint64 (envelope->id));
-  g_variant_builder_add (&b, "{sv}", "ttl", g_variant_new_byte (envelope->ttl));
-  return g_variant_builder_end (&b);
+  entries[0] = g_variant_new_dict_entry (g_variant_new_string ("mt"),
+                                         g_variant_new_variant (g_variant_new_uint16 (envelope->type)));
+  entries[1] = g_variant_new_dict_entry (g_variant_new_string ("si"),
+                                         g_variant_new_variant (gossip_node_id_to_variant (&envelope->sender)));
+  entries[2] = g_variant_new_dict_entry (g_variant_new_string ("mi"),
+                                         g_variant_new_variant (g_variant_new_uint64 (envelope->id)));
+  entries[3] = g_variant_new_dict_entry (g_variant_new_string ("ttl"),
+                                         g_variant_new_variant (g_variant_new_byte (envelope->ttl)));
+  return g_variant_new_array (G_VARIANT_TYPE ("{sv}"), entries, 4);
 }
 
 GBytes *
