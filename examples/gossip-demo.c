@@ -164,12 +164,12 @@ on_node_state_changed (GossipCluster   *cluster,
 {
   DemoNode *self = user_data;
   Demo *demo = self->demo;
-  g_autofree char *who = describe_node (demo, node);
+  g_autofree char *who = NULL;
   int index = node_index (demo, node);
 
-  say (demo, (int) self->index, "%s%s (%s): %s -> %s",
-       who, gossip_node_is_local (node) ? " (self)" : "",
-       gossip_node_get_address (node),
+  who = gossip_node_is_local (node) ? g_strdup ("self") : describe_node (demo, node);
+  say (demo, (int) self->index, "%s @%s: %s -> %s",
+       who, gossip_node_get_address (node),
        gossip_node_state_to_string (old_state),
        gossip_node_state_to_string (new_state));
 
@@ -186,9 +186,16 @@ on_node_metadata_changed (GossipCluster *cluster,
   DemoNode *self = user_data;
   Demo *demo = self->demo;
   GossipMetadata *metadata = gossip_node_get_metadata (node);
-  g_autofree char *who = describe_node (demo, node);
-  g_autofree char *role = gossip_metadata_get_string (metadata, "role");
+  g_autofree char *who = NULL;
+  g_autofree char *role = NULL;
 
+  /* Joining nodes learn each other's (empty) metadata too; only the
+   * change this demo makes is worth a line. */
+  if (demo->phase < PHASE_METADATA)
+    return;
+
+  who = describe_node (demo, node);
+  role = gossip_metadata_get_string (metadata, "role");
   say (demo, (int) self->index, "metadata of %s changed: role=%s",
        who, role != NULL && *role != '\0' ? role : "(unset)");
 
@@ -499,12 +506,14 @@ main (int   argc,
   g_clear_handle_id (&demo.deadline_id, g_source_remove);
 
 out:
+  if (demo.exit_status == EXIT_SUCCESS)
+    headline (&demo, "stopping all nodes");
   for (guint i = 0; i < N_NODES; i++)
     if (demo.clusters[i] != NULL)
       gossip_cluster_stop (demo.clusters[i]);
 
   if (demo.exit_status == EXIT_SUCCESS)
-    headline (&demo, "all nodes stopped, bye");
+    headline (&demo, "done: all nodes stopped");
 
   for (guint i = 0; i < N_NODES; i++)
     {
