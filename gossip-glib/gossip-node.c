@@ -317,6 +317,9 @@ gossip_node_set_cached_entry (GossipNode *self,
 {
   g_clear_pointer (&self->entry, g_variant_unref);
   self->entry = g_variant_ref_sink (entry);
+  /* Serialised form: a few hundred bytes instead of a tree of instances,
+   * which matters with one cached entry per node in every node's view. */
+  g_variant_get_data (self->entry);
   self->entry_state = self->state;
   self->entry_state_ts = self->state_ts;
   self->entry_md_ts = gossip_metadata_get_timestamp (self->metadata);
