@@ -2,8 +2,8 @@
  *
  * Five cluster nodes run on 127.0.0.1 in this process, sharing one main
  * loop: node 0 starts alone, nodes 1-4 join it, and once every node sees all
- * five alive the demo walks through a broadcast, a metadata change and a
- * graceful leave. Each phase begins when the previous one is observed to be
+ * five alive the demo walks through a broadcast, a metadata change, a
+ * graceful leave and a crash that the others detect (Suspect, then Dead). Each phase begins when the previous one is observed to be
  * complete (no fixed sleeps), and a 30 s deadline turns a stall into exit
  * status 1, so `scripts/demo` can also serve as a smoke test.
  */
@@ -20,19 +20,23 @@
 #define BROADCASTER      2
 #define METADATA_NODE    3
 #define LEAVER           4
+#define CRASHER          1
 #define DEADLINE_SECONDS 30
 #define POLL_MS          50
+/* A pause between phases, so that a person can follow along. */
+#define PAUSE_US         (800 * G_TIME_SPAN_MILLISECOND)
 
 typedef enum {
   PHASE_JOINING,
   PHASE_BROADCAST,
   PHASE_METADATA,
   PHASE_LEAVING,
+  PHASE_FAILURE,
   PHASE_DONE,
 } DemoPhase;
 
 static const char * const phase_names[] = {
-  "joining", "broadcast", "metadata", "leaving", "done",
+  "joining", "broadcast", "metadata", "leaving", "failure", "done",
 };
 
 typedef struct _Demo Demo;
@@ -53,12 +57,14 @@ struct _Demo {
   gint64         start_us;
   gboolean       colour;
   DemoPhase      phase;
+  gint64         phase_done_us;   /* when the current phase was seen complete, or 0 */
   int            exit_status;
 
   /* Progress of each phase, per observing node. */
   gboolean       got_message[N_NODES];
   gboolean       saw_role[N_NODES];
   gboolean       saw_leaving[N_NODES];
+  gboolean       saw_dead[N_NODES];
 };
 
 /* One colour per node so a reader can follow who says what. */
@@ -176,6 +182,9 @@ on_node_state_changed (GossipCluster   *cluster,
   if (index == LEAVER && (guint) index != self->index &&
       new_state == GOSSIP_NODE_STATE_LEAVING)
     demo->saw_leaving[self->index] = TRUE;
+  if (index == CRASHER && (guint) index != self->index &&
+      new_state == GOSSIP_NODE_STATE_DEAD)
+    demo->saw_dead[self->index] = TRUE;
 }
 
 static void
@@ -344,7 +353,38 @@ start_leaving (Demo *demo)
   gossip_cluster_leave (demo->clusters[LEAVER]);
 }
 
+/* A crash: the process of node 1 would simply vanish. In one process we
+ * close its sockets and stop its timers without the leave message, through
+ * the same private hook the tests use. */
+void gossip_cluster_simulate_crash (GossipCluster *self);
+
+static void
+start_failure (Demo *demo)
+{
+  headline (demo, "node 1 crashes silently (no leave message)");
+  gossip_cluster_simulate_crash (demo->clusters[CRASHER]);
+}
+
 /* Moves to the next phase once the current one is complete. */
+/* Called while the phase is complete: announces @achievement the first
+ * time, and returns TRUE once it has been complete for PAUSE_US. */
+static gboolean
+phase_complete (Demo       *demo,
+                const char *achievement)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (demo->phase_done_us == 0)
+    {
+      demo->phase_done_us = now;
+      say (demo, -1, "%s%s%s", paint (demo, COLOUR_GREEN), achievement, paint (demo, COLOUR_RESET));
+    }
+  if (now - demo->phase_done_us < PAUSE_US)
+    return FALSE;
+  demo->phase_done_us = 0;
+  return TRUE;
+}
+
 static gboolean
 poll_progress (gpointer user_data)
 {
@@ -355,9 +395,8 @@ poll_progress (gpointer user_data)
     case PHASE_JOINING:
       if (!all_see_everyone_alive (demo))
         break;
-      say (demo, -1, "%sall %d nodes see %d alive%s",
-           paint (demo, COLOUR_GREEN), N_NODES, N_NODES,
-           paint (demo, COLOUR_RESET));
+      if (!phase_complete (demo, "all 5 nodes see 5 alive"))
+        break;
       demo->phase = PHASE_BROADCAST;
       start_broadcast (demo);
       break;
@@ -365,8 +404,8 @@ poll_progress (gpointer user_data)
     case PHASE_BROADCAST:
       if (!all_others (demo->got_message, BROADCASTER))
         break;
-      say (demo, -1, "%severy other node received node 2's message%s",
-           paint (demo, COLOUR_GREEN), paint (demo, COLOUR_RESET));
+      if (!phase_complete (demo, "every other node received node 2's message"))
+        break;
       demo->phase = PHASE_METADATA;
       start_metadata (demo);
       break;
@@ -374,8 +413,8 @@ poll_progress (gpointer user_data)
     case PHASE_METADATA:
       if (!all_others (demo->saw_role, METADATA_NODE))
         break;
-      say (demo, -1, "%severy other node sees node 3 as role=db%s",
-           paint (demo, COLOUR_GREEN), paint (demo, COLOUR_RESET));
+      if (!phase_complete (demo, "every other node sees node 3 as role=db"))
+        break;
       demo->phase = PHASE_LEAVING;
       start_leaving (demo);
       break;
@@ -383,8 +422,23 @@ poll_progress (gpointer user_data)
     case PHASE_LEAVING:
       if (!all_others (demo->saw_leaving, LEAVER))
         break;
-      say (demo, -1, "%severy other node sees node 4 leaving%s",
-           paint (demo, COLOUR_GREEN), paint (demo, COLOUR_RESET));
+      if (!phase_complete (demo, "every other node sees node 4 leaving"))
+        break;
+      demo->phase = PHASE_FAILURE;
+      start_failure (demo);
+      break;
+
+    case PHASE_FAILURE:
+      {
+        gboolean done = TRUE;
+
+        /* The survivors: everyone but the crashed node and the one that left. */
+        for (guint i = 0; i < N_NODES; i++)
+          if (i != CRASHER && i != LEAVER && !demo->saw_dead[i])
+            done = FALSE;
+        if (!done || !phase_complete (demo, "every remaining node detected node 1's crash: suspect, then dead"))
+          break;
+      }
       demo->phase = PHASE_DONE;
       g_main_loop_quit (demo->loop);
       break;
