@@ -792,8 +792,10 @@ sync_timer_cb (gpointer user_data)
       return G_SOURCE_CONTINUE;
     }
 
-  peers = gossip_node_list_random (self->nodes, gossip_cluster_calc_fan_out (self),
-                                   GOSSIP_STATES_LIVE, &self->local_id, 1);
+  /* One peer per interval, not Go's fan-out: news spreads by direct
+   * broadcasts, so anti-entropy only mends what was lost, and a TCP
+   * exchange with log2(N) peers every interval is most of a node's idle cost. */
+  peers = gossip_node_list_random (self->nodes, 1, GOSSIP_STATES_LIVE, &self->local_id, 1);
   for (guint i = 0; i < peers->len; i++)
     gossip_membership_exchange_state (self, peers->pdata[i]);
   return G_SOURCE_CONTINUE;
