@@ -57,6 +57,7 @@ struct _GossipCluster
   GossipMessageHistory     *history;
   GHashTable               *handlers;      /* GUINT_TO_POINTER (type) -> Handler* */
   GPtrArray                *join_peers;    /* char*, remembered for rejoin */
+  GHashTable               *unsolicited_joins; /* address -> last attempt (monotonic µs) */
 
   gboolean                  running;
   gboolean                  stopped;

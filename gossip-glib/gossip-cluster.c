@@ -121,6 +121,7 @@ gossip_cluster_finalize (GObject *object)
   g_clear_object (&self->local);
   g_clear_pointer (&self->history, gossip_message_history_free);
   g_clear_pointer (&self->join_peers, g_ptr_array_unref);
+  g_clear_pointer (&self->unsolicited_joins, g_hash_table_unref);
   g_clear_pointer (&self->wire.key, g_bytes_unref);
   g_clear_pointer (&self->wire.other_keys, g_ptr_array_unref);
   g_clear_object (&self->wire.codec);
@@ -281,6 +282,7 @@ gossip_cluster_init (GossipCluster *self)
   self->cancellable = g_cancellable_new ();
   self->handlers = g_hash_table_new_full (NULL, NULL, NULL, handler_free);
   self->join_peers = g_ptr_array_new_with_free_func (g_free);
+  self->unsolicited_joins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 void
@@ -361,6 +363,7 @@ setup_transport (GossipCluster  *self,
     .dial_timeout_ms = cfg->tcp_dial_timeout,
     .io_timeout_ms = cfg->tcp_deadline,
     .max_connections = cfg->max_inbound_connections,
+    .max_requests = cfg->max_outbound_requests,
     .default_port = cfg->default_port,
     .prefer_ipv6 = cfg->prefer_ipv6,
     .resolver = cfg->resolver,
@@ -1635,6 +1638,7 @@ gossip_cluster_remove_key (GossipCluster  *self,
  * Takes a snapshot of the node's counters: "packets-in", "packets-out",
  * "udp-datagrams-in", "udp-datagrams-out", "tcp-requests-in",
  * "tcp-requests-out", "bytes-in", "bytes-out", "tcp-connections-refused",
+ * "tcp-requests-refused",
  * "tcp-oversize", "tcp-timeouts", "send-failures", "dedup-hits", "probes",
  * "probe-failures", "suspicions", "refutations", "local-health", and
  * "drop-REASON" for every reason a received packet is dropped
@@ -1678,6 +1682,7 @@ gossip_cluster_get_stats (GossipCluster *self)
   gossip_stats_add (stats, "bytes-in", tc.bytes_in);
   gossip_stats_add (stats, "bytes-out", tc.bytes_out);
   gossip_stats_add (stats, "tcp-connections-refused", tc.drops_too_many_connections);
+  gossip_stats_add (stats, "tcp-requests-refused", tc.drops_too_many_requests);
   gossip_stats_add (stats, "tcp-oversize", tc.drops_oversize);
   gossip_stats_add (stats, "tcp-timeouts", tc.drops_timeout);
   gossip_stats_add (stats, "send-failures", tc.drops_send_failure);

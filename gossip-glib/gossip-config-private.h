@@ -39,6 +39,7 @@ typedef struct {
   guint ping_timeout;
   guint state_sync_interval;
   guint max_inbound_connections;
+  guint max_outbound_requests;
   guint direct_broadcast_limit;
   guint replay_window;
 

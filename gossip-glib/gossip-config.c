@@ -84,6 +84,7 @@ static const UintSetting uint_settings[] = {
   { "ping-timeout", "Wait for a ping acknowledgement (ms)", U (ping_timeout), 1, G_MAXINT, 500, TRUE },
   { "state-sync-interval", "Period of push/pull state exchange (ms)", U (state_sync_interval), 1, G_MAXINT, 5000, TRUE },
   { "max-inbound-connections", "Inbound TCP connections open at once", U (max_inbound_connections), 1, 1000000, 1024, FALSE },
+  { "max-outbound-requests", "TCP requests in flight at once (more are refused)", U (max_outbound_requests), 1, 1000000, 1024, FALSE },
   { "replay-window", "With a cipher, drop packets whose message time is further than this from ours (ms, 0: off)", U (replay_window), 0, G_MAXINT, 30000, FALSE },
   { "direct-broadcast-limit", "Up to this many live peers, broadcasts go to each directly (0: always epidemic)", U (direct_broadcast_limit), 0, G_MAXINT, 1024, FALSE },
 };

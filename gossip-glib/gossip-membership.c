@@ -305,6 +305,21 @@ gossip_membership_join_address (GossipCluster *self,
       return;
     }
 
+  /* Joins nobody asked for (a ping or alive claim from a stranger, a
+   * rejoin) go to one address at most once per recovery interval, so that
+   * forged packets cannot turn this node into a connection generator. */
+  if (task == NULL)
+    {
+      gint64 now = g_get_monotonic_time ();
+      gint64 *last = g_hash_table_lookup (self->unsolicited_joins, address);
+
+      if (last != NULL && now - *last < (gint64) self->cfg->recovery_attempt_interval * 1000)
+        return;
+      if (g_hash_table_size (self->unsolicited_joins) >= 4096)
+        g_hash_table_remove_all (self->unsolicited_joins);
+      g_hash_table_insert (self->unsolicited_joins, g_strdup (address), g_memdup2 (&now, sizeof now));
+    }
+
   msg.metadata = md;
   raw = gossip_wire_encode_value (&self->wire, &env, gossip_join_msg_build (&msg, FALSE), &error);
   if (raw == NULL)

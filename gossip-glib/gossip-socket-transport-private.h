@@ -13,6 +13,7 @@ G_BEGIN_DECLS
 #define GOSSIP_SOCKET_TRANSPORT_DEFAULT_DIAL_TIMEOUT_MS  2000
 #define GOSSIP_SOCKET_TRANSPORT_DEFAULT_IO_TIMEOUT_MS    2000
 #define GOSSIP_SOCKET_TRANSPORT_DEFAULT_MAX_CONNECTIONS  256
+#define GOSSIP_SOCKET_TRANSPORT_DEFAULT_MAX_REQUESTS     1024
 #define GOSSIP_SOCKET_TRANSPORT_DEFAULT_PORT             3500
 
 /* A zero field means its default (above), so a zeroed struct (or NULL)
@@ -23,6 +24,7 @@ typedef struct {
   guint      dial_timeout_ms;
   guint      io_timeout_ms;    /* per read or write operation */
   guint      max_connections;  /* inbound TCP connections open at once */
+  guint      max_requests;     /* outbound requests in flight at once */
   guint16    default_port;     /* for address strings without one */
   gboolean   prefer_ipv6;
   GResolver *resolver;         /* (nullable): NULL for the default resolver */

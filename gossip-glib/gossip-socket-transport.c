@@ -1090,6 +1090,17 @@ gossip_socket_transport_request_async (GossipTransport     *transport,
       g_object_unref (task);
       return;
     }
+  /* Bounded, like everything else a peer's behaviour can make grow: a
+   * flood of pings from strangers must not become a flood of connections. */
+  if (g_hash_table_size (self->requests) >= self->limits.max_requests)
+    {
+      self->counters.drops_too_many_requests++;
+      g_task_return_new_error (task, GOSSIP_ERROR, GOSSIP_ERROR_CONNECT,
+                               "Too many requests in flight (%u): refusing another",
+                               self->limits.max_requests);
+      g_object_unref (task);
+      return;
+    }
 
   req = g_new0 (Request, 1);
   req->self = self;
@@ -1303,6 +1314,8 @@ fill_limits (GossipSocketTransportLimits       *out,
     out->io_timeout_ms = GOSSIP_SOCKET_TRANSPORT_DEFAULT_IO_TIMEOUT_MS;
   if (out->max_connections == 0)
     out->max_connections = GOSSIP_SOCKET_TRANSPORT_DEFAULT_MAX_CONNECTIONS;
+  if (out->max_requests == 0)
+    out->max_requests = GOSSIP_SOCKET_TRANSPORT_DEFAULT_MAX_REQUESTS;
   if (out->default_port == 0)
     out->default_port = GOSSIP_SOCKET_TRANSPORT_DEFAULT_PORT;
   if (out->resolver != NULL)

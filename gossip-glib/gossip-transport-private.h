@@ -66,7 +66,8 @@ typedef struct {
   guint64 drops_oversize;      /* length prefix above tcp_max_packet (in or out) */
   guint64 drops_timeout;       /* inbound connections dropped after the io timeout */
   guint64 drops_too_many_connections;
-  guint64 drops_send_failure;  /* datagrams that could not be sent */
+  guint64 drops_send_failure;
+  guint64 drops_too_many_requests;   /* outbound requests refused: too many in flight */  /* datagrams that could not be sent */
 } GossipTransportCounters;
 
 #define GOSSIP_TYPE_TRANSPORT (gossip_transport_get_type ())

@@ -192,7 +192,7 @@ test_loss (void)
 {
   Net net;
   gint64 until;
-  const guint seconds = 20;
+  const guint seconds = 60;
 
   gossip_netsim_enable ();
   net_init (&net, 10);

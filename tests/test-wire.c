@@ -465,7 +465,7 @@ encode (GossipCodec *codec,
         GVariant    *value)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) owned = g_variant_ref_sink (value);
+  g_autoptr(GVariant) owned = g_variant_take_ref (value);  /* consumes a floating or a full reference */
   GBytes *bytes = gossip_codec_encode (codec, owned, &error);
 
   g_assert_no_error (error);
