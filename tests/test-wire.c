@@ -9,6 +9,7 @@
 
 #include "gossip-cipher-private.h"
 #include "gossip-messages-private.h"
+#include "gossip-msgpack-envelope-private.h"
 #include "gossip-variant-private.h"
 #include "gossip-wire-private.h"
 
@@ -1522,6 +1523,91 @@ static const char * const capture_names[] = {
   "enc-tcp-join-and-pushpull",
 };
 
+/* The envelope fast path must agree with the general path on every input it
+ * accepts: mutations of real envelopes (other integer widths, other keys,
+ * flipped bytes), compared field by field. */
+static gboolean
+general_envelope (GossipCodec    *codec,
+                  const guint8   *data,
+                  gsize           size,
+                  GossipEnvelope *out)
+{
+  g_autoptr(GVariant) v = gossip_codec_decode_data (codec, data, size, NULL);
+  guint64 mt, mi, ttl;
+
+  if (v == NULL || !g_variant_is_of_type (v, G_VARIANT_TYPE ("a{sv}")) ||
+      !gossip_variant_lookup_uint (v, "mt", G_MAXUINT16, &mt) ||
+      !gossip_variant_lookup_uint (v, "mi", G_MAXUINT64, &mi) ||
+      !gossip_variant_lookup_uint (v, "ttl", G_MAXUINT8, &ttl) ||
+      !gossip_variant_lookup_node_id (v, "si", &out->sender))
+    return FALSE;
+  out->type = (guint16) mt;
+  out->id = mi;
+  out->ttl = (guint8) ttl;
+  return TRUE;
+}
+
+static void
+test_envelope_fast_path (void)
+{
+  g_autoptr(GossipCodec) codec = gossip_msgpack_codec_new ();
+  const char *seeds[] = {
+    /* shamaton, vmihailenco, other key order, an extra scalar key */
+    "84a26d7401a27369c4100196042b1caa7ad99ea3c57b2e189b23a26d69cf0070000012345400a374746c01",
+    "84a26d74cd0001a27369c4100196042b1caa7ad99ea3c57b2e189b23a26d69cf0070000012345400a374746ccc01",
+    "84a374746c05a26d69cd1234a27369a4300123456789abcdef0123456789a26d74cc80",
+    "85a26d7401a178a3666f6fa27369c4100196042b1caa7ad99ea3c57b2e189b23a26d6901a374746c01",
+  };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (42);
+  guint fast = 0, agreed = 0;
+
+  for (guint s = 0; s < G_N_ELEMENTS (seeds); s++)
+    {
+      g_autoptr(GBytes) seed = test_hex_to_bytes (seeds[s]);
+      gsize len;
+      const guint8 *orig = g_bytes_get_data (seed, &len);
+
+      for (guint i = 0; i < 5000; i++)
+        {
+          g_autofree guint8 *buf = g_memdup2 (orig, len);
+          GossipEnvelope a, b;
+          gboolean fast_ok, general_ok;
+          gsize n = len;
+
+          if (i > 0)
+            {
+              guint flips = g_rand_int_range (rand, 1, 4);
+              for (guint f = 0; f < flips; f++)
+                buf[g_rand_int_range (rand, 0, (gint32) len)] = (guint8) g_rand_int_range (rand, 0, 256);
+              if (g_rand_boolean (rand))
+                n = g_rand_int_range (rand, 1, (gint32) len + 1);
+            }
+          memset (&a, 0, sizeof a);
+          memset (&b, 0, sizeof b);
+          fast_ok = gossip_msgpack_read_envelope (buf, n, &a);
+          general_ok = general_envelope (codec, buf, n, &b);
+          if (!fast_ok)
+            continue;
+          fast++;
+          /* Whatever the fast path accepts, the general path accepts alike. */
+          if (!general_ok)
+            {
+              g_autoptr(GBytes) bad = g_bytes_new (buf, n);
+              g_autofree char *hex = test_bytes_to_hex (bad);
+              g_test_message ("fast path accepted, general path refused: %s", hex);
+            }
+          g_assert_true (general_ok);
+          g_assert_cmpuint (a.type, ==, b.type);
+          g_assert_cmpuint (a.id, ==, b.id);
+          g_assert_cmpuint (a.ttl, ==, b.ttl);
+          g_assert_cmpmem (a.sender.bytes, 16, b.sender.bytes, 16);
+          agreed++;
+        }
+    }
+  g_test_message ("fast path took %u of %u envelopes, all agreeing", fast, 4 * 5000);
+  g_assert_cmpuint (agreed, >, 4);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1529,6 +1615,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/wire/golden/udp-datagram", test_golden_udp_datagram);
   g_test_add_func ("/wire/golden/envelopes", test_golden_envelopes);
+  g_test_add_func ("/wire/envelope/fast-path-agrees", test_envelope_fast_path);
   g_test_add_func ("/wire/golden/tcp-framing", test_golden_tcp_framing);
   g_test_add_func ("/wire/golden/aes-gcm", test_golden_aes_gcm);
   g_test_add_func ("/wire/golden/json", test_golden_json);
