@@ -515,6 +515,8 @@ struct _Swarm {
   guint         joins_pending;
   guint         join_errors;
   char         *victim_id;      /* S3 */
+  guint         suspect_events; /* any node seen Suspect, by any member */
+  guint         dead_events;    /* any node seen Dead, by any member */
   char         *first_join_error;
   /* child mode: report transitions as lines */
   gboolean      report_lines;
@@ -581,6 +583,10 @@ state_changed_cb (GossipCluster   *cluster,
   Swarm *s = m->swarm;
 
   member_check_full (m);
+  if (new_state == GOSSIP_NODE_STATE_SUSPECT)
+    s->suspect_events++;
+  else if (new_state == GOSSIP_NODE_STATE_DEAD)
+    s->dead_events++;
   if (s->victim_id == NULL || m->crashed || strcmp (gossip_node_get_id (node), s->victim_id) != 0)
     return;
   if (new_state == GOSSIP_NODE_STATE_ALIVE && m->notalive_at != 0)
@@ -1201,6 +1207,7 @@ scenario_s4 (Swarm *s,
   guint64 rss_before = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (s->config), "rss-before"));
   IdleSample x;
   double cpu_per_node_min, udp_per_node_s, pk_per_node_s, rss_per_node;
+  guint suspects0 = s->suspect_events, deads0 = s->dead_events;
 
   idle_window (s, s4_window_ms (), &x);
   cpu_per_node_min = x.cpu_s / n / (x.window_s / 60.0);
@@ -1216,6 +1223,9 @@ scenario_s4 (Swarm *s,
   json_object_set_double_member (o, "rss_base_mb", rss_before / 1048576.0);
   json_object_set_double_member (o, "rss_per_node_kb", rss_per_node / 1024.0);
   json_object_set_int_member (o, "min_converged", x.min_converged);
+  /* Nobody fails in S4: every Dead here is a false death (e.g. under --loss). */
+  json_object_set_int_member (o, "suspect_events", s->suspect_events - suspects0);
+  json_object_set_int_member (o, "false_deaths", s->dead_events - deads0);
   result_emit (o);
   if (!opt.json)
     {
@@ -1226,6 +1236,8 @@ scenario_s4 (Swarm *s,
       g_print ("  RSS: %.1f MB process, %.1f MB before the nodes, %.1f KB per node\n",
                x.rss / 1048576.0, rss_before / 1048576.0, rss_per_node / 1024.0);
       g_print ("  nodes seeing the full view, minimum over the window: %u of %u\n", x.min_converged, n);
+      g_print ("  suspect events: %u, false deaths (Dead): %u\n",
+               s->suspect_events - suspects0, s->dead_events - deads0);
       print_anchors ("s4", n);
     }
 }
