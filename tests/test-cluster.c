@@ -252,14 +252,7 @@ every_other_got_one (gpointer user_data)
 }
 
 /* Lets in-flight duplicates arrive before counting. */
-static void
-settle (guint ms)
-{
-  gint64 until = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < until)
-    g_main_context_iteration (NULL, FALSE);
-}
+#define settle(ms) test_run_for (ms)
 
 /* ---- tests ---- */
 

@@ -59,42 +59,20 @@ at (Net *net, guint i)
   return net->clusters->pdata[i];
 }
 
-static gboolean
-converged (gpointer user_data)
-{
-  Net *net = user_data;
-
-  for (guint i = 0; i < net->clusters->len; i++)
-    if (gossip_cluster_get_n_alive (at (net, i)) != net->clusters->len)
-      return FALSE;
-  return TRUE;
-}
-
 static void
 net_init (Net *net, guint n)
 {
-  const char *seed[2] = { NULL, NULL };
-
   memset (net, 0, sizeof *net);
   net->clusters = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; i < n; i++)
     add_node (net);
-  seed[0] = gossip_cluster_get_advertise_address (at (net, 0));
-  for (guint i = 1; i < n; i++)
-    {
-      g_autoptr(GError) error = NULL;
-      gossip_cluster_join (at (net, i), seed, NULL, &error);
-      g_assert_no_error (error);
-    }
-  g_assert_true (test_wait_for (converged, net, 10000));
+  test_clusters_join_first (net->clusters);
 }
 
 static void
 net_clear (Net *net)
 {
-  for (guint i = 0; i < net->clusters->len; i++)
-    gossip_cluster_stop (at (net, i));
-  g_ptr_array_unref (net->clusters);
+  test_clusters_free (net->clusters);
   gossip_netsim_reset ();
 }
 
@@ -180,25 +158,17 @@ test_three_nodes (void)
   detect_crash (3, 2);
 }
 
-static gboolean
-deadline_passed (gpointer user_data)
-{
-  return g_get_monotonic_time () >= *(gint64 *) user_data;
-}
-
 /* 10% loss on every link: suspicions happen and are refuted; nobody dies. */
 static void
 test_loss (void)
 {
   Net net;
-  gint64 until;
   const guint seconds = 60;
 
   gossip_netsim_enable ();
   net_init (&net, 10);
   gossip_netsim_set_loss (NULL, NULL, 0.10);
-  until = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
-  test_wait_for (deadline_passed, &until, (seconds + 1) * 1000);
+  test_run_for (seconds * 1000);
 
   g_test_message ("10%% loss on every link for %u s (= %u health intervals): %u suspect events, "
                   "%u dead events, %" G_GUINT64_FORMAT " datagrams dropped",
@@ -251,7 +221,7 @@ test_partition_heals (void)
   start = g_get_monotonic_time ();
   gossip_netsim_reset ();
   /* Recovery probes run every RecoveryAttemptInterval (1 s at x0.1). */
-  g_assert_true (test_wait_for (converged, &net, 15000));
+  g_assert_true (test_wait_for (test_clusters_converged, net.clusters, 15000));
   g_test_message ("5+5 partition: both sides saw the other Dead; after healing, full membership on every "
                   "node again in %.2f s (bound 15 s)", (g_get_monotonic_time () - start) / 1e6);
   net_clear (&net);
@@ -263,7 +233,6 @@ test_refutation (void)
   Net net;
   GossipNodeMsg msg = { 0 };
   GossipNode *target;
-  gint64 until;
 
   net_init (&net, 5);
   target = gossip_cluster_get_local_node (at (&net, 3));
@@ -271,13 +240,12 @@ test_refutation (void)
 
   /* Node 0 wrongly broadcasts a suspicion about node 3. */
   gossip_cluster_broadcast (at (&net, 0), GOSSIP_MSG_SUSPICION, gossip_node_msg_build (&msg, FALSE), FALSE);
-  until = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
-  test_wait_for (deadline_passed, &until, 4000);
+  test_run_for (3000);
 
   g_test_message ("wrong suspicion: %u suspect events, %u dead events", net.suspect_events, net.dead_events);
   g_assert_cmpuint (net.suspect_events, >=, 1);   /* the suspicion landed */
   g_assert_cmpuint (net.dead_events, ==, 0);
-  g_assert_true (converged (&net));               /* and was refuted everywhere */
+  g_assert_true (test_clusters_converged (net.clusters));               /* and was refuted everywhere */
   net_clear (&net);
 }
 
@@ -295,7 +263,6 @@ test_late_packet_does_not_revive (void)
   g_autoptr(GSocket) sock = NULL;
   g_autoptr(GSocketAddress) to = NULL;
   g_autoptr(GError) error = NULL;
-  gint64 until;
 
   net_init (&net, 4);
   id = g_strdup (id_of (at (&net, 3)));
@@ -319,8 +286,7 @@ test_late_packet_does_not_revive (void)
       g_socket_send_to (sock, dest, g_bytes_get_data (raw, NULL), g_bytes_get_size (raw), NULL, &error);
       g_assert_no_error (error);
     }
-  until = g_get_monotonic_time () + 500 * 1000;
-  test_wait_for (deadline_passed, &until, 1000);
+  test_run_for (500);
   g_assert_true (all_see (&cond));
   g_object_unref (wire.codec);
   net_clear (&net);
@@ -343,7 +309,6 @@ test_leave_under_traffic (void)
   g_autofree char *id = NULL;
   SeenCond cond;
   guint source;
-  gint64 until;
 
   net_init (&net, 5);
   id = g_strdup (id_of (at (&net, 4)));
@@ -354,8 +319,7 @@ test_leave_under_traffic (void)
   g_assert_true (test_wait_for (all_see, &cond, 5000));
   /* Traffic keeps flowing, also from the leaver, and it stays Leaving
    * (until its retention period turns it Dead: 30 s here). */
-  until = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
-  test_wait_for (deadline_passed, &until, 3000);
+  test_run_for (2000);
   g_assert_true (all_see (&cond));
   g_source_remove (source);
   net_clear (&net);

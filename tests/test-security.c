@@ -63,51 +63,16 @@ at (Net *net, guint i)
   return net->clusters->pdata[i];
 }
 
-static gboolean
-converged (gpointer user_data)
-{
-  Net *net = user_data;
-
-  for (guint i = 0; i < net->clusters->len; i++)
-    if (gossip_cluster_get_n_alive (at (net, i)) != net->clusters->len)
-      return FALSE;
-  return TRUE;
-}
-
 static void
 join_all (Net *net)
 {
-  const char *seed[2] = { gossip_cluster_get_advertise_address (at (net, 0)), NULL };
-
-  for (guint i = 1; i < net->clusters->len; i++)
-    {
-      g_autoptr(GError) error = NULL;
-      gossip_cluster_join (at (net, i), seed, NULL, &error);
-      g_assert_no_error (error);
-    }
-  g_assert_true (test_wait_for (converged, net, 10000));
+  test_clusters_join_first (net->clusters);
 }
 
 static void
 net_clear (Net *net)
 {
-  for (guint i = 0; i < net->clusters->len; i++)
-    gossip_cluster_stop (at (net, i));
-  g_ptr_array_unref (net->clusters);
-}
-
-static gboolean
-time_passed (gpointer user_data)
-{
-  return g_get_monotonic_time () >= *(gint64 *) user_data;
-}
-
-static void
-wait_ms (guint ms)
-{
-  gint64 until = g_get_monotonic_time () + ms * 1000;
-
-  test_wait_for (time_passed, &until, ms + 1000);
+  test_clusters_free (net->clusters);
 }
 
 static guint64
@@ -162,15 +127,15 @@ test_replay (void)
   send_raw (node, raw);
   g_assert_true (test_wait_for (counter_reaches, &net.received[0], 5000));
   send_raw (node, raw);
-  wait_ms (100);
+  test_run_for (100);
   g_assert_cmpuint (net.received[0], ==, 1);
   g_assert_cmpuint (stat (node, "dedup-hits"), >=, 1);
 
   /* The history keeps entries as long as the window accepts them, so past
    * the window the replay check is what refuses the copy. */
-  wait_ms (600);
+  test_run_for (600);
   send_raw (node, raw);
-  wait_ms (200);
+  test_run_for (200);
   g_assert_cmpuint (net.received[0], ==, 1);
   g_assert_cmpuint (stat (node, "drop-replay"), ==, 1);
   net_clear (&net);
@@ -219,7 +184,7 @@ rotate_step (Net *net,
       g_autoptr(GError) error = NULL;
       g_assert_true (step (at (net, i), key, &error));
       g_assert_no_error (error);
-      wait_ms (60);
+      test_run_for (60);
     }
 }
 
@@ -238,11 +203,11 @@ test_key_rotation (void)
   join_all (&net);
 
   source = g_timeout_add (20, send_tick, &traffic);
-  wait_ms (100);
+  test_run_for (100);
   rotate_step (&net, gossip_cluster_install_key, k2);
   rotate_step (&net, gossip_cluster_use_key, k2);
   rotate_step (&net, gossip_cluster_remove_key, k1);
-  wait_ms (100);
+  test_run_for (100);
   g_source_remove (source);
 
   g_assert_true (test_wait_for (all_received, &traffic, 5000));
@@ -294,8 +259,8 @@ test_spoofed_leaving (void)
 
   msg.node = *gossip_node_get_node_id (gossip_cluster_get_local_node (at (&net, 2)));
   gossip_cluster_broadcast (at (&net, 0), GOSSIP_MSG_LEAVING, gossip_node_msg_build (&msg, FALSE), FALSE);
-  wait_ms (300);
-  g_assert_true (converged (&net));
+  test_run_for (300);
+  g_assert_true (test_clusters_converged (net.clusters));
   g_assert_cmpuint (gossip_cluster_get_n_leaving (at (&net, 1)), ==, 0);
   net_clear (&net);
 }

@@ -78,3 +78,50 @@ test_spec_path (const char *relative)
     dir = "../shared/spec";
   return g_build_filename (dir, relative, NULL);
 }
+
+static gboolean
+time_reached (gpointer user_data)
+{
+  return g_get_monotonic_time () >= *(gint64 *) user_data;
+}
+
+void
+test_run_for (guint ms)
+{
+  gint64 until = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  test_wait_for (time_reached, &until, ms + 1000);
+}
+
+gboolean
+test_clusters_converged (gpointer user_data)
+{
+  GPtrArray *clusters = user_data;
+
+  for (guint i = 0; i < clusters->len; i++)
+    if (gossip_cluster_get_n_alive (clusters->pdata[i]) != clusters->len)
+      return FALSE;
+  return TRUE;
+}
+
+void
+test_clusters_join_first (GPtrArray *clusters)
+{
+  const char *seed[2] = { gossip_cluster_get_advertise_address (clusters->pdata[0]), NULL };
+
+  for (guint i = 1; i < clusters->len; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      gossip_cluster_join (clusters->pdata[i], seed, NULL, &error);
+      g_assert_no_error (error);
+    }
+  g_assert_true (test_wait_for (test_clusters_converged, clusters, 10000));
+}
+
+void
+test_clusters_free (GPtrArray *clusters)
+{
+  for (guint i = 0; i < clusters->len; i++)
+    gossip_cluster_stop (clusters->pdata[i]);
+  g_ptr_array_unref (clusters);
+}

@@ -10,6 +10,18 @@ G_BEGIN_DECLS
 typedef gboolean (* TestCondFunc) (gpointer user_data);
 gboolean test_wait_for (TestCondFunc cond, gpointer user_data, guint timeout_ms);
 
+/* Runs the main context for @ms: for windows in which something must NOT
+ * happen (no false death, no revival), where there is no condition to wait on. */
+void     test_run_for (guint ms);
+
+/* Clusters in one process (a GPtrArray of GossipCluster*): */
+/* TRUE when every one of them sees all of them alive. */
+gboolean test_clusters_converged  (gpointer   clusters);
+/* Joins clusters 1..n-1 to cluster 0 and waits (10 s) for convergence. */
+void     test_clusters_join_first (GPtrArray *clusters);
+/* Stops every cluster, then drops the array. */
+void     test_clusters_free       (GPtrArray *clusters);
+
 /* Decodes a hex string (whitespace ignored). */
 GBytes  *test_hex_to_bytes (const char *hex);
 char    *test_bytes_to_hex (GBytes *bytes);
