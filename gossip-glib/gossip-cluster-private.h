@@ -213,22 +213,22 @@ void        gossip_probe_indirect              (GossipCluster      *self,
                                                 gpointer            user_data);
 void        gossip_probe_send_discovery_ping   (GossipCluster *self,
                                                 GossipNode    *node);
-void        gossip_probe_handle_ping           (GossipCluster *self,
-                                                Received      *rx,
-                                                GossipNode    *sender,
-                                                GVariant      *payload);
-void        gossip_probe_handle_ack            (GossipCluster *self,
-                                                Received      *rx,
-                                                GossipNode    *sender,
-                                                GVariant      *payload);
-void        gossip_probe_handle_indirect_ping  (GossipCluster *self,
-                                                Received      *rx,
-                                                GossipNode    *sender,
-                                                GVariant      *payload);
-void        gossip_probe_handle_indirect_ack   (GossipCluster *self,
-                                                Received      *rx,
-                                                GossipNode    *sender,
-                                                GVariant      *payload);
+void        gossip_probe_handle_ping           (GossipCluster       *self,
+                                                Received            *rx,
+                                                GossipNode          *sender,
+                                                const GossipPingMsg *msg);
+void        gossip_probe_handle_ack            (GossipCluster       *self,
+                                                Received            *rx,
+                                                GossipNode          *sender,
+                                                const GossipPingMsg *msg);
+void        gossip_probe_handle_indirect_ping  (GossipCluster       *self,
+                                                Received            *rx,
+                                                GossipNode          *sender,
+                                                const GossipPingMsg *msg);
+void        gossip_probe_handle_indirect_ack   (GossipCluster       *self,
+                                                Received            *rx,
+                                                GossipNode          *sender,
+                                                const GossipPingMsg *msg);
 
 /* gossip-health.c: failure detection (BEHAVIOUR.md §5, with Lifeguard's
  * local health and confirmation-shortened suspicion). */

@@ -19,6 +19,8 @@
 #include "gossip-error.h"
 #include "gossip-hlc-private.h"
 #include "gossip-metadata-private.h"
+#include "gossip-msgpack-codec.h"
+#include "gossip-msgpack-envelope-private.h"
 #include "gossip-netsim-private.h"
 #include "gossip-packet-private.h"
 #include "gossip-socket-transport-private.h"
@@ -988,6 +990,48 @@ dispatch_user (GossipCluster *self,
     }
 }
 
+/* Pings and acks, most of the traffic, are parsed straight from msgpack
+ * when the codec is msgpack; anything unusual takes the general path. */
+static void
+dispatch_ping (GossipCluster *self,
+               Received      *rx,
+               GossipNode    *sender)
+{
+  GossipPingMsg msg;
+  gsize size;
+  const guint8 *data = g_bytes_get_data (rx->msg.payload, &size);
+
+  if (!GOSSIP_IS_MSGPACK_CODEC (self->wire.codec) || !gossip_msgpack_read_ping (data, size, &msg))
+    {
+      g_autoptr(GVariant) payload = decode_payload (self, rx);
+
+      if (payload == NULL)
+        return;
+      if (!gossip_ping_msg_parse (payload, &msg))
+        {
+          gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, "malformed ping payload");
+          return;
+        }
+    }
+
+  switch (rx->msg.envelope.type)
+    {
+    case GOSSIP_MSG_PING:
+      gossip_probe_handle_ping (self, rx, sender, &msg);
+      break;
+    case GOSSIP_MSG_PING_ACK:
+      gossip_probe_handle_ack (self, rx, sender, &msg);
+      break;
+    case GOSSIP_MSG_INDIRECT_PING:
+      gossip_probe_handle_indirect_ping (self, rx, sender, &msg);
+      break;
+    default:
+      gossip_probe_handle_indirect_ack (self, rx, sender, &msg);
+      break;
+    }
+  gossip_ping_msg_clear (&msg);
+}
+
 typedef void (* SystemHandler) (GossipCluster *self, Received *rx, GossipNode *sender, GVariant *payload);
 
 static void
@@ -1000,10 +1044,6 @@ dispatch_system (GossipCluster *self,
     gboolean      forwarded;
     gboolean      reliable_only;
   } table[] = {
-    [GOSSIP_MSG_PING] = { gossip_probe_handle_ping, FALSE, FALSE },
-    [GOSSIP_MSG_PING_ACK] = { gossip_probe_handle_ack, FALSE, FALSE },
-    [GOSSIP_MSG_INDIRECT_PING] = { gossip_probe_handle_indirect_ping, FALSE, FALSE },
-    [GOSSIP_MSG_INDIRECT_PING_ACK] = { gossip_probe_handle_indirect_ack, FALSE, FALSE },
     [GOSSIP_MSG_PUSH_PULL] = { gossip_membership_handle_push_pull, FALSE, TRUE },
     [GOSSIP_MSG_ALIVE] = { gossip_membership_handle_alive, TRUE, FALSE },
     [GOSSIP_MSG_SUSPICION] = { gossip_membership_handle_suspicion, TRUE, FALSE },
@@ -1018,6 +1058,12 @@ dispatch_system (GossipCluster *self,
    * broadcasts are not (Go bug §12.3). */
   if (sender != NULL && type >= GOSSIP_MSG_PING && type <= GOSSIP_MSG_PUSH_PULL)
     gossip_membership_heard_from (self, sender);
+
+  if (type >= GOSSIP_MSG_PING && type <= GOSSIP_MSG_INDIRECT_PING_ACK)
+    {
+      dispatch_ping (self, rx, sender);
+      return;
+    }
 
   if (type == GOSSIP_MSG_JOIN)
     {

@@ -7,6 +7,8 @@
 #include "config.h"
 
 #include "gossip-cluster-private.h"
+#include "gossip-msgpack-codec.h"
+#include "gossip-msgpack-envelope-private.h"
 
 typedef struct {
   GossipCluster      *self;
@@ -84,14 +86,45 @@ ping_timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static GVariant *
-ping_payload (GossipCluster      *self,
-              const GossipNodeId *target,
-              guint32             seq)
+/* Pings and acks are most of a node's traffic: with msgpack they skip the
+ * value model entirely. */
+static void
+send_ping (GossipCluster       *self,
+           const char          *address,
+           guint16              type,
+           const GossipPingMsg *msg,
+           guint8               ttl)
+{
+  gboolean indirect = type == GOSSIP_MSG_INDIRECT_PING || type == GOSSIP_MSG_INDIRECT_PING_ACK;
+  GossipEnvelope env;
+  g_autoptr(GBytes) payload = NULL;
+  g_autoptr(GBytes) raw = NULL;
+  GByteArray *buf;
+
+  if (!GOSSIP_IS_MSGPACK_CODEC (self->wire.codec))
+    {
+      gossip_cluster_send_direct (self, address, type, gossip_ping_msg_build (msg, indirect), ttl);
+      return;
+    }
+  buf = g_byte_array_sized_new (64);
+  gossip_msgpack_write_ping (buf, msg, indirect);
+  payload = g_byte_array_free_to_bytes (buf);
+  env = gossip_cluster_envelope (self, type, ttl);
+  raw = gossip_wire_encode (&self->wire, &env, payload, FALSE, NULL);
+  if (raw != NULL)
+    gossip_cluster_send_raw_to (self, address, raw, FALSE);
+}
+
+static void
+send_own_ping (GossipCluster      *self,
+               const char         *address,
+               const GossipNodeId *target,
+               guint32             seq,
+               guint8              ttl)
 {
   GossipPingMsg msg = { .target = *target, .seq = seq, .addr = self->advertise_address };
 
-  return gossip_ping_msg_build (&msg, FALSE);
+  send_ping (self, address, GOSSIP_MSG_PING, &msg, ttl);
 }
 
 static PingWaiter *
@@ -137,7 +170,7 @@ gossip_probe_ping (GossipCluster      *self,
       return;
     }
   w = add_waiter (self, target, timeout_ms, callback, user_data);
-  gossip_cluster_send_direct (self, address, GOSSIP_MSG_PING, ping_payload (self, target, w->seq), 1);
+  send_own_ping (self, address, target, w->seq, 1);
 }
 
 void
@@ -159,8 +192,7 @@ gossip_probe_indirect (GossipCluster      *self,
     }
   w = add_waiter (self, target, timeout_ms, callback, user_data);
   msg.seq = w->seq;
-  gossip_cluster_send_direct (self, helper_address, GOSSIP_MSG_INDIRECT_PING,
-                              gossip_ping_msg_build (&msg, TRUE), 1);
+  send_ping (self, helper_address, GOSSIP_MSG_INDIRECT_PING, &msg, 1);
 }
 
 void
@@ -171,82 +203,56 @@ gossip_probe_send_discovery_ping (GossipCluster *self,
 
   /* Go sends these queued, with the broadcast TTL; seq is always 1. A node
    * that does not know us answers by joining us. */
-  gossip_cluster_send_direct (self, gossip_node_get_address (node), GOSSIP_MSG_PING,
-                              ping_payload (self, gossip_node_get_node_id (node), 1),
-                              (guint8) (max_ttl > 0 ? max_ttl - 1 : 0));
+  send_own_ping (self, gossip_node_get_address (node), gossip_node_get_node_id (node), 1,
+                 (guint8) (max_ttl > 0 ? max_ttl - 1 : 0));
 }
 
 void
-gossip_probe_handle_ping (GossipCluster *self,
-                          Received      *rx,
-                          GossipNode    *sender,
-                          GVariant      *payload)
+gossip_probe_handle_ping (GossipCluster       *self,
+                          Received            *rx,
+                          GossipNode          *sender,
+                          const GossipPingMsg *msg)
 {
-  GossipPingMsg msg;
-
-  if (!gossip_ping_msg_parse (payload, &msg))
-    {
-      gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, "malformed ping");
-      return;
-    }
-
-  if (sender == NULL && msg.addr[0] != '\0')
+  if (sender == NULL && msg->addr[0] != '\0')
     {
       /* A stranger pings us: it learned of us, so we join it (what Go nodes
        * expect). Unlike Go we also answer: the stranger may be probing us,
        * and silence would make it suspect a healthy node. */
-      gossip_membership_join_address (self, msg.addr, NULL);
+      gossip_membership_join_address (self, msg->addr, NULL);
     }
-  if (gossip_node_id_equal (&msg.target, &self->local_id) &&
+  if (gossip_node_id_equal (&msg->target, &self->local_id) &&
       gossip_node_get_state (self->local) != GOSSIP_NODE_STATE_LEAVING &&
-      (sender != NULL || msg.addr[0] != '\0'))
+      (sender != NULL || msg->addr[0] != '\0'))
     {
       /* Answer to the advertised address, echoing the payload. A node that
        * has left stays silent, so that recovery probes do not bring it back. */
-      gossip_cluster_send_direct (self, sender ? gossip_node_get_address (sender) : msg.addr,
-                                  GOSSIP_MSG_PING_ACK, gossip_ping_msg_build (&msg, FALSE), 1);
+      send_ping (self, sender ? gossip_node_get_address (sender) : msg->addr,
+                 GOSSIP_MSG_PING_ACK, msg, 1);
     }
-  gossip_ping_msg_clear (&msg);
 }
 
 void
-gossip_probe_handle_ack (GossipCluster *self,
-                         Received      *rx,
-                         GossipNode    *sender,
-                         GVariant      *payload)
+gossip_probe_handle_ack (GossipCluster       *self,
+                         Received            *rx,
+                         GossipNode          *sender,
+                         const GossipPingMsg *msg)
 {
-  GossipPingMsg msg;
   PingWaiter *w;
-
-  if (!gossip_ping_msg_parse (payload, &msg))
-    {
-      gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, "malformed ping ack");
-      return;
-    }
-  w = g_hash_table_lookup (self->ping_waiters, GUINT_TO_POINTER (msg.seq));
+  w = g_hash_table_lookup (self->ping_waiters, GUINT_TO_POINTER (msg->seq));
   if (w != NULL && gossip_node_id_equal (&w->target, &rx->msg.envelope.sender))
-    complete (self, msg.seq, GOSSIP_PROBE_ACK);
-  gossip_ping_msg_clear (&msg);
+    complete (self, msg->seq, GOSSIP_PROBE_ACK);
 }
 
 void
-gossip_probe_handle_indirect_ack (GossipCluster *self,
-                                  Received      *rx,
-                                  GossipNode    *sender,
-                                  GVariant      *payload)
+gossip_probe_handle_indirect_ack (GossipCluster       *self,
+                                  Received            *rx,
+                                  GossipNode          *sender,
+                                  const GossipPingMsg *msg)
 {
-  GossipPingMsg msg;
   PingWaiter *w;
-
-  if (!gossip_ping_msg_parse (payload, &msg))
-    {
-      gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, "malformed indirect ack");
-      return;
-    }
-  w = g_hash_table_lookup (self->ping_waiters, GUINT_TO_POINTER (msg.seq));
-  if (w != NULL && gossip_node_id_equal (&w->target, &msg.target))
-    complete (self, msg.seq, msg.ok ? GOSSIP_PROBE_ACK : GOSSIP_PROBE_NACK);
-  gossip_ping_msg_clear (&msg);
+  w = g_hash_table_lookup (self->ping_waiters, GUINT_TO_POINTER (msg->seq));
+  if (w != NULL && gossip_node_id_equal (&w->target, &msg->target))
+    complete (self, msg->seq, msg->ok ? GOSSIP_PROBE_ACK : GOSSIP_PROBE_NACK);
 }
 
 typedef struct {
@@ -264,8 +270,7 @@ indirect_done_cb (GossipCluster     *self,
 
   probe->request.ok = result == GOSSIP_PROBE_ACK;
   if (!self->stopped)
-    gossip_cluster_send_direct (self, probe->requester_address, GOSSIP_MSG_INDIRECT_PING_ACK,
-                                gossip_ping_msg_build (&probe->request, TRUE), 1);
+    send_ping (self, probe->requester_address, GOSSIP_MSG_INDIRECT_PING_ACK, &probe->request, 1);
   gossip_ping_msg_clear (&probe->request);
   g_free (probe->requester_address);
   g_object_unref (probe->self);
@@ -273,10 +278,10 @@ indirect_done_cb (GossipCluster     *self,
 }
 
 void
-gossip_probe_handle_indirect_ping (GossipCluster *self,
-                                   Received      *rx,
-                                   GossipNode    *sender,
-                                   GVariant      *payload)
+gossip_probe_handle_indirect_ping (GossipCluster       *self,
+                                   Received            *rx,
+                                   GossipNode          *sender,
+                                   const GossipPingMsg *msg)
 {
   IndirectProbe *probe;
 
@@ -284,14 +289,14 @@ gossip_probe_handle_indirect_ping (GossipCluster *self,
   if (sender == NULL || gossip_node_get_state (self->local) == GOSSIP_NODE_STATE_LEAVING)
     return;
 
-  probe = g_new0 (IndirectProbe, 1);
-  if (!gossip_ping_msg_parse (payload, &probe->request) || probe->request.addr[0] == '\0')
+  if (msg->addr[0] == '\0')
     {
-      gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, "malformed indirect ping");
-      gossip_ping_msg_clear (&probe->request);
-      g_free (probe);
+      gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, "indirect ping without an address");
       return;
     }
+  probe = g_new0 (IndirectProbe, 1);
+  probe->request = *msg;
+  probe->request.addr = g_strdup (msg->addr);
   probe->self = g_object_ref (self);
   probe->requester_address = g_strdup (gossip_node_get_address (sender));
 

@@ -1608,6 +1608,64 @@ test_envelope_fast_path (void)
   g_assert_cmpuint (agreed, >, 4);
 }
 
+static void
+test_ping_fast_path (void)
+{
+  g_autoptr(GossipCodec) codec = gossip_msgpack_codec_new ();
+  GossipPingMsg golden = { .seq = 300, .addr = (char *) "127.0.0.1:8000", .ok = TRUE };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (7);
+  guint fast = 0;
+
+  g_assert_true (gossip_node_id_parse ("01960421-c1c4-7a06-87a0-970cf4c4dbd3", &golden.target));
+  for (guint s = 0; s < 4; s++)
+    {
+      g_autoptr(GByteArray) seed = g_byte_array_new ();
+      GossipPingMsg m = golden;
+
+      if (s == 2)
+        m.addr = (char *) "";
+      if (s == 3)
+        m.seq = 7;
+      gossip_msgpack_write_ping (seed, &m, s == 1);
+      /* The writer's bytes are what the general encoder makes (§15). */
+      {
+        g_autoptr(GBytes) general = encode (codec, gossip_ping_msg_build (&m, s == 1));
+        g_assert_cmpmem (seed->data, seed->len, g_bytes_get_data (general, NULL), g_bytes_get_size (general));
+      }
+
+      for (guint i = 0; i < 5000; i++)
+        {
+          g_autofree guint8 *buf = g_memdup2 (seed->data, seed->len);
+          gsize n = seed->len;
+          GossipPingMsg a, b;
+          g_autoptr(GVariant) v = NULL;
+
+          if (i > 0)
+            {
+              guint flips = g_rand_int_range (rand, 1, 4);
+              for (guint f = 0; f < flips; f++)
+                buf[g_rand_int_range (rand, 0, (gint32) n)] = (guint8) g_rand_int_range (rand, 0, 256);
+              if (g_rand_boolean (rand))
+                n = g_rand_int_range (rand, 1, (gint32) n + 1);
+            }
+          if (!gossip_msgpack_read_ping (buf, n, &a))
+            continue;
+          fast++;
+          v = gossip_codec_decode_data (codec, buf, n, NULL);
+          g_assert_nonnull (v);
+          g_assert_true (gossip_ping_msg_parse (v, &b));
+          g_assert_cmpmem (a.target.bytes, 16, b.target.bytes, 16);
+          g_assert_cmpuint (a.seq, ==, b.seq);
+          g_assert_cmpstr (a.addr, ==, b.addr);
+          g_assert_cmpint (a.ok, ==, b.ok);
+          gossip_ping_msg_clear (&a);
+          gossip_ping_msg_clear (&b);
+        }
+    }
+  g_test_message ("ping fast path took %u of 20000 payloads, all agreeing", fast);
+  g_assert_cmpuint (fast, >, 4);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1616,6 +1674,7 @@ main (int argc, char **argv)
   g_test_add_func ("/wire/golden/udp-datagram", test_golden_udp_datagram);
   g_test_add_func ("/wire/golden/envelopes", test_golden_envelopes);
   g_test_add_func ("/wire/envelope/fast-path-agrees", test_envelope_fast_path);
+  g_test_add_func ("/wire/ping/fast-path-agrees", test_ping_fast_path);
   g_test_add_func ("/wire/golden/tcp-framing", test_golden_tcp_framing);
   g_test_add_func ("/wire/golden/aes-gcm", test_golden_aes_gcm);
   g_test_add_func ("/wire/golden/json", test_golden_json);
