@@ -66,6 +66,10 @@ typedef struct {
 /* Builders return floating references; parsers return FALSE on any field
  * of the wrong type and leave nothing to free on failure. */
 GVariant *gossip_ping_msg_build (const GossipPingMsg *msg, gboolean indirect);
+/* Go's `addr` field is `json:",omitempty"`: with @omit_empty_addr (the JSON
+ * codec) an empty address is left out, byte for byte as Go's encoding/json. */
+GVariant *gossip_ping_msg_build_full (const GossipPingMsg *msg, gboolean indirect,
+                                      gboolean omit_empty_addr);
 gboolean  gossip_ping_msg_parse (GVariant *v, GossipPingMsg *out);
 void      gossip_ping_msg_clear (GossipPingMsg *msg);
 

@@ -28,12 +28,22 @@ GVariant *
 gossip_ping_msg_build (const GossipPingMsg *msg,
                        gboolean             indirect)
 {
+  return gossip_ping_msg_build_full (msg, indirect, FALSE);
+}
+
+GVariant *
+gossip_ping_msg_build_full (const GossipPingMsg *msg,
+                            gboolean             indirect,
+                            gboolean             omit_empty_addr)
+{
   GVariantBuilder b;
+  const char *addr = msg->addr ? msg->addr : "";
 
   g_variant_builder_init (&b, G_VARIANT_TYPE ("a{sv}"));
   add (&b, "ti", gossip_node_id_to_variant (&msg->target));
   add (&b, "seq", g_variant_new_uint32 (msg->seq));
-  add (&b, "addr", g_variant_new_string (msg->addr ? msg->addr : ""));
+  if (addr[0] != '\0' || !omit_empty_addr)
+    add (&b, "addr", g_variant_new_string (addr));
   if (indirect)
     add (&b, "ok", g_variant_new_boolean (msg->ok));
   return g_variant_builder_end (&b);

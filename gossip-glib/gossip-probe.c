@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include "gossip-cluster-private.h"
+#include "gossip-json-codec.h"
 #include "gossip-msgpack-codec.h"
 #include "gossip-msgpack-envelope-private.h"
 
@@ -103,7 +104,10 @@ send_ping (GossipCluster       *self,
 
   if (!GOSSIP_IS_MSGPACK_CODEC (self->wire.codec))
     {
-      gossip_cluster_send_direct (self, address, type, gossip_ping_msg_build (msg, indirect), ttl);
+      gossip_cluster_send_direct (self, address, type,
+                                  gossip_ping_msg_build_full (msg, indirect,
+                                                              GOSSIP_IS_JSON_CODEC (self->wire.codec)),
+                                  ttl);
       return;
     }
   buf = g_byte_array_sized_new (64);

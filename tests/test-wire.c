@@ -544,6 +544,17 @@ test_payload_ping (void)
   ping.addr = NULL;
   no_addr = encode (msgpack, gossip_ping_msg_build (&ping, FALSE));
   test_assert_bytes_hex (no_addr, "83a27469c410" B_HEX "a373657107a461646472a0");
+  /* Go's JSON omits an empty addr (omitempty); shamaton writes "". */
+  {
+    g_autoptr(GBytes) js_no_addr = encode (json, gossip_ping_msg_build_full (&ping, FALSE, TRUE));
+    g_autoptr(GVariant) back = decode (json, js_no_addr);
+    GossipPingMsg out;
+
+    assert_json (js_no_addr, "{\"ti\":[1,150,4,33,193,196,122,6,135,160,151,12,244,196,219,211],\"seq\":7}");
+    g_assert_true (gossip_ping_msg_parse (back, &out));
+    g_assert_cmpstr (out.addr, ==, "");
+    gossip_ping_msg_clear (&out);
+  }
 
   /* Indirect ping ack: ok rides along and parses back. */
   {
