@@ -71,7 +71,7 @@ gossip_metadata_finalize (GObject *object)
 {
   GossipMetadata *self = GOSSIP_METADATA (object);
 
-  g_hash_table_unref (self->values);
+  g_clear_pointer (&self->values, g_hash_table_unref);
 
   G_OBJECT_CLASS (gossip_metadata_parent_class)->finalize (object);
 }
@@ -158,11 +158,18 @@ gossip_metadata_class_init (GossipMetadataClass *klass)
                   G_TYPE_NONE, 0);
 }
 
+/* Most remote nodes carry no metadata, and every node keeps one of these
+ * per member: the table is created with the first value. */
+static GHashTable *
+new_table (void)
+{
+  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                (GDestroyNotify) g_variant_unref);
+}
+
 static void
 gossip_metadata_init (GossipMetadata *self)
 {
-  self->values = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                        (GDestroyNotify) g_variant_unref);
 }
 
 /**
@@ -274,6 +281,8 @@ store (GossipMetadata *self,
        const char     *key,
        GVariant       *value)
 {
+  if (self->values == NULL)
+    self->values = new_table ();
   g_hash_table_replace (self->values, g_strdup (key), unbox (value));
   touch (self);
 }
@@ -304,7 +313,7 @@ gossip_metadata_contains (GossipMetadata *self,
   g_return_val_if_fail (GOSSIP_IS_METADATA (self), FALSE);
   g_return_val_if_fail (key != NULL, FALSE);
 
-  return g_hash_table_contains (self->values, key);
+  return self->values != NULL && g_hash_table_contains (self->values, key);
 }
 
 static int
@@ -321,6 +330,11 @@ sorted_keys (GossipMetadata *self,
 {
   const char **keys;
 
+  if (self->values == NULL)
+    {
+      *n_keys = 0;
+      return g_new0 (const char *, 1);
+    }
   keys = (const char **) g_hash_table_get_keys_as_array (self->values, n_keys);
   qsort (keys, *n_keys, sizeof (char *), compare_strings);
   return keys;
@@ -370,7 +384,7 @@ gossip_metadata_get_size (GossipMetadata *self)
 {
   g_return_val_if_fail (GOSSIP_IS_METADATA (self), 0);
 
-  return g_hash_table_size (self->values);
+  return self->values != NULL ? g_hash_table_size (self->values) : 0;
 }
 
 /**
@@ -393,7 +407,7 @@ gossip_metadata_remove (GossipMetadata *self,
   g_return_val_if_fail (!self->read_only, FALSE);
   g_return_val_if_fail (key != NULL, FALSE);
 
-  if (!g_hash_table_remove (self->values, key))
+  if (self->values == NULL || !g_hash_table_remove (self->values, key))
     return FALSE;
 
   touch (self);
@@ -861,7 +875,7 @@ static GVariant *
 lookup (GossipMetadata *self,
         const char     *key)
 {
-  return g_hash_table_lookup (self->values, key);
+  return self->values != NULL ? g_hash_table_lookup (self->values, key) : NULL;
 }
 
 /**
@@ -1447,8 +1461,7 @@ gossip_metadata_apply (GossipMetadata *self,
   if (!force && timestamp <= self->timestamp)
     return FALSE;
 
-  values = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                  (GDestroyNotify) g_variant_unref);
+  values = new_table ();
 
   if (dict != NULL && !is_nil (dict))
     {
@@ -1471,8 +1484,9 @@ gossip_metadata_apply (GossipMetadata *self,
         }
     }
 
-  g_hash_table_unref (self->values);
-  self->values = g_steal_pointer (&values);
+  g_clear_pointer (&self->values, g_hash_table_unref);
+  if (g_hash_table_size (values) > 0)
+    self->values = g_steal_pointer (&values);
   set_timestamp (self, timestamp);
   g_signal_emit (self, signals[CHANGED], 0);
 
