@@ -64,6 +64,7 @@ struct _GossipCluster
 
   GSource                  *history_timer;
   GSource                  *sync_timer;
+  guint                     sync_news;     /* nodes learned since the last sync round */
   GSource                  *gossip_timer;
   GSource                  *lifecycle_timer;
   GSource                  *metadata_idle;

@@ -500,6 +500,7 @@ merge_entry (GossipCluster            *self,
         return;
       node = learn_node (self, &entry->id, entry->addr, reported, entry->state_ts,
                          entry->metadata, entry->metadata_ts);
+      self->sync_news++;
       if (reported == GOSSIP_NODE_STATE_ALIVE && !announced)
         gossip_probe_send_discovery_ping (self, node);
       return;
@@ -807,10 +808,14 @@ sync_timer_cb (gpointer user_data)
       return G_SOURCE_CONTINUE;
     }
 
-  /* One peer per interval, not Go's fan-out: news spreads by direct
-   * broadcasts, so anti-entropy only mends what was lost, and a TCP
-   * exchange with log2(N) peers every interval is most of a node's idle cost. */
-  peers = gossip_node_list_random (self->nodes, 1, GOSSIP_STATES_LIVE, &self->local_id, 1);
+  /* Go exchanges with a fan-out of peers every interval, which is most of
+   * a node's idle cost. News spreads by direct broadcasts, so a quiet
+   * cluster only needs one exchange to mend what was lost; while the last
+   * round still taught us new nodes (joins in progress, lost broadcasts),
+   * we go back to Go's fan-out. */
+  peers = gossip_node_list_random (self->nodes, self->sync_news > 0 ? gossip_cluster_calc_fan_out (self) : 1,
+                                   GOSSIP_STATES_LIVE, &self->local_id, 1);
+  self->sync_news = 0;
   for (guint i = 0; i < peers->len; i++)
     gossip_membership_exchange_state (self, peers->pdata[i]);
   return G_SOURCE_CONTINUE;
