@@ -23,7 +23,7 @@
 #define UDP_MAX_PER_WAKEUP   1024
 #define ACCEPT_MAX_PER_WAKEUP 64
 #define BIND_ATTEMPTS        8
-#define LISTEN_BACKLOG       128
+#define LISTEN_BACKLOG       1024
 
 struct _GossipSocketTransport
 {
