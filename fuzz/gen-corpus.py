@@ -20,7 +20,7 @@ import sys
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SPEC = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, '..', '..', 'shared', 'spec')
+SPEC = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, '..', 'tests', 'data')
 KEY = b'1234567890123456'
 A = bytes.fromhex('0196042b1caa7ad99ea3c57b2e189b23')
 B = bytes.fromhex('01960421c1c47a0687a0970cf4c4dbd3')

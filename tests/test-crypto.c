@@ -340,7 +340,7 @@ read_first_captured_packet (const char *path)
 static void
 test_aes_gcm_capture (void)
 {
-  g_autofree char *path = test_spec_path ("captures/enc-udp-ping-ack.hex.txt");
+  g_autofree char *path = test_data_path ("captures/enc-udp-ping-ack.hex.txt");
   g_autoptr(GossipCipher) cipher = gossip_aes_gcm_cipher_new ();
   g_autoptr(GBytes) key = g_bytes_new_static (EXAMPLE_KEY, 16);
   g_autoptr(GBytes) frame = NULL;
@@ -354,9 +354,9 @@ test_aes_gcm_capture (void)
 
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
     {
-      /* The captures ship in ../shared/spec; meson sets GOSSIP_SPEC_DIR. A
+      /* The captures ship in tests/data; meson sets GOSSIP_TEST_DATA. A
        * missing one is a broken checkout, not a reason to pass. */
-      g_test_fail_printf ("capture %s not found (set GOSSIP_SPEC_DIR)", path);
+      g_test_fail_printf ("capture %s not found (set GOSSIP_TEST_DATA)", path);
       return;
     }
 

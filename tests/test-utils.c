@@ -70,12 +70,13 @@ test_bytes_to_hex (GBytes *bytes)
 }
 
 char *
-test_spec_path (const char *relative)
+test_data_path (const char *relative)
 {
-  const char *dir = g_getenv ("GOSSIP_SPEC_DIR");
+  const char *dir = g_getenv ("GOSSIP_TEST_DATA");
 
+  /* meson sets it; by hand, run from the top of the checkout. */
   if (dir == NULL)
-    dir = "../shared/spec";
+    dir = "tests/data";
   return g_build_filename (dir, relative, NULL);
 }
 

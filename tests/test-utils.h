@@ -26,8 +26,8 @@ void     test_clusters_free       (GPtrArray *clusters);
 GBytes  *test_hex_to_bytes (const char *hex);
 char    *test_bytes_to_hex (GBytes *bytes);
 
-/* Path of a file in ../shared/spec (GOSSIP_SPEC_DIR). */
-char    *test_spec_path (const char *relative);
+/* Path of a file in tests/data (GOSSIP_TEST_DATA): Go captures, vectors. */
+char    *test_data_path (const char *relative);
 
 #define test_assert_bytes_hex(bytes, hex) G_STMT_START { \
     g_autofree char *__got = test_bytes_to_hex (bytes); \

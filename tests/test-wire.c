@@ -1428,7 +1428,7 @@ check_capture (gconstpointer user_data)
 {
   const char *name = user_data;
   g_autofree char *relative = g_strdup_printf ("captures/%s.hex.txt", name);
-  g_autofree char *path = test_spec_path (relative);
+  g_autofree char *path = test_data_path (relative);
   g_autoptr(GPtrArray) packets = NULL;
   g_auto(GossipWire) wire = { 0, };
   gboolean encrypted = g_str_has_prefix (name, "enc-");
@@ -1437,7 +1437,7 @@ check_capture (gconstpointer user_data)
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
     {
       /* A missing capture is a broken checkout, not a reason to pass. */
-      g_test_fail_printf ("capture %s not found (set GOSSIP_SPEC_DIR)", path);
+      g_test_fail_printf ("capture %s not found (set GOSSIP_TEST_DATA)", path);
       return;
     }
 
