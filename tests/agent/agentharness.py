@@ -1,0 +1,150 @@
+# agentharness.py: a private dbus-daemon and gossip-glib-agent processes for
+# the agent suite. Binaries come from the build tree (GOSSIP_AGENT,
+# GOSSIP_CLI, set by tests/agent/meson.build).
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+AGENT = os.environ.get('GOSSIP_AGENT', 'gossip-glib-agent')
+CLI = os.environ.get('GOSSIP_CLI', 'gossip-glib')
+SCALE = '0.05'   # protocol intervals at 1/20: a dead node is noticed in seconds
+
+
+def log(*args):
+    print('#', *args, file=sys.stderr, flush=True)
+
+
+def wait_until(cond, timeout=30.0, what='condition'):
+    """Polls cond() until it is true; fails the test after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = cond()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError('timed out waiting for ' + what)
+        time.sleep(0.05)
+
+
+class Bus:
+    """A private session bus, torn down with everything started on it."""
+
+    def __init__(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix='gossip-agent-test-')
+        conf = os.path.join(self.tmp.name, 'bus.conf')
+        with open(conf, 'w') as f:
+            f.write('''<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:dir=%s</listen>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+''' % self.tmp.name)
+        self.daemon = subprocess.Popen(
+            ['dbus-daemon', '--config-file=' + conf, '--nofork', '--print-address=1'],
+            stdout=subprocess.PIPE, text=True)
+        self.address = self.daemon.stdout.readline().strip()
+        if not self.address:
+            raise RuntimeError('dbus-daemon did not start')
+        self.env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=self.address,
+                        LC_ALL='C.UTF-8')
+        os.environ['DBUS_SESSION_BUS_ADDRESS'] = self.address
+        self.procs = []
+
+    def connection(self):
+        from gi.repository import Gio
+        return Gio.DBusConnection.new_for_address_sync(
+            self.address,
+            Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT |
+            Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
+
+    def has_owner(self, name):
+        r = subprocess.run(['dbus-send', '--session', '--print-reply',
+                            '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus',
+                            'org.freedesktop.DBus.NameHasOwner', 'string:' + name],
+                           env=self.env, capture_output=True, text=True, timeout=30)
+        return 'boolean true' in r.stdout
+
+    def agent(self, name, *args):
+        """Starts an agent on 127.0.0.1 (a free port) as org.gnome.GossipGlib1.NAME."""
+        logf = open(os.path.join(self.tmp.name, name + '.log'), 'w')
+        p = subprocess.Popen([AGENT, '--session', '--name', name, '--bind', '127.0.0.1:0',
+                              '--scale-intervals', SCALE] + list(args),
+                             env=self.env, stdout=logf, stderr=subprocess.STDOUT)
+        self.procs.append(p)
+        wait_until(lambda: self.has_owner('org.gnome.GossipGlib1.' + name) or p.poll() is not None,
+                   what='agent ' + name + ' on the bus')
+        if p.poll() is not None:
+            raise AssertionError('agent %s exited with %d: %s' % (name, p.returncode,
+                                                                 self.agent_log(name)))
+        return p
+
+    def agent_log(self, name):
+        with open(os.path.join(self.tmp.name, name + '.log')) as f:
+            return f.read()
+
+    def cli(self, *args, timeout=60):
+        r = subprocess.run([CLI] + list(args), env=self.env, capture_output=True,
+                           text=True, timeout=timeout)
+        log('gossip-glib', ' '.join(args), '->', r.returncode, r.stdout.strip(), r.stderr.strip())
+        return r
+
+    def cli_background(self, *args):
+        p = subprocess.Popen([CLI] + list(args), env=self.env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        self.procs.append(p)
+        return p
+
+    def write(self, name, text):
+        path = os.path.join(self.tmp.name, name)
+        with open(path, 'w') as f:
+            f.write(text)
+        return path
+
+    def close(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.terminate()
+        for p in self.procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        self.daemon.terminate()
+        self.daemon.wait()
+        self.tmp.cleanup()
+
+
+class Lines:
+    """Collects a stream's lines on a thread, so tests can wait on them."""
+
+    def __init__(self, stream):
+        import threading
+        self.lines = []
+        self.lock = threading.Lock()
+        self.thread = threading.Thread(target=self._run, args=(stream,), daemon=True)
+        self.thread.start()
+
+    def _run(self, stream):
+        for line in stream:
+            with self.lock:
+                self.lines.append(line.rstrip('\n'))
+
+    def find(self, pred):
+        with self.lock:
+            for line in self.lines:
+                if pred(line):
+                    return line
+        return None
+
+    def wait(self, pred, timeout=30.0, what='a line'):
+        return wait_until(lambda: self.find(pred), timeout, what)

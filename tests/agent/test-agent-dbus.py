@@ -1,0 +1,147 @@
+#!/usr/bin/python3
+# The D-Bus API of gossip-glib-agent through Gio.DBusProxy: properties,
+# Join, Members, SetMetadata/GetMetadata, Subscribe and the Message signal,
+# SendTo; bad input (wrong types, unknown node, oversized payload, reserved
+# type) gets a D-Bus error and the agent keeps running.
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from agentharness import Bus, wait_until  # noqa: E402
+
+from gi.repository import Gio, GLib  # noqa: E402
+
+IFACE = 'org.gnome.GossipGlib1.Agent'
+PATH = '/org/gnome/GossipGlib1/Agent'
+
+
+def proxy(conn, name):
+    return Gio.DBusProxy.new_sync(conn, Gio.DBusProxyFlags.NONE, None,
+                                  'org.gnome.GossipGlib1.' + name, PATH, IFACE, None)
+
+
+def prop(p, name):
+    # Read through Properties.Get rather than the proxy's cache, which only
+    # changes when the main loop runs.
+    v = p.call_sync('org.freedesktop.DBus.Properties.Get', GLib.Variant('(ss)', (IFACE, name)),
+                    Gio.DBusCallFlags.NONE, -1, None)
+    return v.unpack()[0]
+
+
+def pump(ctx=None):
+    ctx = ctx or GLib.MainContext.default()
+    while ctx.iteration(False):
+        pass
+
+
+def expect_error(p, method, args, remote_name):
+    try:
+        p.call_sync(method, args, Gio.DBusCallFlags.NONE, 30000, None)
+    except GLib.Error as e:
+        got = Gio.DBusError.get_remote_error(e)
+        assert got == remote_name, (method, got, e.message)
+        return e
+    raise AssertionError(method + ' succeeded; expected ' + remote_name)
+
+
+def main():
+    bus = Bus()
+    try:
+        pa = bus.agent('pa')
+        bus.agent('pb')
+        conn = bus.connection()
+        a = proxy(conn, 'pa')
+        b = proxy(conn, 'pb')
+
+        # properties
+        a_id, b_id = prop(a, 'NodeId'), prop(b, 'NodeId')
+        a_addr = prop(a, 'Address')
+        assert len(a_id) == 36 and a_addr.startswith('127.0.0.1:'), (a_id, a_addr)
+        assert prop(a, 'Total') == 1
+        # cached proxy properties too
+        assert a.get_cached_property('NodeId').unpack() == a_id
+
+        # Join through the proxy
+        n = b.call_sync('Join', GLib.Variant('(as)', ([a_addr],)), Gio.DBusCallFlags.NONE,
+                        30000, None).unpack()[0]
+        assert n == 1, n
+        wait_until(lambda: prop(a, 'Alive') == 2 and prop(b, 'Alive') == 2, what='two alive')
+        assert prop(a, 'Total') == 2 and prop(a, 'Dead') == 0 and prop(a, 'Suspect') == 0
+
+        # SetMetadata with typed values, Members shows them, GetMetadata reads them
+        a.call_sync('SetMetadata', GLib.Variant('(sv)', ('cores', GLib.Variant('i', 8))),
+                    Gio.DBusCallFlags.NONE, -1, None)
+        a.call_sync('SetMetadata', GLib.Variant('(sv)', ('name', GLib.Variant('s', 'alpha'))),
+                    Gio.DBusCallFlags.NONE, -1, None)
+
+        def b_sees_meta():
+            ms = b.call_sync('Members', None, Gio.DBusCallFlags.NONE, -1, None).unpack()[0]
+            for (nid, addr, state, meta) in ms:
+                if nid == a_id:
+                    return meta.get('cores') == 8 and meta.get('name') == 'alpha' \
+                        and addr == a_addr and state == 'alive'
+            return False
+        wait_until(b_sees_meta, what='b sees a\'s metadata')
+        v = b.call_sync('GetMetadata', GLib.Variant('(ss)', (a_id, 'cores')),
+                        Gio.DBusCallFlags.NONE, -1, None).unpack()[0]
+        assert v == 8, v
+
+        # Subscribe on b; a message from a arrives as the Message signal
+        got = []
+
+        def on_signal(proxy_, sender, signal, params):
+            if signal == 'Message':
+                t, s, p = params.unpack()
+                got.append((t, s, bytes(p)))
+        b.connect('g-signal', on_signal)
+        b.call_sync('Subscribe', GLib.Variant('(q)', (300,)), Gio.DBusCallFlags.NONE, -1, None)
+        a.call_sync('Send', GLib.Variant('(qay)', (300, b'\x00\x01binary\xff')),
+                    Gio.DBusCallFlags.NONE, -1, None)
+        wait_until(lambda: (pump(), got)[1], what='Message signal')
+        assert got[0] == (300, a_id, b'\x00\x01binary\xff'), got
+        a.call_sync('SendTo', GLib.Variant('(sqay)', (b_id, 300, b'to b')),
+                    Gio.DBusCallFlags.NONE, -1, None)
+        wait_until(lambda: (pump(), len(got) == 2)[1], what='second Message')
+        assert got[1] == (300, a_id, b'to b'), got
+        b.call_sync('Unsubscribe', GLib.Variant('(q)', (300,)), Gio.DBusCallFlags.NONE, -1, None)
+
+        # bad input: each gets a D-Bus error
+        expect_error(a, 'Join', GLib.Variant('(s)', ('127.0.0.1:1',)),
+                     'org.freedesktop.DBus.Error.InvalidArgs')
+        expect_error(a, 'Send', GLib.Variant('(sq)', ('x', 1)),
+                     'org.freedesktop.DBus.Error.InvalidArgs')
+        expect_error(a, 'Join', GLib.Variant('(as)', ([],)),
+                     'org.freedesktop.DBus.Error.InvalidArgs')
+        expect_error(a, 'SendTo', GLib.Variant('(sqay)', ('no-such-node', 300, b'x')),
+                     'org.gnome.GossipGlib1.Error.NotFound')
+        expect_error(a, 'SendTo', GLib.Variant('(sqay)', ('01a236ba-0000-0000-0000-000000000000',
+                                                          300, b'x')),
+                     'org.gnome.GossipGlib1.Error.NotFound')
+        expect_error(a, 'GetMetadata', GLib.Variant('(ss)', ('', 'missing')),
+                     'org.gnome.GossipGlib1.Error.NotFound')
+        expect_error(a, 'Send', GLib.Variant('(qay)', (300, b'x' * (2 * 1024 * 1024))),
+                     'org.freedesktop.DBus.Error.LimitsExceeded')
+        expect_error(a, 'Send', GLib.Variant('(qay)', (5, b'x')),
+                     'org.freedesktop.DBus.Error.InvalidArgs')
+        expect_error(a, 'Subscribe', GLib.Variant('(q)', (1,)),
+                     'org.freedesktop.DBus.Error.InvalidArgs')
+        expect_error(a, 'SetMetadata', GLib.Variant('(sv)', ('', GLib.Variant('s', 'x'))),
+                     'org.freedesktop.DBus.Error.InvalidArgs')
+        expect_error(a, 'NoSuchMethod', None, 'org.freedesktop.DBus.Error.UnknownMethod')
+        e = expect_error(a, 'Join', GLib.Variant('(as)', (['127.0.0.1:1'],)),
+                         'org.gnome.GossipGlib1.Error.Failed')
+        assert e.message, e
+
+        # the agent keeps running and answering
+        assert pa.poll() is None, 'agent pa died'
+        ms = a.call_sync('Members', None, Gio.DBusCallFlags.NONE, -1, None).unpack()[0]
+        assert sorted(m[0] for m in ms) == sorted([a_id, b_id]), ms
+        assert prop(a, 'Alive') == 2
+        print('ok: D-Bus API through Gio.DBusProxy')
+    finally:
+        bus.close()
+
+
+if __name__ == '__main__':
+    main()
