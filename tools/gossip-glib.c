@@ -88,9 +88,12 @@ payload_text (GVariant *payload)
   gsize len;
   const char *data = g_variant_get_fixed_array (payload, &len, 1);
 
+  g_autofree char *b64 = NULL;
+
   if (g_utf8_validate (data, len, NULL) && memchr (data, '\0', len) == NULL)
     return g_strndup (data, len);
-  return g_strconcat ("base64:", g_base64_encode ((const guchar *) data, len), NULL);
+  b64 = g_base64_encode ((const guchar *) data, len);
+  return g_strconcat ("base64:", b64, NULL);
 }
 
 static char *

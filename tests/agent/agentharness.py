@@ -58,6 +58,7 @@ class Bus:
                         LC_ALL='C.UTF-8')
         os.environ['DBUS_SESSION_BUS_ADDRESS'] = self.address
         self.procs = []
+        self.agents = {}
 
     def connection(self):
         from gi.repository import Gio
@@ -80,6 +81,7 @@ class Bus:
                               '--scale-intervals', SCALE] + list(args),
                              env=self.env, stdout=logf, stderr=subprocess.STDOUT)
         self.procs.append(p)
+        self.agents[name] = p
         wait_until(lambda: self.has_owner('org.gnome.GossipGlib1.' + name) or p.poll() is not None,
                    what='agent ' + name + ' on the bus')
         if p.poll() is not None:
@@ -119,9 +121,16 @@ class Bus:
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
+        # Every agent must have ended cleanly (0), whether it left or was
+        # told to stop: under ASan a leak or an error shows here.
+        bad = [(n, p.returncode) for n, p in self.agents.items() if p.returncode != 0]
+        for n, rc in bad:
+            log('agent', n, 'exited with', rc, ':', self.agent_log(n))
         self.daemon.terminate()
         self.daemon.wait()
         self.tmp.cleanup()
+        if bad:
+            raise AssertionError('agents did not exit cleanly: %r' % bad)
 
 
 class Lines:

@@ -106,6 +106,14 @@ def main():
         assert got[1] == (300, a_id, b'to b'), got
         b.call_sync('Unsubscribe', GLib.Variant('(q)', (300,)), Gio.DBusCallFlags.NONE, -1, None)
 
+        # a subscriber's subscriptions end when its name leaves the bus
+        assert prop(b, 'Subscribers') == 1
+        mon = bus.cli_background('--name', 'pb', 'monitor', '--type', '301')
+        wait_until(lambda: prop(b, 'Subscribers') == 2, what='monitor subscribed')
+        mon.kill()
+        mon.wait()
+        wait_until(lambda: prop(b, 'Subscribers') == 1, what='dead monitor unsubscribed')
+
         # bad input: each gets a D-Bus error
         expect_error(a, 'Join', GLib.Variant('(s)', ('127.0.0.1:1',)),
                      'org.freedesktop.DBus.Error.InvalidArgs')

@@ -452,6 +452,7 @@ name_vanished (GDBusConnection *connection,
   for (GList *l = types; l != NULL; l = l->next)
     unsubscribe (self, name, GPOINTER_TO_UINT (l->data));
   g_hash_table_remove (self->watches, name);
+  gossip_dbus_agent_set_subscribers (self->skeleton, g_hash_table_size (self->watches));
 }
 
 static gboolean
@@ -495,6 +496,7 @@ handle_subscribe (GossipDBusAgent       *skeleton,
                                                  G_BUS_NAME_WATCHER_FLAGS_NONE,
                                                  NULL, name_vanished, self, NULL);
       g_hash_table_insert (self->watches, g_strdup (sender), GUINT_TO_POINTER (id));
+      gossip_dbus_agent_set_subscribers (self->skeleton, g_hash_table_size (self->watches));
     }
   gossip_dbus_agent_complete_subscribe (skeleton, invocation);
   return TRUE;
