@@ -35,19 +35,22 @@ class Bus:
     def __init__(self):
         self.tmp = tempfile.TemporaryDirectory(prefix='gossip-agent-test-')
         conf = os.path.join(self.tmp.name, 'bus.conf')
+        self.services = os.path.join(self.tmp.name, 'services')
+        os.mkdir(self.services)
         with open(conf, 'w') as f:
             f.write('''<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
   <type>session</type>
   <listen>unix:dir=%s</listen>
+  <servicedir>%s</servicedir>
   <policy context="default">
     <allow send_destination="*" eavesdrop="true"/>
     <allow eavesdrop="true"/>
     <allow own="*"/>
   </policy>
 </busconfig>
-''' % self.tmp.name)
+''' % (self.tmp.name, self.services))
         self.daemon = subprocess.Popen(
             ['dbus-daemon', '--config-file=' + conf, '--nofork', '--print-address=1'],
             stdout=subprocess.PIPE, text=True)

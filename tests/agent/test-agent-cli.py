@@ -5,10 +5,11 @@
 
 import json
 import os
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from agentharness import Bus, Lines, log, wait_until  # noqa: E402
+from agentharness import AGENT, Bus, Lines, log, wait_until  # noqa: E402
 
 
 def members(bus, name):
@@ -120,12 +121,27 @@ def main():
         assert r.returncode == 0 and r.stdout.strip() == 'file', r
 
         # WebSocket mode is refused clearly for now
-        r = bus.cli  # keep flake quiet
-        import subprocess
-        from agentharness import AGENT
         w = subprocess.run([AGENT, '--websocket', '--bind', '127.0.0.1:0'], env=bus.env,
                            capture_output=True, text=True, timeout=30)
         assert w.returncode == 1 and 'WebSocket' in w.stderr, w
+
+        # D-Bus activation: a service file like data/org.gnome.GossipGlib1.service
+        # starts an agent on the first call to its name
+        with open(os.path.join(bus.services, 'org.gnome.GossipGlib1.act.service'), 'w') as f:
+            f.write('[D-BUS Service]\nName=org.gnome.GossipGlib1.act\n'
+                    'Exec=%s --session --name act --bind 127.0.0.1:0 --scale-intervals 0.05\n'
+                    % AGENT)
+        r = bus.cli('--name', 'act', '--json', 'members')
+        assert r.returncode == 0 and len(json.loads(r.stdout)) == 1, r
+        from gi.repository import GLib, Gio
+        conn = bus.connection()
+        pid = conn.call_sync('org.freedesktop.DBus', '/org/freedesktop/DBus',
+                             'org.freedesktop.DBus', 'GetConnectionUnixProcessID',
+                             GLib.Variant('(s)', ('org.gnome.GossipGlib1.act',)), None,
+                             Gio.DBusCallFlags.NONE, -1, None).unpack()[0]
+        os.kill(pid, 15)
+        wait_until(lambda: not bus.has_owner('org.gnome.GossipGlib1.act'),
+                   what='activated agent stops')
 
         mon.terminate()
         mon.wait(timeout=10)
