@@ -381,6 +381,53 @@ handle_send_to (GossipDBusAgent       *skeleton,
 
 /* ---- subscriptions ---- */
 
+/* A JSON codec carries a byte string as an array of numbers: gives the
+ * bytes back, or NULL if @value is not such an array. */
+static GVariant *
+number_array_bytes (GVariant *value)
+{
+  g_autoptr(GByteArray) bytes = NULL;
+  GVariantIter iter;
+  GVariant *child;
+
+  if (!g_variant_is_of_type (value, G_VARIANT_TYPE_ARRAY))
+    return NULL;
+  bytes = g_byte_array_new ();
+  g_variant_iter_init (&iter, value);
+  while ((child = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      g_autoptr(GVariant) item = child;
+      gint64 n = -1;
+
+      while (g_variant_is_of_type (item, G_VARIANT_TYPE_VARIANT))
+        {
+          GVariant *inner = g_variant_get_variant (item);
+          g_variant_unref (item);
+          item = inner;
+        }
+      if (g_variant_is_of_type (item, G_VARIANT_TYPE_INT64))
+        n = g_variant_get_int64 (item);
+      else if (g_variant_is_of_type (item, G_VARIANT_TYPE_UINT64))
+        n = MIN (g_variant_get_uint64 (item), 256);
+      else if (g_variant_is_of_type (item, G_VARIANT_TYPE_INT32))
+        n = g_variant_get_int32 (item);
+      else if (g_variant_is_of_type (item, G_VARIANT_TYPE_UINT32))
+        n = g_variant_get_uint32 (item);
+      else if (g_variant_is_of_type (item, G_VARIANT_TYPE_BYTE))
+        n = g_variant_get_byte (item);
+      else if (g_variant_is_of_type (item, G_VARIANT_TYPE_DOUBLE))
+        {
+          double d = g_variant_get_double (item);
+          n = (d >= 0 && d <= 255 && d == (gint64) d) ? (gint64) d : -1;
+        }
+      if (n < 0 || n > 255)
+        return NULL;
+      g_byte_array_append (bytes, (guint8[]) { (guint8) n }, 1);
+    }
+  return g_variant_ref_sink (g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, bytes->data,
+                                                        bytes->len, 1));
+}
+
 static void
 on_message (GossipCluster *cluster,
             GossipNode    *sender,
@@ -399,10 +446,12 @@ on_message (GossipCluster *cluster,
   if (names == NULL || self->connection == NULL)
     return;
 
-  /* What the sender meant: its byte string, or its string; else the bytes
-   * as its codec encoded them. */
+  /* What the sender meant: its byte string (as an array of numbers under
+   * the JSON codec), or its string; else the bytes as its codec encoded them. */
   if (value != NULL && g_variant_is_of_type (value, G_VARIANT_TYPE_BYTESTRING))
     payload = g_variant_ref (value);
+  else if (value != NULL && (payload = number_array_bytes (value)) != NULL)
+    ;
   else if (value != NULL && g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
     {
       gsize len;
