@@ -136,6 +136,14 @@ def main():
                      'org.freedesktop.DBus.Error.InvalidArgs')
         expect_error(a, 'SetMetadata', GLib.Variant('(sv)', ('', GLib.Variant('s', 'x'))),
                      'org.freedesktop.DBus.Error.InvalidArgs')
+        expect_error(a, 'SetMetadata', GLib.Variant('(sv)', ('t', GLib.Variant('(ii)', (1, 2)))),
+                     'org.freedesktop.DBus.Error.InvalidArgs')
+        expect_error(a, 'SetMetadata', GLib.Variant('(sv)', ('m', GLib.Variant('a{ii}', {1: 2}))),
+                     'org.freedesktop.DBus.Error.InvalidArgs')
+        expect_error(a, 'Join', GLib.Variant('(as)', (['127.0.0.1:1'] * 1000,)),
+                     'org.freedesktop.DBus.Error.LimitsExceeded')
+        expect_error(a, 'Join', GLib.Variant('(as)', (['not an address:::'],)),
+                     'org.gnome.GossipGlib1.Error.Failed')
         expect_error(a, 'NoSuchMethod', None, 'org.freedesktop.DBus.Error.UnknownMethod')
         e = expect_error(a, 'Join', GLib.Variant('(as)', (['127.0.0.1:1'],)),
                          'org.gnome.GossipGlib1.Error.Failed')

@@ -150,6 +150,13 @@ do_join (AgentService          *self,
   g_autofree const char **peers = NULL;
 
   g_variant_get (g_dbus_method_invocation_get_parameters (invocation), "(^a&s)", &peers);
+  if (peers != NULL && g_strv_length ((char **) peers) > AGENT_MAX_JOIN_PEERS)
+    {
+      g_dbus_method_invocation_return_dbus_error (invocation,
+                                                  "org.freedesktop.DBus.Error.LimitsExceeded",
+                                                  _("Too many peers to join at once"));
+      return;
+    }
   if (peers == NULL || peers[0] == NULL)
     {
       g_dbus_method_invocation_return_dbus_error (invocation,
@@ -224,6 +231,17 @@ do_set_metadata (AgentService          *self,
   g_autoptr(GVariant) value = NULL;
 
   g_variant_get (g_dbus_method_invocation_get_parameters (invocation), "(&sv)", &key, &value);
+  /* Tuples, maybes and handles have no counterpart in other
+   * implementations' metadata: peers could not read them. */
+  if (strpbrk (g_variant_get_type_string (value), "(m{h") != NULL &&
+      !g_variant_is_of_type (value, G_VARIANT_TYPE_VARDICT))
+    {
+      g_dbus_method_invocation_return_dbus_error (invocation,
+                                                  "org.freedesktop.DBus.Error.InvalidArgs",
+                                                  _("Metadata values are numbers, booleans, strings, "
+                                                    "byte strings, arrays or a{sv}"));
+      return;
+    }
   if (key[0] == '\0')
     {
       g_dbus_method_invocation_return_dbus_error (invocation,

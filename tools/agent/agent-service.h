@@ -9,6 +9,8 @@ G_BEGIN_DECLS
 #define AGENT_INTERFACE "org.gnome.GossipGlib1.Agent"
 /* Payloads bigger than this are refused before they reach the cluster. */
 #define AGENT_MAX_PAYLOAD (1024 * 1024)
+/* A Join with more peers than this is refused. */
+#define AGENT_MAX_JOIN_PEERS 256
 
 #define AGENT_TYPE_SERVICE (agent_service_get_type ())
 G_DECLARE_FINAL_TYPE (AgentService, agent_service, AGENT, SERVICE, GObject)
