@@ -32,7 +32,36 @@ def wait_until(cond, timeout=30.0, what='condition'):
 class Bus:
     """A private session bus, torn down with everything started on it."""
 
-    def __init__(self):
+    # The default policy of Debian's system.conf, then data/'s policy file.
+    SYSTEM_POLICY = '''
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus"
+           send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus"
+           send_interface="org.freedesktop.DBus.Introspectable"/>
+  </policy>
+  <include>%s</include>
+'''
+    SESSION_POLICY = '''
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+'''
+
+    def __init__(self, kind='session'):
+        self.kind = kind
         self.tmp = tempfile.TemporaryDirectory(prefix='gossip-agent-test-')
         conf = os.path.join(self.tmp.name, 'bus.conf')
         self.services = os.path.join(self.tmp.name, 'services')
@@ -41,25 +70,24 @@ class Bus:
             f.write('''<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
-  <type>session</type>
+  <type>%s</type>
   <listen>unix:dir=%s</listen>
   <servicedir>%s</servicedir>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
+  %s
 </busconfig>
-''' % (self.tmp.name, self.services))
+''' % (kind, self.tmp.name, self.services,
+       self.SESSION_POLICY if kind == 'session'
+       else self.SYSTEM_POLICY % os.environ['GOSSIP_SYSTEM_POLICY']))
         self.daemon = subprocess.Popen(
             ['dbus-daemon', '--config-file=' + conf, '--nofork', '--print-address=1'],
             stdout=subprocess.PIPE, text=True)
         self.address = self.daemon.stdout.readline().strip()
         if not self.address:
             raise RuntimeError('dbus-daemon did not start')
-        self.env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=self.address,
-                        LC_ALL='C.UTF-8')
-        os.environ['DBUS_SESSION_BUS_ADDRESS'] = self.address
+        var = 'DBUS_SESSION_BUS_ADDRESS' if kind == 'session' else 'DBUS_SYSTEM_BUS_ADDRESS'
+        self.env = dict(os.environ, LC_ALL='C.UTF-8')
+        self.env[var] = self.address
+        os.environ[var] = self.address
         self.procs = []
         self.agents = {}
 
@@ -71,7 +99,7 @@ class Bus:
             Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
 
     def has_owner(self, name):
-        r = subprocess.run(['dbus-send', '--session', '--print-reply',
+        r = subprocess.run(['dbus-send', '--bus=' + self.address, '--print-reply',
                             '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus',
                             'org.freedesktop.DBus.NameHasOwner', 'string:' + name],
                            env=self.env, capture_output=True, text=True, timeout=30)
@@ -80,7 +108,7 @@ class Bus:
     def agent(self, name, *args):
         """Starts an agent on 127.0.0.1 (a free port) as org.gnome.GossipGlib1.NAME."""
         logf = open(os.path.join(self.tmp.name, name + '.log'), 'w')
-        p = subprocess.Popen([AGENT, '--session', '--name', name, '--bind', '127.0.0.1:0',
+        p = subprocess.Popen([AGENT, '--' + self.kind, '--name', name, '--bind', '127.0.0.1:0',
                               '--scale-intervals', SCALE] + list(args),
                              env=self.env, stdout=logf, stderr=subprocess.STDOUT)
         self.procs.append(p)
