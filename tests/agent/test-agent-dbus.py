@@ -6,6 +6,7 @@
 
 import os
 import sys
+import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from agentharness import Bus, wait_until  # noqa: E402
@@ -45,31 +46,47 @@ def expect_error(p, method, args, remote_name):
     raise AssertionError(method + ' succeeded; expected ' + remote_name)
 
 
-def main():
-    bus = Bus()
-    try:
-        pa = bus.agent('pa')
-        bus.agent('pb')
-        conn = bus.connection()
-        a = proxy(conn, 'pa')
-        b = proxy(conn, 'pb')
+class AgentDBusTest(unittest.TestCase):
 
-        # properties
-        a_id, b_id = prop(a, 'NodeId'), prop(b, 'NodeId')
-        a_addr = prop(a, 'Address')
-        assert len(a_id) == 36 and a_addr.startswith('127.0.0.1:'), (a_id, a_addr)
+    @classmethod
+    def setUpClass(cls):
+        cls.bus = Bus()
+        cls.pa = cls.bus.agent('pa')
+        cls.bus.agent('pb')
+        cls.conn = cls.bus.connection()
+        cls.a = a = proxy(cls.conn, 'pa')
+        cls.b = b = proxy(cls.conn, 'pb')
+        cls.a_id, cls.b_id = prop(a, 'NodeId'), prop(b, 'NodeId')
+        cls.a_addr = prop(a, 'Address')
         assert prop(a, 'Total') == 1
-        # cached proxy properties too
-        assert a.get_cached_property('NodeId').unpack() == a_id
-
         # Join through the proxy
-        n = b.call_sync('Join', GLib.Variant('(as)', ([a_addr],)), Gio.DBusCallFlags.NONE,
+        n = b.call_sync('Join', GLib.Variant('(as)', ([cls.a_addr],)), Gio.DBusCallFlags.NONE,
                         30000, None).unpack()[0]
         assert n == 1, n
         wait_until(lambda: prop(a, 'Alive') == 2 and prop(b, 'Alive') == 2, what='two alive')
-        assert prop(a, 'Total') == 2 and prop(a, 'Dead') == 0 and prop(a, 'Suspect') == 0
 
-        # SetMetadata with typed values, Members shows them, GetMetadata reads them
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            # whatever the tests sent, the agent keeps running and answering
+            assert cls.pa.poll() is None, 'agent pa died'
+            ms = cls.a.call_sync('Members', None, Gio.DBusCallFlags.NONE, -1, None).unpack()[0]
+            assert sorted(m[0] for m in ms) == sorted([cls.a_id, cls.b_id]), ms
+            assert prop(cls.a, 'Alive') == 2
+        finally:
+            cls.bus.close()
+
+    def test_properties(self):
+        a, a_id, a_addr = self.a, self.a_id, self.a_addr
+        self.assertEqual(len(a_id), 36)
+        self.assertTrue(a_addr.startswith('127.0.0.1:'), a_addr)
+        self.assertEqual(a.get_cached_property('NodeId').unpack(), a_id)
+        self.assertEqual(prop(a, 'Total'), 2)
+        self.assertEqual(prop(a, 'Dead'), 0)
+        self.assertEqual(prop(a, 'Suspect'), 0)
+
+    def test_metadata(self):
+        a, b, a_id, a_addr = self.a, self.b, self.a_id, self.a_addr
         a.call_sync('SetMetadata', GLib.Variant('(sv)', ('cores', GLib.Variant('i', 8))),
                     Gio.DBusCallFlags.NONE, -1, None)
         a.call_sync('SetMetadata', GLib.Variant('(sv)', ('name', GLib.Variant('s', 'alpha'))),
@@ -85,36 +102,42 @@ def main():
         wait_until(b_sees_meta, what='b sees a\'s metadata')
         v = b.call_sync('GetMetadata', GLib.Variant('(ss)', (a_id, 'cores')),
                         Gio.DBusCallFlags.NONE, -1, None).unpack()[0]
-        assert v == 8, v
+        self.assertEqual(v, 8)
 
-        # Subscribe on b; a message from a arrives as the Message signal
+    def test_messages(self):
+        a, b, a_id, b_id = self.a, self.b, self.a_id, self.b_id
         got = []
 
         def on_signal(proxy_, sender, signal, params):
             if signal == 'Message':
                 t, s, p = params.unpack()
                 got.append((t, s, bytes(p)))
-        b.connect('g-signal', on_signal)
+        handler = b.connect('g-signal', on_signal)
         b.call_sync('Subscribe', GLib.Variant('(q)', (300,)), Gio.DBusCallFlags.NONE, -1, None)
         a.call_sync('Send', GLib.Variant('(qay)', (300, b'\x00\x01binary\xff')),
                     Gio.DBusCallFlags.NONE, -1, None)
         wait_until(lambda: (pump(), got)[1], what='Message signal')
-        assert got[0] == (300, a_id, b'\x00\x01binary\xff'), got
+        self.assertEqual(got[0], (300, a_id, b'\x00\x01binary\xff'))
         a.call_sync('SendTo', GLib.Variant('(sqay)', (b_id, 300, b'to b')),
                     Gio.DBusCallFlags.NONE, -1, None)
         wait_until(lambda: (pump(), len(got) == 2)[1], what='second Message')
-        assert got[1] == (300, a_id, b'to b'), got
+        self.assertEqual(got[1], (300, a_id, b'to b'))
         b.call_sync('Unsubscribe', GLib.Variant('(q)', (300,)), Gio.DBusCallFlags.NONE, -1, None)
+        b.disconnect(handler)
 
+    def test_subscriber_vanishes(self):
         # a subscriber's subscriptions end when its name leaves the bus
-        assert prop(b, 'Subscribers') == 1
-        mon = bus.cli_background('--name', 'pb', 'monitor', '--type', '301')
-        wait_until(lambda: prop(b, 'Subscribers') == 2, what='monitor subscribed')
+        b = self.b
+        n0 = prop(b, 'Subscribers')
+        mon = self.bus.cli_background('--name', 'pb', 'monitor', '--type', '301')
+        wait_until(lambda: prop(b, 'Subscribers') == n0 + 1, what='monitor subscribed')
         mon.kill()
         mon.wait()
-        wait_until(lambda: prop(b, 'Subscribers') == 1, what='dead monitor unsubscribed')
+        wait_until(lambda: prop(b, 'Subscribers') == n0, what='dead monitor unsubscribed')
 
-        # bad input: each gets a D-Bus error
+    def test_bad_input(self):
+        # each gets a D-Bus error; tearDownClass checks that the agent runs on
+        a = self.a
         expect_error(a, 'Join', GLib.Variant('(s)', ('127.0.0.1:1',)),
                      'org.freedesktop.DBus.Error.InvalidArgs')
         expect_error(a, 'Send', GLib.Variant('(sq)', ('x', 1)),
@@ -149,13 +172,9 @@ def main():
                          'org.gnome.GossipGlib1.Error.Failed')
         assert e.message, e
 
-        # the agent keeps running and answering
-        assert pa.poll() is None, 'agent pa died'
-        ms = a.call_sync('Members', None, Gio.DBusCallFlags.NONE, -1, None).unpack()[0]
-        assert sorted(m[0] for m in ms) == sorted([a_id, b_id]), ms
-        assert prop(a, 'Alive') == 2
-
+    def test_json_codec(self):
         # the JSON codec carries a byte string as numbers; the payload comes back whole
+        bus, conn = self.bus, self.conn
         bus.agent('pj1', '--codec', 'json')
         bus.agent('pj2', '--codec', 'json')
         j1, j2 = proxy(conn, 'pj1'), proxy(conn, 'pj2')
@@ -170,10 +189,7 @@ def main():
                      Gio.DBusCallFlags.NONE, -1, None)
         wait_until(lambda: (pump(), jgot)[1], what='Message under the JSON codec')
         assert jgot[0] == b'\x00\xffjson', jgot
-        print('ok: D-Bus API through Gio.DBusProxy')
-    finally:
-        bus.close()
 
 
 if __name__ == '__main__':
-    main()
+    unittest.main(verbosity=2)
