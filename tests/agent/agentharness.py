@@ -90,6 +90,7 @@ class Bus:
         os.environ[var] = self.address
         self.procs = []
         self.agents = {}
+        self.logs = []
 
     def connection(self):
         from gi.repository import Gio
@@ -108,6 +109,7 @@ class Bus:
     def agent(self, name, *args):
         """Starts an agent on 127.0.0.1 (a free port) as org.gnome.GossipGlib1.NAME."""
         logf = open(os.path.join(self.tmp.name, name + '.log'), 'w')
+        self.logs.append(logf)
         p = subprocess.Popen([AGENT, '--' + self.kind, '--name', name, '--bind', '127.0.0.1:0',
                               '--scale-intervals', SCALE] + list(args),
                              env=self.env, stdout=logf, stderr=subprocess.STDOUT)
@@ -157,8 +159,15 @@ class Bus:
         bad = [(n, p.returncode) for n, p in self.agents.items() if p.returncode != 0]
         for n, rc in bad:
             log('agent', n, 'exited with', rc, ':', self.agent_log(n))
+        for f in self.logs:
+            f.close()
+        for p in self.procs:
+            for stream in (p.stdout, p.stderr):
+                if stream is not None:
+                    stream.close()
         self.daemon.terminate()
         self.daemon.wait()
+        self.daemon.stdout.close()
         self.tmp.cleanup()
         if bad:
             raise AssertionError('agents did not exit cleanly: %r' % bad)

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from agentharness import AGENT, Bus, Lines, log, wait_until  # noqa: E402
@@ -25,9 +26,19 @@ def address_of(bus, name):
     raise AssertionError('agent %s does not list itself alone' % name)
 
 
-def main():
-    bus = Bus()
-    try:
+class AgentCliTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.bus = Bus()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.bus.close()
+
+    def test_three_agents(self):
+        """join, members, meta, send, monitor (a message, a state change), leave"""
+        bus = self.bus
         bus.agent('a', '--meta', 'role=seed')
         bus.agent('b')
         bus.agent('c')
@@ -102,14 +113,26 @@ def main():
         wait_until(lambda: all(m['state'] != 'alive' for m in members(bus, 'a')
                                if m['id'] == b_id), what='a no longer sees b alive')
 
-        # no agent: a clear message and exit status 2
+        # the agent that left is gone for the CLI too
         r = bus.cli('--name', 'b', 'members')
+        assert r.returncode == 2 and 'No gossip-glib agent is running' in r.stderr, r
+        mon.terminate()
+        mon.wait(timeout=10)
+
+    def test_no_agent(self):
+        """a clear message and exit status 2"""
+        bus = self.bus
+        r = bus.cli('--name', 'never-started', 'members')
         assert r.returncode == 2 and 'No gossip-glib agent is running' in r.stderr, r
         r = bus.cli('--name', 'nobody-here', 'monitor')
         assert r.returncode == 2, r
 
-        # callers' rights: an agent that allows only uid 4242 refuses changes (3)
-        # but still answers reads
+
+    def test_callers_rights(self):
+        """an agent that allows only uid 4242 refuses changes (3) but answers reads"""
+        bus = self.bus
+        bus.agent('a2')
+        a_addr, a_id = address_of(bus, 'a2')
         conf = bus.write('d.conf', '[node]\ncodec=msgpack\n[metadata]\nfrom=file\n'
                                    '[dbus]\nallow-users=4242\n')
         bus.agent('d', '--config', conf)
@@ -120,13 +143,18 @@ def main():
         r = bus.cli('--name', 'd', 'meta', 'get', 'from')
         assert r.returncode == 0 and r.stdout.strip() == 'file', r
 
-        # WebSocket mode is refused clearly for now
+
+    def test_websocket_refused(self):
+        """WebSocket mode is refused clearly for now"""
+        bus = self.bus
         w = subprocess.run([AGENT, '--websocket', '--bind', '127.0.0.1:0'], env=bus.env,
                            capture_output=True, text=True, timeout=30)
         assert w.returncode == 1 and 'WebSocket' in w.stderr, w
 
-        # D-Bus activation: a service file like data/org.gnome.GossipGlib1.service
-        # starts an agent on the first call to its name
+
+    def test_activation(self):
+        """a service file like data/org.gnome.GossipGlib1.service starts an agent on the first call"""
+        bus = self.bus
         with open(os.path.join(bus.services, 'org.gnome.GossipGlib1.act.service'), 'w') as f:
             f.write('[D-BUS Service]\nName=org.gnome.GossipGlib1.act\n'
                     'Exec=%s --session --name act --bind 127.0.0.1:0 --scale-intervals 0.05\n'
@@ -143,12 +171,7 @@ def main():
         wait_until(lambda: not bus.has_owner('org.gnome.GossipGlib1.act'),
                    what='activated agent stops')
 
-        mon.terminate()
-        mon.wait(timeout=10)
-        print('ok: cli drives three agents')
-    finally:
-        bus.close()
 
 
 if __name__ == '__main__':
-    main()
+    unittest.main(verbosity=2)

@@ -172,6 +172,8 @@ class AgentDBusTest(unittest.TestCase):
                          'org.gnome.GossipGlib1.Error.Failed')
         assert e.message, e
 
+        self.assertIsNone(self.pa.poll(), 'agent pa died')
+
     def test_json_codec(self):
         # the JSON codec carries a byte string as numbers; the payload comes back whole
         bus, conn = self.bus, self.conn
