@@ -144,6 +144,34 @@ class AgentCliTest(unittest.TestCase):
         assert r.returncode == 0 and r.stdout.strip() == 'file', r
 
 
+    def test_cipher_and_compression(self):
+        """agents with one key file and Snappy form a cluster; a wrong key cannot join"""
+        bus = self.bus
+        key = os.path.join(bus.tmp.name, 'cluster.key')
+        with open(key, 'wb') as f:
+            f.write(bytes(range(32)))
+        other = os.path.join(bus.tmp.name, 'other.key')
+        with open(other, 'wb') as f:
+            f.write(bytes(range(1, 33)))
+        conf = bus.write('e.conf', '[node]\ncipher=aes-gcm\nkey-file=%s\ncompress=true\n' % key)
+        bus.agent('e1', '--config', conf)
+        bus.agent('e2', '--cipher', 'xchacha', '--key-file', key, '--compress')
+        bus.agent('e3', '--config', conf)
+        bus.agent('e4', '--config', conf, '--key-file', other)
+        e1_addr, e1_id = address_of(bus, 'e1')
+        assert bus.cli('--name', 'e3', 'join', e1_addr).returncode == 0
+        wait_until(lambda: sum(m['state'] == 'alive' for m in members(bus, 'e1')) == 2,
+                   what='encrypted agents joined')
+        # a different cipher or key: the join fails, the agent says why
+        for name in ('e2', 'e4'):
+            r = bus.cli('--name', name, 'join', e1_addr)
+            assert r.returncode == 1 and r.stderr.startswith('Error:'), r
+        assert len(members(bus, 'e1')) == 2
+        # a cipher without a key file is refused at start
+        r = subprocess.run([AGENT, '--cipher', 'aes-gcm', '--bind', '127.0.0.1:0'], env=bus.env,
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode == 1 and 'key file' in r.stderr, r
+
     def test_websocket_refused(self):
         """WebSocket mode is refused clearly for now"""
         bus = self.bus
