@@ -12,6 +12,7 @@
 
 #include "test-utils.h"
 #include "gossip-netsim-private.h"
+#include "gossip-leader-heartbeat-private.h"
 
 #define SCALE 0.1
 #define N 5
@@ -406,11 +407,92 @@ test_min_cluster_size (void)
   test_clusters_free (g_steal_pointer (&clusters));
 }
 
+/* The heartbeat as Go's shamaton writes it: {ts: time.Time, term: uint64}. */
+static void
+test_heartbeat_wire (void)
+{
+  g_autoptr(GossipCodec) msgpack = gossip_msgpack_codec_new ();
+  g_autoptr(GossipCodec) json = gossip_json_codec_new ();
+  const gint64 ts = G_GINT64_CONSTANT (1700000000123456789);
+  struct { gint64 ts; guint64 term; const char *hex; } vectors[] = {
+    /* timestamp 64, fixint term */
+    { ts, 7, "82 a2 7473 d7ff 1d6f34546553f100 a4 7465726d 07" },
+    /* whole seconds: timestamp 32; term as uint16 */
+    { G_GINT64_CONSTANT (1700000000000000000), 300, "82 a2 7473 d6ff 6553f100 a4 7465726d cd012c" },
+    /* before 1970 (seconds outside 34 bits): timestamp 96; term as uint64 */
+    { -1, G_GUINT64_CONSTANT (1) << 40,
+      "82 a2 7473 c70cff 3b9ac9ff ffffffffffffffff a4 7465726d cf0000010000000000" },
+  };
+  const char *bad[] = { "'hello'", "{'ts': <int64 1>}", "{'term': <uint64 1>}",
+                        "{'ts': <'yesterday'>, 'term': <uint64 1>}",
+                        "{'ts': <int64 1>, 'term': <int64 -1>}" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (vectors); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GBytes) bytes = gossip_leader_heartbeat_encode (msgpack, vectors[i].ts,
+                                                                vectors[i].term, &error);
+      g_autoptr(GVariant) decoded = NULL;
+      gint64 got_ts;
+      guint64 got_term;
+
+      g_assert_no_error (error);
+      test_assert_bytes_hex (bytes, vectors[i].hex);
+      decoded = gossip_codec_decode (msgpack, bytes, &error);
+      g_assert_no_error (error);
+      g_assert_true (gossip_leader_heartbeat_parse (decoded, &got_ts, &got_term, &error));
+      g_assert_cmpint (got_ts, ==, vectors[i].ts);
+      g_assert_cmpuint (got_term, ==, vectors[i].term);
+    }
+
+  /* JSON: Go's encoding of time.Time is RFC 3339 with nanoseconds. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GBytes) bytes = gossip_leader_heartbeat_encode (json, ts, 9, &error);
+    g_autofree char *text = NULL;
+    g_autoptr(GVariant) decoded = NULL;
+    g_autoptr(GBytes) go = NULL;
+    gint64 got_ts;
+    guint64 got_term;
+
+    g_assert_no_error (error);
+    text = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+    g_assert_nonnull (strstr (text, "\"2023-11-14T22:13:20.123456789Z\""));
+    decoded = gossip_codec_decode (json, bytes, &error);
+    g_assert_no_error (error);
+    g_assert_true (gossip_leader_heartbeat_parse (decoded, &got_ts, &got_term, &error));
+    g_assert_cmpint (got_ts, ==, ts);
+    g_assert_cmpuint (got_term, ==, 9);
+
+    /* A Go node in another time zone, fraction trimmed. */
+    g_clear_pointer (&decoded, g_variant_unref);
+    go = g_bytes_new_static ("{\"ts\":\"2023-11-14T23:13:20.1234+01:00\",\"term\":3}", 48);
+    decoded = gossip_codec_decode (json, go, &error);
+    g_assert_no_error (error);
+    g_assert_true (gossip_leader_heartbeat_parse (decoded, &got_ts, &got_term, &error));
+    g_assert_cmpint (got_ts, ==, G_GINT64_CONSTANT (1700000000123400000));
+    g_assert_cmpuint (got_term, ==, 3);
+  }
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GVariant) v = g_variant_parse (NULL, bad[i], NULL, NULL, &error);
+      gint64 got_ts;
+      guint64 got_term;
+
+      g_assert_no_error (error);
+      g_assert_false (gossip_leader_heartbeat_parse (v, &got_ts, &got_term, &error));
+      g_assert_error (error, GOSSIP_ERROR, GOSSIP_ERROR_DECODE);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
+  g_test_add_func ("/leader/heartbeat-wire", test_heartbeat_wire);
   g_test_add_func ("/leader/five-elect-one", test_five_elect_one);
   g_test_add_func ("/leader/leader-dies", test_leader_dies);
   g_test_add_func ("/leader/partition-3-2", test_partition);
