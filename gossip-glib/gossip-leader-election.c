@@ -296,7 +296,7 @@ on_heartbeat (GossipCluster *cluster,
   gint64 ts;
   guint64 term;
   View view;
-  gboolean accept;
+  gboolean accept, from_candidate;
 
   if (!self->running || sender == NULL || is_local (self, sender))
     return;
@@ -322,18 +322,19 @@ on_heartbeat (GossipCluster *cluster,
   if (self->is_leader && view.candidate != NULL && is_local (self, view.candidate))
     return;   /* we should lead; our next heartbeat carries the merged term */
 
+  /* The node everyone should follow is accepted even if its term is
+   * behind ours: a Go v0.6.0 leader's term is a local counter. */
+  from_candidate = view.candidate != NULL &&
+                   strcmp (gossip_node_get_id (sender), gossip_node_get_id (view.candidate)) == 0;
   if (self->leader != NULL &&
       strcmp (gossip_node_get_id (self->leader), gossip_node_get_id (sender)) == 0)
-    accept = term >= old_term || sender == view.candidate;
+    accept = term >= old_term || from_candidate;
   else
     accept = term > old_term ||
              (term == old_term &&
               (self->leader == NULL ||
                strcmp (gossip_node_get_id (sender), gossip_node_get_id (self->leader)) < 0)) ||
-             /* the node everyone should follow, even if its (Go, local)
-              * term counter is behind ours */
-             (view.candidate != NULL &&
-              strcmp (gossip_node_get_id (sender), gossip_node_get_id (view.candidate)) == 0);
+             from_candidate;
   if (!accept)
     return;
 
