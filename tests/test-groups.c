@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "test-utils.h"
+#include "gossip-netsim-private.h"
 
 #define SCALE 0.1
 #define MSG_GROUP 200
@@ -593,15 +594,111 @@ test_send_to_peers_reliable (void)
   send_to_peers (GOSSIP_SEND_RELIABLE);
 }
 
+typedef struct {
+  const char *id;
+  gboolean    went_dead;
+  gboolean    went_suspect;
+} Watch3;
+
+static void
+on_state_of_3 (GossipCluster   *cluster,
+               GossipNode      *node,
+               GossipNodeState  old_state,
+               GossipNodeState  new_state,
+               gpointer         user_data)
+{
+  Watch3 *w = user_data;
+
+  if (strcmp (gossip_node_get_id (node), w->id) != 0)
+    return;
+  if (new_state == GOSSIP_NODE_STATE_SUSPECT)
+    w->went_suspect = TRUE;
+  if (new_state == GOSSIP_NODE_STATE_DEAD)
+    w->went_dead = TRUE;
+}
+
+typedef struct {
+  GossipCluster  *cluster;
+  const char     *id;
+  GossipNodeState state;
+  gboolean        not;
+} StateCond;
+
+static gboolean
+state_is (gpointer user_data)
+{
+  StateCond *c = user_data;
+  GossipNode *node = gossip_cluster_get_node (c->cluster, c->id);
+  GossipNodeState s = node ? gossip_node_get_state (node) : GOSSIP_NODE_STATE_UNKNOWN;
+
+  return c->not ? s != c->state : s == c->state;
+}
+
+/* A member cut off and reconnected: Go re-fires OnNodeAdded on every
+ * Alive <-> Suspect change; here a Suspect member stays a member silently,
+ * and only a real exit (Dead) and return fire, once each. */
+static void
+test_suspect_no_refire (void)
+{
+  g_autoptr(GPtrArray) clusters = new_cluster_set (4);
+  g_autoptr(GossipNodeGroup) group = NULL;
+  const char *cut[2] = { NULL }, *rest[4] = { NULL };
+  Counts counts = { 0 };
+  Watch3 w = { 0 };
+  StateCond sc;
+  CountCond cond;
+
+  for (guint i = 0; i < 4; i++)
+    set_meta (at (clusters, i), "role", "db");
+  start_all (clusters);
+  test_clusters_join_first (clusters);
+  group = group_new1 (at (clusters, 0), "role", "db");
+  cond = (CountCond) { group, 4, NULL, NULL };
+  g_assert_true (test_wait_for (group_has, &cond, 10000));
+  watch (group, &counts);
+  w.id = id_of (at (clusters, 3));
+  g_signal_connect (at (clusters, 0), "node-state-changed", G_CALLBACK (on_state_of_3), &w);
+
+  cut[0] = gossip_cluster_get_advertise_address (at (clusters, 3));
+  for (guint i = 0; i < 3; i++)
+    rest[i] = gossip_cluster_get_advertise_address (at (clusters, i));
+  gossip_netsim_partition (cut, rest);
+  sc = (StateCond) { at (clusters, 0), w.id, GOSSIP_NODE_STATE_ALIVE, TRUE };
+  g_assert_true (test_wait_for (state_is, &sc, 15000));
+  if (!w.went_dead)
+    {
+      g_assert_true (w.went_suspect);
+      g_assert_true (gossip_node_group_contains (group, w.id));
+      g_assert_cmpuint (counts.removed, ==, 0);
+    }
+
+  gossip_netsim_reset ();
+  sc = (StateCond) { at (clusters, 0), w.id, GOSSIP_NODE_STATE_ALIVE, FALSE };
+  g_assert_true (test_wait_for (state_is, &sc, 20000));
+  cond = (CountCond) { group, 4, w.id, NULL };
+  g_assert_true (test_wait_for (group_has, &cond, 10000));
+  test_run_for (1000);
+  g_test_message ("node 3 went %s; group signals: %u added, %u removed",
+                  w.went_dead ? "dead" : "suspect only", counts.added, counts.removed);
+  g_assert_cmpuint (counts.removed, ==, w.went_dead ? 1 : 0);
+  g_assert_cmpuint (counts.added, ==, counts.removed);
+
+  test_clusters_free (g_steal_pointer (&clusters));
+  gossip_netsim_reset ();
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  /* Conditioned links (no rule = plain loopback) for the cut-off test. */
+  gossip_netsim_enable ();
 
   g_test_add_func ("/groups/criteria-forms", test_criteria_forms);
   g_test_add_func ("/groups/empty-value", test_empty_value);
   g_test_add_func ("/groups/before-and-after-join", test_before_and_after_join);
   g_test_add_func ("/groups/metadata-moves", test_metadata_moves);
+  g_test_add_func ("/groups/suspect-no-refire", test_suspect_no_refire);
   g_test_add_func ("/groups/data-lifetime", test_data_lifetime);
   g_test_add_func ("/groups/send-to-peers", test_send_to_peers);
   g_test_add_func ("/groups/send-to-peers-reliable", test_send_to_peers_reliable);
