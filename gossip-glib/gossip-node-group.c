@@ -792,10 +792,11 @@ gossip_node_group_send_to_peers (GossipNodeGroup  *self,
 
   if (value != NULL)
     owned = g_variant_ref_sink (value);
-  if (self->cluster == NULL)
+  if (self->cluster == NULL || !gossip_cluster_is_running (self->cluster))
     {
       g_set_error_literal (error, GOSSIP_ERROR, GOSSIP_ERROR_NOT_RUNNING,
-                           _("The node group is closed"));
+                           self->cluster == NULL ? _("The node group is closed")
+                                                 : _("The cluster is not running"));
       return FALSE;
     }
 

@@ -579,6 +579,12 @@ send_to_peers (GossipSendFlags flags)
   for (guint i = 0; i < clusters->len; i++)
     g_test_message ("node %u received %u", i, received[i]);
 
+  /* Closed: an error, not a crash. */
+  gossip_node_group_close (group);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (group)), ==, 0);
+  g_assert_false (gossip_node_group_send_to_peers (group, MSG_GROUP, NULL, flags, &error));
+  g_assert_error (error, GOSSIP_ERROR, GOSSIP_ERROR_NOT_RUNNING);
+
   test_clusters_free (g_steal_pointer (&clusters));
 }
 
