@@ -16,6 +16,10 @@
  *   (size / 2 + 1). In a partition only the majority side has a leader.
  * - Terms that never go backwards: every heartbeat merges its term into
  *   the local one (max), and a claim takes the highest term seen plus one.
+ * - A claim waits one leader timeout after the last heartbeat accepted
+ *   from another leader, so that a leader cut off from the majority has
+ *   stepped down before the majority side elects (no lease on the wire:
+ *   both depend on failure detection, see check()).
  * - A deterministic choice between competing heartbeats: the higher term,
  *   at equal terms the smaller ID (Go takes the later timestamp, which
  *   lets two leaders flip their followers back and forth).
@@ -72,6 +76,8 @@ struct _GossipLeaderElection
   guint64          term;
   gint64           leader_ts;      /* ns, from the last accepted heartbeat */
   gint64           last_heartbeat; /* monotonic µs */
+  gint64           last_foreign;   /* monotonic µs of the last heartbeat
+                                    * accepted from another node, 0 if none */
 };
 
 enum {
@@ -264,8 +270,14 @@ check (GossipLeaderElection *self)
         set_leader (self, NULL);
     }
 
+  /* A claim waits one leader timeout after the last heartbeat of another
+   * leader: a leader cut off from the majority steps down when it sees it
+   * lost it, which takes it about as long as the others take to see it
+   * gone; the wait keeps the two from overlapping. */
   if (!self->is_leader && quorum && view.candidate != NULL &&
-      is_local (self, view.candidate) && eligible (self, local))
+      is_local (self, view.candidate) && eligible (self, local) &&
+      (self->last_foreign == 0 ||
+       g_get_monotonic_time () - self->last_foreign > (gint64) self->leader_timeout * 1000))
     {
       /* Claim (or take over from a node with a larger ID) in a new term. */
       set_term (self, self->term + 1);
@@ -339,7 +351,7 @@ on_heartbeat (GossipCluster *cluster,
     return;
 
   self->leader_ts = ts;
-  self->last_heartbeat = g_get_monotonic_time ();
+  self->last_heartbeat = self->last_foreign = g_get_monotonic_time ();
   set_leader (self, sender);
 }
 
