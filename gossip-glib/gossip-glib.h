@@ -19,6 +19,8 @@
 #include "gossip-config.h"
 #include "gossip-cluster.h"
 #include "gossip-stats.h"
+#include "gossip-node-group.h"
+#include "gossip-leader-election.h"
 #include "gossip-enums.h"
 
 #undef GOSSIP_INSIDE
