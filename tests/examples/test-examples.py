@@ -1,0 +1,257 @@
+#!/usr/bin/env python3
+"""test-examples: drives the examples (C, Python, GJS) through their stdin
+commands in small mixed clusters on 127.0.0.1 and checks what they print, so
+the examples cannot rot.
+
+Environment (set by meson): GOSSIP_EXAMPLES_BUILD (the built C examples),
+GOSSIP_EXAMPLES_SRC (examples/), GI_TYPELIB_PATH and LD_LIBRARY_PATH for the
+built library.
+"""
+import os
+import queue
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import unittest
+
+BUILD = os.environ.get('GOSSIP_EXAMPLES_BUILD', '_build/examples')
+SRC = os.environ.get('GOSSIP_EXAMPLES_SRC', 'examples')
+PYTHON = '/usr/bin/python3'
+GJS = shutil.which('gjs')
+DEADLINE = 30.0
+SCALE = '0.1'
+
+
+def free_port():
+    """A port free for both TCP and UDP on 127.0.0.1."""
+    while True:
+        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        t.bind(('127.0.0.1', 0))
+        port = t.getsockname()[1]
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            u.bind(('127.0.0.1', port))
+            return port
+        except OSError:
+            continue
+        finally:
+            t.close()
+            u.close()
+
+
+class Node:
+    """One example process, its output collected line by line."""
+
+    def __init__(self, lang, example, peers=(), extra=()):
+        self.port = free_port()
+        args = ['--port', str(self.port), '--interval-scale', SCALE] + list(extra)
+        if peers:
+            args += ['--peers', ','.join('127.0.0.1:%d' % p.port for p in peers)]
+        if lang == 'c':
+            cmd = [os.path.join(BUILD, 'gossip-example-' + example)]
+        elif lang == 'py':
+            cmd = [PYTHON, os.path.join(SRC, 'python', example + '.py')]
+        else:
+            cmd = [GJS, os.path.join(SRC, 'gjs', example + '.js')]
+        self.name = '%s/%s:%d' % (lang, example, self.port)
+        self.proc = subprocess.Popen(cmd + args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True, bufsize=1)
+        self.lines = []
+        self.queue = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        first = self.expect(r'listening on 127\.0\.0\.1:%d' % self.port)
+        self.id = re.search(r'node (\S+) listening', first).group(1)
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.queue.put(line.rstrip('\n'))
+        self.queue.put(None)
+
+    def send(self, line):
+        self.proc.stdin.write(line + '\n')
+        self.proc.stdin.flush()
+
+    def expect(self, pattern, timeout=DEADLINE):
+        """The first new line matching pattern, within the deadline."""
+        end = time.monotonic() + timeout
+        regex = re.compile(pattern)
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                raise AssertionError('%s: no line matching %r in %.0f s; output:\n%s'
+                                     % (self.name, pattern, timeout, '\n'.join(self.lines[-40:])))
+            try:
+                line = self.queue.get(timeout=left)
+            except queue.Empty:
+                continue
+            if line is None:
+                raise AssertionError('%s exited (%s) before %r; output:\n%s'
+                                     % (self.name, self.proc.wait(), pattern, '\n'.join(self.lines[-40:])))
+            self.lines.append(line)
+            if regex.search(line):
+                return line
+
+    def ask_until(self, command, pattern, timeout=DEADLINE):
+        """Repeats command until its answer matches pattern."""
+        end = time.monotonic() + timeout
+        while True:
+            self.send(command)
+            try:
+                return self.expect(pattern, timeout=min(1.0, max(0.1, end - time.monotonic())))
+            except AssertionError:
+                if time.monotonic() > end or self.proc.poll() is not None:
+                    raise
+
+    def quit(self):
+        if self.proc.poll() is None:
+            self.send('quit')
+            try:
+                self.expect(r'left the cluster', timeout=10)
+            finally:
+                self.proc.stdin.close()
+                rc = self.proc.wait(timeout=10)
+                assert rc == 0, '%s exited with %d' % (self.name, rc)
+
+    def kill(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+
+class ExampleTest(unittest.TestCase):
+    def setUp(self):
+        self.nodes = []
+
+    def tearDown(self):
+        for n in self.nodes:
+            if n.proc.poll() is None:
+                n.proc.kill()
+                n.proc.wait()
+            n.proc.stdout.close()
+            if not n.proc.stdin.closed:
+                try:
+                    n.proc.stdin.close()
+                except BrokenPipeError:
+                    pass
+
+    def start(self, *args, **kwargs):
+        node = Node(*args, **kwargs)
+        self.nodes.append(node)
+        return node
+
+    def converge(self, n):
+        for node in self.nodes:
+            if node.proc.poll() is None:
+                node.ask_until('peers', r'^%d nodes, %d alive' % (n, n))
+
+    def test_basic(self):
+        a = self.start('c', 'basic')
+        b = self.start('py', 'basic', peers=[a])
+        b.expect(r'joined the cluster through 1 peer')
+        self.converge(2)
+        a.send('whoami')
+        a.expect(r'I am %s at 127\.0\.0\.1:%d' % (a.id, a.port))
+        b.send('set-meta zone eu-1')
+        b.expect(r'metadata zone=eu-1 set')
+        a.ask_until('get-meta %s zone' % b.id, r'%s: zone=eu-1' % b.id)
+        a.send('show-meta %s' % b.id)
+        a.expect(r'metadata of %s \(1 keys\)' % b.id)
+        a.expect(r'zone = eu-1')
+        a.send('get-meta no-such-node zone')
+        a.expect(r'unknown node no-such-node')
+        a.send('frobnicate')
+        a.expect(r'unknown command frobnicate')
+        b.quit()
+        a.quit()
+
+    def test_usermessages_c_python_gjs(self):
+        a = self.start('c', 'usermessages')
+        b = self.start('py', 'usermessages', peers=[a])
+        nodes = [a, b]
+        if GJS:
+            nodes.append(self.start('gjs', 'usermessages', peers=[a]))
+        self.converge(len(nodes))
+        for sender in nodes:
+            text = 'hello from %s' % sender.name
+            sender.send('gossip %s' % text)
+            sender.expect(r'Sent: ' + re.escape(text))
+            for other in nodes:
+                if other is not sender:
+                    other.expect(r'Received message from %s: %s' % (sender.id, re.escape(text)))
+        for n in reversed(nodes):
+            n.quit()
+
+    def test_events(self):
+        a = self.start('c', 'events')
+        b = self.start('gjs' if GJS else 'py', 'events' if GJS else 'basic', peers=[a])
+        a.expect(r'Node %s state changed from \S+ to alive' % b.id)
+        b.send('set-meta zone eu-2')
+        a.expect(r'Node %s metadata changed' % b.id)
+        b.quit()
+        a.expect(r'Node %s state changed from alive to leaving' % b.id)
+        a.quit()
+
+    def test_kv_c_python(self):
+        a = self.start('c', 'kv')
+        b = self.start('py', 'kv', peers=[a])
+        c = self.start('c', 'kv', peers=[a])
+        self.converge(3)
+        a.send('set colour blue')
+        a.expect(r'set colour=blue')
+        b.ask_until('get colour', r'^colour=blue$')
+        c.ask_until('get colour', r'^colour=blue$')
+        b.send('set size large')
+        a.ask_until('get size', r'^size=large$')
+        b.send('delete colour')
+        b.expect(r'deleted colour')
+        a.ask_until('get colour', r'^colour not found$')
+        c.ask_until('get colour', r'^colour not found$')
+        # A node joining later gets everything by full sync.
+        d = self.start('py', 'kv', peers=[c])
+        d.expect(r'full sync: \d+ entries merged')
+        d.ask_until('get size', r'^size=large$')
+        d.send('keys')
+        d.expect(r'^1 keys:$')
+        d.expect(r'^  size$')
+        for n in (d, c, b, a):
+            n.quit()
+
+    def test_leader_reelected_after_kill(self):
+        extra = ['--heartbeat-scale', '0.1']
+        a = self.start('c', 'leader', extra=extra)
+        b = self.start('c', 'leader', peers=[a], extra=extra)
+        c = self.start('c', 'leader', peers=[a], extra=extra)
+        self.converge(3)
+        nodes = [a, b, c]
+
+        def agreed(group):
+            ids = set()
+            for n in group:
+                line = n.ask_until('leader', r'^leader: [0-9a-f-]{36}, term')
+                ids.add(re.search(r'leader: (\S+),', line).group(1))
+            return ids
+
+        end = time.monotonic() + DEADLINE
+        while len(agreed(nodes)) != 1:
+            self.assertLess(time.monotonic(), end, 'no agreement on a leader')
+        leader_id = agreed(nodes).pop()
+        leader = next(n for n in nodes if n.id == leader_id)
+        start = time.monotonic()
+        leader.kill()
+        rest = [n for n in nodes if n is not leader]
+        while True:
+            ids = agreed(rest)
+            if len(ids) == 1 and leader_id not in ids:
+                break
+            self.assertLess(time.monotonic(), start + DEADLINE, 'no new leader after the kill')
+        print('# new leader agreed %.2f s after kill -9 of the old one' % (time.monotonic() - start))
+        for n in rest:
+            n.quit()
+
+
+if __name__ == '__main__':
+    unittest.main(verbosity=2)
