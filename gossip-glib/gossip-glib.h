@@ -15,6 +15,8 @@
 #include "gossip-xchacha-cipher.h"
 #include "gossip-metadata.h"
 #include "gossip-node.h"
+#include "gossip-transport.h"
+#include "gossip-socket-transport.h"
 #include "gossip-packet.h"
 #include "gossip-config.h"
 #include "gossip-cluster.h"
