@@ -17,6 +17,7 @@
 #include "gossip-node.h"
 #include "gossip-transport.h"
 #include "gossip-socket-transport.h"
+#include "gossip-websocket-transport.h"
 #include "gossip-packet.h"
 #include "gossip-config.h"
 #include "gossip-cluster.h"
