@@ -258,7 +258,8 @@ ws_conn_feed (WsConn        *c,
       gsize have = c->buf->len;
       guint32 be;
 
-      memcpy (header, c->buf->data, have);
+      if (have > 0)
+        memcpy (header, c->buf->data, have);
       memcpy (header + have, data, 4 - have);
       memcpy (&be, header, 4);
       c->expected = GUINT32_FROM_BE (be);
@@ -927,7 +928,7 @@ gossip_websocket_transport_initable_init (GInitable     *initable,
 {
   GossipWebsocketTransport *self = GOSSIP_WEBSOCKET_TRANSPORT (initable);
   g_autoptr(GError) local_error = NULL;
-  g_autoptr(GSList) uris = NULL;
+  GSList *listeners;
   GInetAddress *ia;
   g_autofree char *ip = NULL;
   guint port = 0;
@@ -972,10 +973,17 @@ gossip_websocket_transport_initable_init (GInitable     *initable,
       return FALSE;
     }
 
-  uris = soup_server_get_uris (self->own_server);
-  if (uris != NULL)
-    port = g_uri_get_port (uris->data);
-  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+  /* The listeners, not soup_server_get_uris(), which leaks an address
+   * per call in libsoup 3.2. */
+  listeners = soup_server_get_listeners (self->own_server);
+  if (listeners != NULL)
+    {
+      g_autoptr(GSocketAddress) local = g_socket_get_local_address (listeners->data, NULL);
+
+      if (local != NULL)
+        port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+    }
+  g_slist_free (listeners);
   ia = g_inet_socket_address_get_address (self->bind_address);
   ip = g_inet_address_to_string (ia);
   self->local_address = g_strdup_printf (g_inet_address_get_family (ia) == G_SOCKET_FAMILY_IPV6
