@@ -359,35 +359,58 @@ setup_transport (GossipCluster  *self,
                  GError        **error)
 {
   const GossipConfigValues *cfg = self->cfg;
-  GossipSocketTransportLimits limits = {
-    .udp_max_packet = cfg->udp_max_packet_size,
-    .tcp_max_packet = cfg->tcp_max_packet_size,
-    .dial_timeout_ms = cfg->tcp_dial_timeout,
-    .io_timeout_ms = cfg->tcp_deadline,
-    .max_connections = cfg->max_inbound_connections,
-    .max_requests = cfg->max_outbound_requests,
-    .default_port = cfg->default_port,
-    .prefer_ipv6 = cfg->prefer_ipv6,
-    .resolver = cfg->resolver,
-  };
-  g_autolist(GInetSocketAddress) bind = NULL;
-  GossipSocketTransport *transport;
 
-  bind = gossip_address_resolve_sync (cfg->bind_address, cfg->default_port, cfg->prefer_ipv6,
-                                      cfg->resolver, cancellable, error);
-  if (bind == NULL)
-    return FALSE;
+  if (cfg->transport != NULL)
+    {
+      /* The application's transport: already bound, and it serves one
+       * cluster only (it has a single receiver). */
+      if (gossip_transport_has_receiver (cfg->transport))
+        {
+          g_set_error_literal (error, GOSSIP_ERROR, GOSSIP_ERROR_INVALID_CONFIG,
+                               _("The configured transport already serves another cluster"));
+          return FALSE;
+        }
+      self->transport = g_object_ref (cfg->transport);
+    }
+  else
+    {
+      GossipSocketTransportLimits limits = {
+        .udp_max_packet = cfg->udp_max_packet_size,
+        .tcp_max_packet = cfg->tcp_max_packet_size,
+        .dial_timeout_ms = cfg->tcp_dial_timeout,
+        .io_timeout_ms = cfg->tcp_deadline,
+        .max_connections = cfg->max_inbound_connections,
+        .max_requests = cfg->max_outbound_requests,
+        .default_port = cfg->default_port,
+        .prefer_ipv6 = cfg->prefer_ipv6,
+        .resolver = cfg->resolver,
+      };
+      g_autolist(GInetSocketAddress) bind = NULL;
+      GossipSocketTransport *transport;
 
-  transport = gossip_socket_transport_new (bind->data, !cfg->force_reliable_transport, &limits, error);
-  if (transport == NULL)
-    return FALSE;
-  self->transport = GOSSIP_TRANSPORT (transport);
-  gossip_transport_set_receive_func (self->transport, receive_cb, self);
+      bind = gossip_address_resolve_sync (cfg->bind_address, cfg->default_port, cfg->prefer_ipv6,
+                                          cfg->resolver, cancellable, error);
+      if (bind == NULL)
+        return FALSE;
+
+      transport = gossip_socket_transport_new_with_limits (bind->data, !cfg->force_reliable_transport,
+                                                           &limits, error);
+      if (transport == NULL)
+        return FALSE;
+      self->transport = GOSSIP_TRANSPORT (transport);
+    }
 
   if (cfg->advertise_address != NULL && cfg->advertise_address[0] != '\0')
     self->advertise_address = g_strdup (cfg->advertise_address);
   else
     self->advertise_address = gossip_transport_get_local_address (self->transport);
+  if (self->advertise_address == NULL)
+    {
+      g_set_error_literal (error, GOSSIP_ERROR, GOSSIP_ERROR_INVALID_CONFIG,
+                           _("The transport listens nowhere: set an advertise address"));
+      g_clear_object (&self->transport);
+      return FALSE;
+    }
 
   if (gossip_netsim_is_enabled ())
     {
@@ -395,6 +418,7 @@ setup_transport (GossipCluster  *self,
       g_object_unref (self->transport);
       self->transport = conditioned;
     }
+  gossip_transport_set_receive_func (self->transport, receive_cb, self);
   return TRUE;
 }
 

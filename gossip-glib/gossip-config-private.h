@@ -16,6 +16,7 @@ typedef struct {
   GossipCompressor *compressor;
   GossipCipher     *cipher;
   GResolver        *resolver;
+  GossipTransport  *transport;   /* (nullable): the application's transport */
 
   guint default_port;
   guint compress_min_size;

@@ -116,6 +116,7 @@ enum {
   PROP_COMPRESSOR,
   PROP_CIPHER,
   PROP_RESOLVER,
+  PROP_TRANSPORT,
   PROP_FIRST_UINT,
   PROP_FIRST_DOUBLE = PROP_FIRST_UINT + G_N_ELEMENTS (uint_settings),
   PROP_FIRST_BOOL = PROP_FIRST_DOUBLE + G_N_ELEMENTS (double_settings),
@@ -140,6 +141,7 @@ gossip_config_finalize (GObject *object)
   g_clear_object (&self->v.compressor);
   g_clear_object (&self->v.cipher);
   g_clear_object (&self->v.resolver);
+  g_clear_object (&self->v.transport);
   if (self->v.version_check_destroy)
     self->v.version_check_destroy (self->v.version_check_data);
   G_OBJECT_CLASS (gossip_config_parent_class)->finalize (object);
@@ -198,6 +200,10 @@ gossip_config_set_property (GObject      *object,
       g_clear_object (&self->v.resolver);
       self->v.resolver = g_value_dup_object (value);
       break;
+    case PROP_TRANSPORT:
+      g_clear_object (&self->v.transport);
+      self->v.transport = g_value_dup_object (value);
+      break;
     default:
       if (prop_id >= PROP_FIRST_UINT && prop_id < PROP_FIRST_DOUBLE)
         FIELD (self, guint, uint_settings[prop_id - PROP_FIRST_UINT].offset) = g_value_get_uint (value);
@@ -250,6 +256,9 @@ gossip_config_get_property (GObject    *object,
       break;
     case PROP_RESOLVER:
       g_value_set_object (value, self->v.resolver);
+      break;
+    case PROP_TRANSPORT:
+      g_value_set_object (value, self->v.transport);
       break;
     default:
       if (prop_id >= PROP_FIRST_UINT && prop_id < PROP_FIRST_DOUBLE)
@@ -348,6 +357,27 @@ gossip_config_class_init (GossipConfigClass *klass)
    * Since: 1.0
    */
   props[PROP_RESOLVER] = g_param_spec_object ("resolver", NULL, NULL, G_TYPE_RESOLVER, rw);
+  /**
+   * GossipConfig:transport:
+   *
+   * The transport the cluster sends and receives through, or %NULL (the
+   * default) for a [class@Gossip.SocketTransport] the cluster builds from
+   * [property@Gossip.Config:bind-address] and the TCP and UDP settings.
+   *
+   * An application sets it to run over WebSockets
+   * ([class@Gossip.WebsocketTransport]; Go's WebsocketProvider with
+   * SocketTransportEnabled=false), over both, or over a transport of its
+   * own. The transport must already be bound; it serves one cluster.
+   * When it is set, bind-address, tcp-dial-timeout, tcp-deadline,
+   * tcp-max-packet-size, max-inbound-connections and
+   * max-outbound-requests are the transport's business and are not read;
+   * [property@Gossip.Config:advertise-address] defaults to the
+   * transport's local address, and must be set if it has none. The
+   * cluster closes the transport when it stops.
+   *
+   * Since: 1.0
+   */
+  props[PROP_TRANSPORT] = g_param_spec_object ("transport", NULL, NULL, GOSSIP_TYPE_TRANSPORT, rw);
 
   for (guint i = 0; i < G_N_ELEMENTS (uint_settings); i++)
     {
@@ -553,6 +583,25 @@ OBJECT_ACCESSORS (compressor, GossipCompressor, "compressor")
  * Since: 1.0
  */
 OBJECT_ACCESSORS (cipher, GossipCipher, "cipher")
+/**
+ * gossip_config_get_transport:
+ * @self: a configuration
+ *
+ * Returns: (transfer none) (nullable): the transport the application
+ *   supplied
+ *
+ * Since: 1.0
+ */
+/**
+ * gossip_config_set_transport:
+ * @self: a configuration
+ * @transport: (nullable): the transport
+ *
+ * Sets [property@Gossip.Config:transport].
+ *
+ * Since: 1.0
+ */
+OBJECT_ACCESSORS (transport, GossipTransport, "transport")
 
 /**
  * gossip_config_get_encryption_key:

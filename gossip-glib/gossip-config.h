@@ -10,6 +10,7 @@
 #include "gossip-codec.h"
 #include "gossip-compressor.h"
 #include "gossip-cipher.h"
+#include "gossip-transport.h"
 
 G_BEGIN_DECLS
 
@@ -65,6 +66,11 @@ GossipCipher     *gossip_config_get_cipher             (GossipConfig     *self);
 GOSSIP_AVAILABLE_IN_1_0
 void              gossip_config_set_cipher             (GossipConfig     *self,
                                                         GossipCipher     *cipher);
+GOSSIP_AVAILABLE_IN_1_0
+GossipTransport  *gossip_config_get_transport          (GossipConfig     *self);
+GOSSIP_AVAILABLE_IN_1_0
+void              gossip_config_set_transport          (GossipConfig     *self,
+                                                        GossipTransport  *transport);
 GOSSIP_AVAILABLE_IN_1_0
 GBytes           *gossip_config_get_encryption_key     (GossipConfig     *self);
 GOSSIP_AVAILABLE_IN_1_0

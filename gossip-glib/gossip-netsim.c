@@ -184,6 +184,8 @@ gossip_netsim_transport_finalize (GObject *object)
 {
   GossipNetsimTransport *self = GOSSIP_NETSIM_TRANSPORT (object);
 
+  if (self->inner != NULL)
+    gossip_transport_set_receive_func (self->inner, NULL, NULL);
   g_clear_object (&self->inner);
   g_free (self->local);
   g_main_context_unref (self->context);
@@ -202,14 +204,15 @@ gossip_netsim_transport_init (GossipNetsimTransport *self)
   self->context = g_main_context_ref_thread_default ();
 }
 
+/* Received packets pass through unconditioned: what the inner transport
+ * delivers, the decorator delivers. */
 static void
-netsim_set_receive_func (GossipTransport            *transport,
-                         GossipTransportReceiveFunc  func,
-                         gpointer                    user_data)
+netsim_inner_receive (GBytes         *raw,
+                      gboolean        reliable,
+                      GossipIncoming *incoming,
+                      gpointer        user_data)
 {
-  GossipNetsimTransport *self = GOSSIP_NETSIM_TRANSPORT (transport);
-
-  gossip_transport_set_receive_func (self->inner, func, user_data);
+  gossip_transport_deliver (GOSSIP_TRANSPORT (user_data), raw, reliable, incoming);
 }
 
 static char *
@@ -335,7 +338,6 @@ static void
 gossip_netsim_transport_iface_init (GossipTransportInterface *iface)
 {
   iface->get_counters = netsim_get_counters;
-  iface->set_receive_func = netsim_set_receive_func;
   iface->get_local_address = netsim_get_local_address;
   iface->send_datagram = netsim_send_datagram;
   iface->request_async = netsim_request_async;
@@ -351,6 +353,7 @@ gossip_netsim_transport_new (GossipTransport *inner,
   GossipNetsimTransport *self = g_object_new (GOSSIP_TYPE_NETSIM_TRANSPORT, NULL);
 
   self->inner = g_object_ref (inner);
+  gossip_transport_set_receive_func (inner, netsim_inner_receive, self);
   self->local = g_strdup (local_address);
   return GOSSIP_TRANSPORT (self);
 }

@@ -92,7 +92,7 @@ make_transport (const char                        *ip,
   g_autoptr(GSocketAddress) bind = g_inet_socket_address_new (ia, 0);
   GossipSocketTransport *t;
 
-  t = gossip_socket_transport_new (G_INET_SOCKET_ADDRESS (bind), TRUE, limits, error);
+  t = gossip_socket_transport_new_with_limits (G_INET_SOCKET_ADDRESS (bind), TRUE, limits, error);
   if (t != NULL && sink != NULL)
     gossip_transport_set_receive_func (GOSSIP_TRANSPORT (t), sink_receive, sink);
   return t;
@@ -337,7 +337,7 @@ test_same_port_for_udp_and_tcp (void)
   g_assert_no_error (error);
 
   /* Binding a second transport to the same port must fail on TCP... */
-  b = gossip_socket_transport_new (gossip_socket_transport_get_bound_address (a), TRUE, NULL, &error);
+  b = gossip_socket_transport_new_with_limits (gossip_socket_transport_get_bound_address (a), TRUE, NULL, &error);
   g_assert_null (b);
   g_assert_error (error, GOSSIP_ERROR, GOSSIP_ERROR_ADDRESS);
   g_clear_error (&error);

@@ -46,3 +46,18 @@ GList   *gossip_address_resolve_sync   (const char          *address,
                                         GError             **error);
 
 G_END_DECLS
+
+G_BEGIN_DECLS
+
+/* WebSocket forms (§14): ws://, wss://, and http(s):// rewritten to
+ * ws(s)://, path kept. Returns whether @address has one of these schemes. */
+gboolean gossip_address_is_websocket    (const char  *address);
+/* Checks a WebSocket address and returns the URL to dial in @url_out:
+ * insecure schemes only if @allow_insecure; host required; query dropped. */
+gboolean gossip_address_parse_websocket (const char  *address,
+                                         gboolean     allow_insecure,
+                                         char       **url_out,
+                                         gboolean    *secure_out,
+                                         GError     **error);
+
+G_END_DECLS

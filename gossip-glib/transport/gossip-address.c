@@ -578,3 +578,64 @@ gossip_address_resolve_sync (const char    *address,
   gossip_address_spec_clear (&spec);
   return result;
 }
+
+/* ---- WebSocket forms (§14: http(s)/ws(s), path kept) ---- */
+
+gboolean
+gossip_address_is_websocket (const char *address)
+{
+  return address != NULL &&
+         (g_ascii_strncasecmp (address, "ws://", 5) == 0 ||
+          g_ascii_strncasecmp (address, "wss://", 6) == 0 ||
+          g_ascii_strncasecmp (address, "http://", 7) == 0 ||
+          g_ascii_strncasecmp (address, "https://", 8) == 0);
+}
+
+gboolean
+gossip_address_parse_websocket (const char  *address,
+                                gboolean     allow_insecure,
+                                char       **url_out,
+                                gboolean    *secure_out,
+                                GError     **error)
+{
+  g_autoptr(GUri) uri = NULL;
+  g_autoptr(GError) local_error = NULL;
+  const char *scheme;
+  gboolean secure;
+  const char *path;
+
+  if (!gossip_address_is_websocket (address))
+    {
+      g_set_error (error, GOSSIP_ERROR, GOSSIP_ERROR_ADDRESS,
+                   "“%s” is not a WebSocket address", address);
+      return FALSE;
+    }
+  uri = g_uri_parse (address, G_URI_FLAGS_NONE, &local_error);
+  if (uri == NULL || g_uri_get_host (uri) == NULL || g_uri_get_host (uri)[0] == '\0')
+    {
+      g_set_error (error, GOSSIP_ERROR, GOSSIP_ERROR_ADDRESS,
+                   "“%s” is not a valid WebSocket URL%s%s", address,
+                   local_error != NULL ? ": " : "", local_error != NULL ? local_error->message : "");
+      return FALSE;
+    }
+  scheme = g_uri_get_scheme (uri);
+  secure = g_ascii_strcasecmp (scheme, "wss") == 0 || g_ascii_strcasecmp (scheme, "https") == 0;
+  if (!secure && !allow_insecure)
+    {
+      g_set_error (error, GOSSIP_ERROR, GOSSIP_ERROR_ADDRESS,
+                   "“%s” is an insecure WebSocket address and insecure WebSockets are not allowed",
+                   address);
+      return FALSE;
+    }
+  path = g_uri_get_path (uri);
+  if (url_out != NULL)
+    {
+      g_autoptr(GUri) out = g_uri_build (G_URI_FLAGS_NONE, secure ? "wss" : "ws", NULL,
+                                         g_uri_get_host (uri), g_uri_get_port (uri),
+                                         path[0] != '\0' ? path : "/", NULL, NULL);
+      *url_out = g_uri_to_string (out);
+    }
+  if (secure_out != NULL)
+    *secure_out = secure;
+  return TRUE;
+}

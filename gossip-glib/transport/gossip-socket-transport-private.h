@@ -1,10 +1,11 @@
-/* gossip-socket-transport-private.h: the UDP + TCP GossipTransport
- * (PROTOCOL.md §3.1, §3.2, §14). */
+/* gossip-socket-transport-private.h: the socket transport as the cluster
+ * builds it, from one struct of limits. */
 #pragma once
 
 #include <gio/gio.h>
 
 #include "gossip-transport-private.h"
+#include "gossip-socket-transport.h"
 
 G_BEGIN_DECLS
 
@@ -17,7 +18,7 @@ G_BEGIN_DECLS
 #define GOSSIP_SOCKET_TRANSPORT_DEFAULT_PORT             3500
 
 /* A zero field means its default (above), so a zeroed struct (or NULL)
- * gives Go's defaults. */
+ * gives Go's defaults. Each field is also a property of the transport. */
 typedef struct {
   gsize      udp_max_packet;   /* for the caller's UDP/TCP choice (§13); receive buffer is 65535 */
   gsize      tcp_max_packet;   /* largest length prefix accepted, either direction */
@@ -30,26 +31,18 @@ typedef struct {
   GResolver *resolver;         /* (nullable): NULL for the default resolver */
 } GossipSocketTransportLimits;
 
-
-#define GOSSIP_TYPE_SOCKET_TRANSPORT (gossip_socket_transport_get_type ())
-G_DECLARE_FINAL_TYPE (GossipSocketTransport, gossip_socket_transport, GOSSIP, SOCKET_TRANSPORT, GObject)
-
 /* Binds a TCP listener (and, with @enable_udp, a UDP socket) on @bind; port
  * 0 picks one free for both. All sources and callbacks run on the
  * thread-default main context of the caller. */
-GossipSocketTransport *gossip_socket_transport_new (GInetSocketAddress                *bind,
-                                                    gboolean                           enable_udp,
-                                                    const GossipSocketTransportLimits *limits,
-                                                    GError                           **error);
+GossipSocketTransport *gossip_socket_transport_new_with_limits (GInetSocketAddress                *bind,
+                                                                gboolean                           enable_udp,
+                                                                const GossipSocketTransportLimits *limits,
+                                                                GError                           **error);
 
-/* The address actually bound (with the real port). (transfer none) */
-GInetSocketAddress    *gossip_socket_transport_get_bound_address (GossipSocketTransport *self);
 /* The limits in force, defaults filled in. */
 const GossipSocketTransportLimits *
                        gossip_socket_transport_get_limits        (GossipSocketTransport *self);
 void                   gossip_socket_transport_get_counters      (GossipSocketTransport   *self,
                                                                   GossipTransportCounters *out);
-/* Inbound TCP connections currently open. */
-guint                  gossip_socket_transport_get_n_connections (GossipSocketTransport *self);
 
 G_END_DECLS

@@ -44,18 +44,66 @@ struct _GossipSocketTransport
   GHashTable                  *inbound;       /* set of Inbound, owning one ref each */
   GHashTable                  *requests;      /* set of outbound GTask, not owned */
 
-  GossipTransportReceiveFunc   receive_func;
-  gpointer                     receive_data;
+  /* Construct properties, before the limits are filled in. */
+  GInetSocketAddress          *bind_address;
+  gboolean                     enable_udp;
 
   GossipTransportCounters      counters;
   gboolean                     closed;
 };
 
 static void gossip_socket_transport_iface_init (GossipTransportInterface *iface);
+static void gossip_socket_transport_initable_iface_init (GInitableIface *iface);
 
+/**
+ * GossipSocketTransport:
+ *
+ * The UDP and TCP [iface@Gossip.Transport], as a Go node in socket mode
+ * (PROTOCOL.md §3.1, §3.2): one TCP listener and one UDP socket on the
+ * same address and port. Datagrams are one raw packet each; every TCP
+ * connection carries one length-prefixed request and at most one
+ * length-prefixed reply, or a stream (a connection taken with
+ * [method@Gossip.Incoming.steal_connection]).
+ *
+ * Everything runs on the thread-default main context of the thread that
+ * created it. Every read and write has a deadline
+ * ([property@Gossip.SocketTransport:io-timeout]), and the number of
+ * connections in either direction is bounded.
+ *
+ * A [class@Gossip.Cluster] builds one from its configuration unless
+ * [property@Gossip.Config:transport] is set; an application builds its
+ * own, for example to share it with a [class@Gossip.WebsocketTransport],
+ * with [ctor@Gossip.SocketTransport.new] or g_initable_new().
+ *
+ * Since: 1.0
+ */
 G_DEFINE_FINAL_TYPE_WITH_CODE (GossipSocketTransport, gossip_socket_transport, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (GOSSIP_TYPE_TRANSPORT,
-                                                      gossip_socket_transport_iface_init))
+                                                      gossip_socket_transport_iface_init)
+                               G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE,
+                                                      gossip_socket_transport_initable_iface_init))
+
+enum {
+  PROP_0,
+  PROP_BIND_ADDRESS,
+  PROP_BOUND_ADDRESS,
+  PROP_ENABLE_UDP,
+  PROP_UDP_MAX_PACKET_SIZE,
+  PROP_TCP_MAX_PACKET_SIZE,
+  PROP_DIAL_TIMEOUT,
+  PROP_IO_TIMEOUT,
+  PROP_MAX_CONNECTIONS,
+  PROP_MAX_REQUESTS,
+  PROP_DEFAULT_PORT,
+  PROP_PREFER_IPV6,
+  PROP_RESOLVER,
+  N_PROPS
+};
+
+static GParamSpec *props[N_PROPS];
+
+static void fill_limits (GossipSocketTransportLimits       *out,
+                         const GossipSocketTransportLimits *in);
 
 /* Async operations complete on the thread-default context of the caller;
  * pushing ours makes every callback land on the transport's context even
@@ -95,8 +143,8 @@ deliver (GossipSocketTransport *self,
          gboolean               reliable,
          GossipIncoming        *incoming)
 {
-  if (self->receive_func != NULL && !self->closed)
-    self->receive_func (raw, reliable, incoming, self->receive_data);
+  if (!self->closed)
+    gossip_transport_deliver (GOSSIP_TRANSPORT (self), raw, reliable, incoming);
 }
 
 /* ---- address cache ---- */
@@ -451,10 +499,9 @@ inbound_reply_written_cb (GObject      *source,
 }
 
 static void
-inbound_reply (gpointer  impl,
-               GBytes   *raw)
+inbound_reply (Inbound *in,
+               GBytes  *raw)
 {
-  Inbound *in = impl;
   gsize len = g_bytes_get_size (raw);
   GByteArray *frame;
   guint32 be;
@@ -489,21 +536,38 @@ inbound_reply (gpointer  impl,
                                                  inbound_reply_written_cb, inbound_ref (in)));
 }
 
+/* The receiver took the connection (a stream): forget it without closing
+ * it, and stop timing it out. */
 static void
-inbound_release (gpointer impl)
+inbound_detach (Inbound *in)
 {
-  Inbound *in = impl;
+  GossipSocketTransport *self = in->transport;
 
-  /* No reply: closing is the answer (the Go client sees EOF). */
-  if (!in->replying)
-    inbound_close (in);
-  inbound_unref (in);
+  if (in->closed)
+    return;
+  in->closed = TRUE;
+  clear_source (&in->timeout);
+  in->transport = NULL;
+  g_clear_object (&in->conn);
+  if (self != NULL)
+    g_hash_table_remove (self->inbound, in);
 }
 
-static const GossipIncomingFuncs inbound_funcs = {
-  inbound_reply,
-  inbound_release,
-};
+static void
+inbound_done (GBytes   *reply,
+              gboolean  connection_taken,
+              gpointer  user_data)
+{
+  Inbound *in = user_data;
+
+  if (reply != NULL)
+    inbound_reply (in, reply);
+  else if (connection_taken)
+    inbound_detach (in);
+  else
+    /* No reply: closing is the answer (the Go client sees EOF). */
+    inbound_close (in);
+}
 
 static void
 inbound_body_read_cb (GObject      *source,
@@ -536,7 +600,8 @@ inbound_body_read_cb (GObject      *source,
           self->counters.tcp_requests_in++;
           self->counters.bytes_in += in->body_len;
 
-          incoming = gossip_incoming_new (&inbound_funcs, inbound_ref (in), remote);
+          incoming = gossip_incoming_new (remote, G_IO_STREAM (in->conn), inbound_done,
+                                          inbound_ref (in), (GDestroyNotify) inbound_unref);
           deliver (self, raw, TRUE, incoming);
           gossip_incoming_unref (incoming);
         }
@@ -663,6 +728,7 @@ typedef struct {
   GBytes                *frame;           /* U32BE(len) ‖ raw */
   gsize                  raw_len;
   GossipRequestKind      kind;
+  gboolean               want_connection; /* open_connection: hand the conn over */
 
   GList                 *candidates;      /* owned GInetSocketAddress list */
   GList                 *next;
@@ -937,6 +1003,21 @@ request_written_cb (GObject      *source,
   req->self->counters.bytes_out += req->raw_len;
   remember_address (req->self, req->address, req->current);
 
+  if (req->want_connection)
+    {
+      GSocketConnection *conn = g_steal_pointer (&req->conn);
+
+      g_hash_table_remove (req->self->requests, task);
+      if (req->caller_handler != 0)
+        {
+          g_cancellable_disconnect (req->caller, req->caller_handler);
+          req->caller_handler = 0;
+        }
+      g_task_return_pointer (task, conn, g_object_unref);
+      g_object_unref (task);
+      return;
+    }
+
   if (req->kind == GOSSIP_REQUEST_NO_REPLY)
     {
       request_complete (task, g_bytes_new (NULL, 0), NULL);
@@ -1050,15 +1131,16 @@ request_resolve (GTask *task)
 }
 
 static void
-gossip_socket_transport_request_async (GossipTransport     *transport,
-                                       const char          *address,
-                                       GBytes              *raw,
-                                       GossipRequestKind    kind,
-                                       GCancellable        *cancellable,
-                                       GAsyncReadyCallback  callback,
-                                       gpointer             user_data)
+request_start (GossipSocketTransport *self,
+               const char            *address,
+               GBytes                *raw,
+               GossipRequestKind      kind,
+               gboolean               want_connection,
+               GCancellable          *cancellable,
+               GAsyncReadyCallback    callback,
+               gpointer               user_data,
+               gpointer               source_tag)
 {
-  GossipSocketTransport *self = GOSSIP_SOCKET_TRANSPORT (transport);
   GTask *task;
   Request *req;
   GByteArray *frame;
@@ -1067,7 +1149,7 @@ gossip_socket_transport_request_async (GossipTransport     *transport,
   guint32 be;
 
   task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, gossip_socket_transport_request_async);
+  g_task_set_source_tag (task, source_tag);
 
   if (self->closed)
     {
@@ -1107,6 +1189,7 @@ gossip_socket_transport_request_async (GossipTransport     *transport,
   req->address = g_strdup (address);
   req->raw_len = len;
   req->kind = kind;
+  req->want_connection = want_connection;
   frame = g_byte_array_sized_new (len + 4);
   be = GUINT32_TO_BE ((guint32) len);
   g_byte_array_append (frame, (const guint8 *) &be, 4);
@@ -1134,6 +1217,42 @@ gossip_socket_transport_request_async (GossipTransport     *transport,
   request_try_next (task);
 }
 
+static void
+gossip_socket_transport_request_async (GossipTransport     *transport,
+                                       const char          *address,
+                                       GBytes              *raw,
+                                       GossipRequestKind    kind,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  request_start (GOSSIP_SOCKET_TRANSPORT (transport), address, raw, kind, FALSE,
+                 cancellable, callback, user_data, gossip_socket_transport_request_async);
+}
+
+static void
+gossip_socket_transport_open_connection_async (GossipTransport     *transport,
+                                               const char          *address,
+                                               GBytes              *raw,
+                                               GCancellable        *cancellable,
+                                               GAsyncReadyCallback  callback,
+                                               gpointer             user_data)
+{
+  request_start (GOSSIP_SOCKET_TRANSPORT (transport), address, raw, GOSSIP_REQUEST_NO_REPLY, TRUE,
+                 cancellable, callback, user_data, gossip_socket_transport_open_connection_async);
+}
+
+static GIOStream *
+gossip_socket_transport_open_connection_finish (GossipTransport  *transport,
+                                                GAsyncResult     *result,
+                                                GError          **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, transport), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == gossip_socket_transport_open_connection_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 static GBytes *
 gossip_socket_transport_request_finish (GossipTransport  *transport,
                                         GAsyncResult     *result,
@@ -1146,17 +1265,6 @@ gossip_socket_transport_request_finish (GossipTransport  *transport,
 }
 
 /* ---- the rest of the interface ---- */
-
-static void
-gossip_socket_transport_set_receive_func (GossipTransport            *transport,
-                                          GossipTransportReceiveFunc  func,
-                                          gpointer                    user_data)
-{
-  GossipSocketTransport *self = GOSSIP_SOCKET_TRANSPORT (transport);
-
-  self->receive_func = func;
-  self->receive_data = user_data;
-}
 
 static char *
 gossip_socket_transport_get_local_address (GossipTransport *transport)
@@ -1189,8 +1297,6 @@ gossip_socket_transport_close (GossipTransport *transport)
   if (self->closed)
     return;
   self->closed = TRUE;
-  self->receive_func = NULL;
-  self->receive_data = NULL;
 
   clear_source (&self->tcp_source);
   clear_source (&self->udp_source);
@@ -1230,11 +1336,12 @@ gossip_socket_transport_close (GossipTransport *transport)
 static void
 gossip_socket_transport_iface_init (GossipTransportInterface *iface)
 {
-  iface->set_receive_func = gossip_socket_transport_set_receive_func;
   iface->get_local_address = gossip_socket_transport_get_local_address;
   iface->send_datagram = gossip_socket_transport_send_datagram;
   iface->request_async = gossip_socket_transport_request_async;
   iface->request_finish = gossip_socket_transport_request_finish;
+  iface->open_connection_async = gossip_socket_transport_open_connection_async;
+  iface->open_connection_finish = gossip_socket_transport_open_connection_finish;
   iface->forget_address = gossip_socket_transport_forget_address;
   iface->close = gossip_socket_transport_close;
   iface->get_counters = (void (*) (GossipTransport *, GossipTransportCounters *)) gossip_socket_transport_get_counters;
@@ -1261,6 +1368,7 @@ gossip_socket_transport_finalize (GObject *object)
   g_assert (g_hash_table_size (self->requests) == 0);
 
   g_clear_object (&self->bound);
+  g_clear_object (&self->bind_address);
   g_clear_object (&self->client);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->limits.resolver);
@@ -1273,17 +1381,251 @@ gossip_socket_transport_finalize (GObject *object)
 }
 
 static void
+gossip_socket_transport_constructed (GObject *object)
+{
+  GossipSocketTransport *self = GOSSIP_SOCKET_TRANSPORT (object);
+  GResolver *resolver = g_steal_pointer (&self->limits.resolver);
+  GossipSocketTransportLimits given = self->limits;
+
+  G_OBJECT_CLASS (gossip_socket_transport_parent_class)->constructed (object);
+
+  /* Zero means the default; fill_limits refs the resolver it copies. */
+  given.resolver = resolver;
+  fill_limits (&self->limits, &given);
+  g_clear_object (&resolver);
+}
+
+static void
+gossip_socket_transport_set_property (GObject      *object,
+                                      guint         prop_id,
+                                      const GValue *value,
+                                      GParamSpec   *pspec)
+{
+  GossipSocketTransport *self = GOSSIP_SOCKET_TRANSPORT (object);
+
+  switch (prop_id)
+    {
+    case PROP_BIND_ADDRESS:
+      g_set_object (&self->bind_address, g_value_get_object (value));
+      break;
+    case PROP_ENABLE_UDP:
+      self->enable_udp = g_value_get_boolean (value);
+      break;
+    case PROP_UDP_MAX_PACKET_SIZE:
+      self->limits.udp_max_packet = g_value_get_uint (value);
+      break;
+    case PROP_TCP_MAX_PACKET_SIZE:
+      self->limits.tcp_max_packet = g_value_get_uint (value);
+      break;
+    case PROP_DIAL_TIMEOUT:
+      self->limits.dial_timeout_ms = g_value_get_uint (value);
+      break;
+    case PROP_IO_TIMEOUT:
+      self->limits.io_timeout_ms = g_value_get_uint (value);
+      break;
+    case PROP_MAX_CONNECTIONS:
+      self->limits.max_connections = g_value_get_uint (value);
+      break;
+    case PROP_MAX_REQUESTS:
+      self->limits.max_requests = g_value_get_uint (value);
+      break;
+    case PROP_DEFAULT_PORT:
+      self->limits.default_port = (guint16) g_value_get_uint (value);
+      break;
+    case PROP_PREFER_IPV6:
+      self->limits.prefer_ipv6 = g_value_get_boolean (value);
+      break;
+    case PROP_RESOLVER:
+      g_set_object (&self->limits.resolver, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+gossip_socket_transport_get_property (GObject    *object,
+                                      guint       prop_id,
+                                      GValue     *value,
+                                      GParamSpec *pspec)
+{
+  GossipSocketTransport *self = GOSSIP_SOCKET_TRANSPORT (object);
+
+  switch (prop_id)
+    {
+    case PROP_BIND_ADDRESS:
+      g_value_set_object (value, self->bind_address);
+      break;
+    case PROP_BOUND_ADDRESS:
+      g_value_set_object (value, self->bound);
+      break;
+    case PROP_ENABLE_UDP:
+      g_value_set_boolean (value, self->enable_udp);
+      break;
+    case PROP_UDP_MAX_PACKET_SIZE:
+      g_value_set_uint (value, (guint) self->limits.udp_max_packet);
+      break;
+    case PROP_TCP_MAX_PACKET_SIZE:
+      g_value_set_uint (value, (guint) self->limits.tcp_max_packet);
+      break;
+    case PROP_DIAL_TIMEOUT:
+      g_value_set_uint (value, self->limits.dial_timeout_ms);
+      break;
+    case PROP_IO_TIMEOUT:
+      g_value_set_uint (value, self->limits.io_timeout_ms);
+      break;
+    case PROP_MAX_CONNECTIONS:
+      g_value_set_uint (value, self->limits.max_connections);
+      break;
+    case PROP_MAX_REQUESTS:
+      g_value_set_uint (value, self->limits.max_requests);
+      break;
+    case PROP_DEFAULT_PORT:
+      g_value_set_uint (value, self->limits.default_port);
+      break;
+    case PROP_PREFER_IPV6:
+      g_value_set_boolean (value, self->limits.prefer_ipv6);
+      break;
+    case PROP_RESOLVER:
+      g_value_set_object (value, self->limits.resolver);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 gossip_socket_transport_class_init (GossipSocketTransportClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags co = G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS;
 
   object_class->dispose = gossip_socket_transport_dispose;
   object_class->finalize = gossip_socket_transport_finalize;
+  object_class->constructed = gossip_socket_transport_constructed;
+  object_class->set_property = gossip_socket_transport_set_property;
+  object_class->get_property = gossip_socket_transport_get_property;
+
+  /**
+   * GossipSocketTransport:bind-address:
+   *
+   * Where to listen, TCP and UDP on the same port; port 0 picks one free
+   * for both. Required.
+   *
+   * Since: 1.0
+   */
+  props[PROP_BIND_ADDRESS] =
+    g_param_spec_object ("bind-address", NULL, NULL, G_TYPE_INET_SOCKET_ADDRESS, co);
+  /**
+   * GossipSocketTransport:bound-address:
+   *
+   * The address actually bound, with the real port.
+   *
+   * Since: 1.0
+   */
+  props[PROP_BOUND_ADDRESS] =
+    g_param_spec_object ("bound-address", NULL, NULL, G_TYPE_INET_SOCKET_ADDRESS,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * GossipSocketTransport:enable-udp:
+   *
+   * Whether to open the UDP socket. Without it every datagram is dropped
+   * (and counted), as with Go's ForceReliableTransport. Default %TRUE.
+   *
+   * Since: 1.0
+   */
+  props[PROP_ENABLE_UDP] = g_param_spec_boolean ("enable-udp", NULL, NULL, TRUE, co);
+  /**
+   * GossipSocketTransport:udp-max-packet-size:
+   *
+   * The largest packet worth a datagram, in bytes (Go's
+   * UDPMaxPacketSize); the cluster sends bigger ones over TCP. 0 means
+   * the default, 1400.
+   *
+   * Since: 1.0
+   */
+  props[PROP_UDP_MAX_PACKET_SIZE] =
+    g_param_spec_uint ("udp-max-packet-size", NULL, NULL, 0, G_MAXUINT32, 0, co);
+  /**
+   * GossipSocketTransport:tcp-max-packet-size:
+   *
+   * The largest length prefix accepted or sent on TCP, in bytes (Go's
+   * TCPMaxPacketSize); anything longer is refused before it is read. 0
+   * means the default, 4194304.
+   *
+   * Since: 1.0
+   */
+  props[PROP_TCP_MAX_PACKET_SIZE] =
+    g_param_spec_uint ("tcp-max-packet-size", NULL, NULL, 0, G_MAXUINT32, 0, co);
+  /**
+   * GossipSocketTransport:dial-timeout:
+   *
+   * How long a TCP connect may take, in milliseconds (Go's
+   * TCPDialTimeout). 0 means the default, 2000.
+   *
+   * Since: 1.0
+   */
+  props[PROP_DIAL_TIMEOUT] = g_param_spec_uint ("dial-timeout", NULL, NULL, 0, G_MAXINT, 0, co);
+  /**
+   * GossipSocketTransport:io-timeout:
+   *
+   * How long one read or write on a connection may take, in milliseconds
+   * (Go's TCPDeadline). 0 means the default, 2000.
+   *
+   * Since: 1.0
+   */
+  props[PROP_IO_TIMEOUT] = g_param_spec_uint ("io-timeout", NULL, NULL, 0, G_MAXINT, 0, co);
+  /**
+   * GossipSocketTransport:max-connections:
+   *
+   * Inbound TCP connections open at once; more are refused and counted.
+   * 0 means the default, 256.
+   *
+   * Since: 1.0
+   */
+  props[PROP_MAX_CONNECTIONS] = g_param_spec_uint ("max-connections", NULL, NULL, 0, G_MAXINT, 0, co);
+  /**
+   * GossipSocketTransport:max-requests:
+   *
+   * Outbound requests in flight at once; more fail at once. 0 means the
+   * default, 1024.
+   *
+   * Since: 1.0
+   */
+  props[PROP_MAX_REQUESTS] = g_param_spec_uint ("max-requests", NULL, NULL, 0, G_MAXINT, 0, co);
+  /**
+   * GossipSocketTransport:default-port:
+   *
+   * The port for address strings without one. 0 means the default, 3500.
+   *
+   * Since: 1.0
+   */
+  props[PROP_DEFAULT_PORT] = g_param_spec_uint ("default-port", NULL, NULL, 0, G_MAXUINT16, 0, co);
+  /**
+   * GossipSocketTransport:prefer-ipv6:
+   *
+   * Whether resolved IPv6 addresses are tried before IPv4 ones. Default
+   * %FALSE.
+   *
+   * Since: 1.0
+   */
+  props[PROP_PREFER_IPV6] = g_param_spec_boolean ("prefer-ipv6", NULL, NULL, FALSE, co);
+  /**
+   * GossipSocketTransport:resolver:
+   *
+   * The resolver for host names and SRV records; %NULL for the default.
+   *
+   * Since: 1.0
+   */
+  props[PROP_RESOLVER] = g_param_spec_object ("resolver", NULL, NULL, G_TYPE_RESOLVER, co);
+
+  g_object_class_install_properties (object_class, N_PROPS, props);
 }
 
 static void
 gossip_socket_transport_init (GossipSocketTransport *self)
 {
+  self->enable_udp = TRUE;
   self->context = g_main_context_ref_thread_default ();
   self->cancellable = g_cancellable_new ();
   self->cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
@@ -1393,30 +1735,31 @@ bind_sockets (GossipSocketTransport  *self,
   return FALSE;
 }
 
-GossipSocketTransport *
-gossip_socket_transport_new (GInetSocketAddress                *bind,
-                             gboolean                           enable_udp,
-                             const GossipSocketTransportLimits *limits,
-                             GError                           **error)
+static gboolean
+gossip_socket_transport_initable_init (GInitable     *initable,
+                                       GCancellable  *cancellable,
+                                       GError       **error)
 {
-  g_autoptr(GossipSocketTransport) self = NULL;
+  GossipSocketTransport *self = GOSSIP_SOCKET_TRANSPORT (initable);
   GError *local_error = NULL;
 
-  g_return_val_if_fail (G_IS_INET_SOCKET_ADDRESS (bind), NULL);
-  g_return_val_if_fail (limits == NULL || limits->resolver == NULL || G_IS_RESOLVER (limits->resolver), NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  self = g_object_new (GOSSIP_TYPE_SOCKET_TRANSPORT, NULL);
-  fill_limits (&self->limits, limits);
-
-  if (!bind_sockets (self, bind, enable_udp, &local_error))
+  if (self->tcp != NULL)
+    return TRUE;
+  if (self->bind_address == NULL)
     {
-      g_autofree char *where = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (bind));
+      g_set_error_literal (error, GOSSIP_ERROR, GOSSIP_ERROR_INVALID_CONFIG,
+                           "A socket transport needs a bind address");
+      return FALSE;
+    }
+
+  if (!bind_sockets (self, self->bind_address, self->enable_udp, &local_error))
+    {
+      g_autofree char *where = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (self->bind_address));
 
       g_set_error (error, GOSSIP_ERROR, GOSSIP_ERROR_ADDRESS,
                    "Could not listen on %s: %s", where, local_error->message);
       g_error_free (local_error);
-      return NULL;
+      return FALSE;
     }
 
   self->tcp_source = g_socket_create_source (self->tcp, G_IO_IN, NULL);
@@ -1429,10 +1772,78 @@ gossip_socket_transport_new (GInetSocketAddress                *bind,
       g_source_set_callback (self->udp_source, G_SOURCE_FUNC (udp_readable_cb), self, NULL);
       g_source_attach (self->udp_source, self->context);
     }
-
-  return g_steal_pointer (&self);
+  return TRUE;
 }
 
+static void
+gossip_socket_transport_initable_iface_init (GInitableIface *iface)
+{
+  iface->init = gossip_socket_transport_initable_init;
+}
+
+/**
+ * gossip_socket_transport_new:
+ * @bind_address: where to listen (TCP and UDP); port 0 picks one port
+ *   free for both
+ * @error: return location for a #GError
+ *
+ * Creates a socket transport with the default limits and binds it. Use
+ * g_initable_new() to set other properties.
+ *
+ * Returns: (transfer full): the transport, or %NULL with @error set
+ *
+ * Since: 1.0
+ */
+GossipSocketTransport *
+gossip_socket_transport_new (GInetSocketAddress  *bind_address,
+                             GError             **error)
+{
+  g_return_val_if_fail (G_IS_INET_SOCKET_ADDRESS (bind_address), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return g_initable_new (GOSSIP_TYPE_SOCKET_TRANSPORT, NULL, error,
+                         "bind-address", bind_address, NULL);
+}
+
+GossipSocketTransport *
+gossip_socket_transport_new_with_limits (GInetSocketAddress                *bind,
+                                         gboolean                           enable_udp,
+                                         const GossipSocketTransportLimits *limits,
+                                         GError                           **error)
+{
+  GossipSocketTransportLimits l;
+
+  g_return_val_if_fail (G_IS_INET_SOCKET_ADDRESS (bind), NULL);
+  g_return_val_if_fail (limits == NULL || limits->resolver == NULL || G_IS_RESOLVER (limits->resolver), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  /* Zero means the default, as the properties' defaults are. */
+  fill_limits (&l, limits);
+  g_clear_object (&l.resolver);
+  return g_initable_new (GOSSIP_TYPE_SOCKET_TRANSPORT, NULL, error,
+                         "bind-address", bind,
+                         "enable-udp", enable_udp,
+                         "udp-max-packet-size", (guint) MIN (l.udp_max_packet, G_MAXUINT32),
+                         "tcp-max-packet-size", (guint) MIN (l.tcp_max_packet, G_MAXUINT32),
+                         "dial-timeout", l.dial_timeout_ms,
+                         "io-timeout", l.io_timeout_ms,
+                         "max-connections", l.max_connections,
+                         "max-requests", l.max_requests,
+                         "default-port", (guint) l.default_port,
+                         "prefer-ipv6", l.prefer_ipv6,
+                         "resolver", limits != NULL ? limits->resolver : NULL,
+                         NULL);
+}
+
+/**
+ * gossip_socket_transport_get_bound_address:
+ * @self: a socket transport
+ *
+ * Returns: (transfer none) (nullable): the address actually bound, with
+ *   the real port; %NULL before initialization
+ *
+ * Since: 1.0
+ */
 GInetSocketAddress *
 gossip_socket_transport_get_bound_address (GossipSocketTransport *self)
 {
@@ -1459,6 +1870,14 @@ gossip_socket_transport_get_counters (GossipSocketTransport   *self,
   *out = self->counters;
 }
 
+/**
+ * gossip_socket_transport_get_n_connections:
+ * @self: a socket transport
+ *
+ * Returns: the inbound TCP connections open now
+ *
+ * Since: 1.0
+ */
 guint
 gossip_socket_transport_get_n_connections (GossipSocketTransport *self)
 {

@@ -1,0 +1,729 @@
+/* test-websocket.c: GossipWebsocketTransport on loopback.
+ *
+ * Three WebSocket-only nodes over ws:// with a bearer token; a client with
+ * a wrong token refused with 401 while the cluster carries on; wss:// with
+ * a CA and a server certificate generated at test time (openssl) and
+ * validation on; the gossip handler on the application's own SoupServer
+ * beside another route; and bad input (text frames, an oversized length,
+ * a peer that stops mid-frame) counted while the server keeps serving. */
+#include "config.h"
+
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "test-utils.h"
+
+#define WAIT_MS 15000
+#define TOKEN   "s3cret-token"
+
+typedef struct {
+  GossipCluster *cluster;
+  guint          index;
+  GPtrArray     *texts;
+} Node;
+
+static void
+record_cb (GossipCluster *cluster,
+           GossipNode    *sender,
+           GossipPacket  *packet,
+           gpointer       user_data)
+{
+  Node *n = user_data;
+  g_autoptr(GVariant) payload = gossip_packet_get_payload (packet, NULL);
+
+  g_assert_nonnull (payload);
+  g_ptr_array_add (n->texts, g_variant_dup_string (payload, NULL));
+}
+
+static GVariant *
+echo_cb (GossipCluster *cluster,
+         GossipNode    *sender,
+         GossipPacket  *packet,
+         gpointer       user_data)
+{
+  Node *n = user_data;
+  g_autoptr(GVariant) payload = gossip_packet_get_payload (packet, NULL);
+
+  return g_variant_new_take_string (g_strdup_printf ("%s from %u", g_variant_get_string (payload, NULL),
+                                                     n->index));
+}
+
+static gboolean
+pointer_set (gpointer user_data)
+{
+  return *(gpointer *) user_data != NULL;
+}
+
+static GInetSocketAddress *
+loopback_any_port (void)
+{
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+
+  return G_INET_SOCKET_ADDRESS (g_inet_socket_address_new (lo, 0));
+}
+
+static GossipWebsocketTransport *
+ws_transport_new (gboolean         own_server,
+                  const char      *token,
+                  GTlsCertificate *certificate,
+                  GTlsDatabase    *database)
+{
+  g_autoptr(GInetSocketAddress) bind = own_server ? loopback_any_port () : NULL;
+  g_autoptr(GError) error = NULL;
+  GossipWebsocketTransport *t;
+
+  t = g_initable_new (GOSSIP_TYPE_WEBSOCKET_TRANSPORT, NULL, &error,
+                      "bind-address", bind,
+                      "bearer-token", token,
+                      "allow-insecure-websockets", certificate == NULL,
+                      "tls-certificate", certificate,
+                      "tls-database", database,
+                      "timeout", 3000,
+                      NULL);
+  g_assert_no_error (error);
+  return t;
+}
+
+static void
+node_init (Node            *n,
+           guint            index,
+           GossipTransport *transport,
+           const char      *advertise)
+{
+  g_autoptr(GossipConfig) config = gossip_config_new ();
+  g_autoptr(GError) error = NULL;
+
+  gossip_config_scale_intervals (config, 0.05);
+  /* Every WebSocket send is a connection with a handshake: give probes
+   * room on a loaded machine. */
+  g_object_set (config,
+                "ping-timeout", 500,
+                "suspect-retention-period", 2000,
+                "dead-node-retention-period", 2000,
+                NULL);
+  gossip_config_set_transport (config, transport);
+  if (advertise != NULL)
+    gossip_config_set_advertise_address (config, advertise);
+  n->index = index;
+  n->texts = g_ptr_array_new_with_free_func (g_free);
+  n->cluster = gossip_cluster_new (config, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (gossip_cluster_handle (n->cluster, 128, record_cb, n, NULL, &error));
+  g_assert_true (gossip_cluster_handle_with_reply (n->cluster, 130, echo_cb, n, NULL, &error));
+  gossip_cluster_start (n->cluster);
+}
+
+static void
+node_clear (Node *n)
+{
+  gossip_cluster_stop (n->cluster);
+  g_clear_object (&n->cluster);
+  g_clear_pointer (&n->texts, g_ptr_array_unref);
+}
+
+typedef struct {
+  Node  *nodes;
+  guint  n;
+} Nodes;
+
+static gboolean
+converged (gpointer user_data)
+{
+  Nodes *ns = user_data;
+
+  for (guint i = 0; i < ns->n; i++)
+    if (gossip_cluster_get_n_alive (ns->nodes[i].cluster) != ns->n)
+      return FALSE;
+  return TRUE;
+}
+
+static void
+join_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  guint *joined = user_data;
+  g_autoptr(GError) error = NULL;
+
+  gossip_cluster_join_finish (GOSSIP_CLUSTER (source), result, &error);
+  g_assert_no_error (error);
+  (*joined)++;
+}
+
+static gboolean
+uint_reaches (gpointer user_data)
+{
+  guint *p = user_data;
+
+  return p[0] >= p[1];
+}
+
+static void
+join_all (Node  *nodes,
+          guint  n)
+{
+  const char *seed[2] = { gossip_cluster_get_advertise_address (nodes[0].cluster), NULL };
+  guint joined[2] = { 0, n - 1 };
+  Nodes ns = { nodes, n };
+
+  for (guint i = 1; i < n; i++)
+    gossip_cluster_join_async (nodes[i].cluster, seed, NULL, join_cb, joined);
+  g_assert_true (test_wait_for (uint_reaches, joined, WAIT_MS));
+  g_assert_true (test_wait_for (converged, &ns, WAIT_MS));
+}
+
+static gboolean
+others_received (gpointer user_data)
+{
+  Nodes *ns = user_data;
+
+  for (guint i = 1; i < ns->n; i++)
+    if (ns->nodes[i].texts->len == 0)
+      return FALSE;
+  return TRUE;
+}
+
+static void
+response_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  GossipPacket **out = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *out = gossip_cluster_send_to_with_response_finish (GOSSIP_CLUSTER (source), result, &error);
+  g_assert_no_error (error);
+}
+
+/* Broadcast from node 0 reaches all; node 0 asks node n-1 and gets the answer. */
+static void
+broadcast_and_reply (Node  *nodes,
+                     guint  n)
+{
+  Nodes ns = { nodes, n };
+  g_autoptr(GossipPacket) reply = NULL;
+  g_autoptr(GVariant) answer = NULL;
+  g_autofree char *want = g_strdup_printf ("ping from %u", n - 1);
+  GossipNode *target;
+
+  g_assert_true (gossip_cluster_send (nodes[0].cluster, 128, g_variant_new_string ("hello"), NULL));
+  g_assert_true (test_wait_for (others_received, &ns, WAIT_MS));
+  for (guint i = 1; i < n; i++)
+    g_assert_cmpstr (nodes[i].texts->pdata[0], ==, "hello");
+
+  target = gossip_cluster_get_node (nodes[0].cluster,
+                                    gossip_node_get_id (gossip_cluster_get_local_node (nodes[n - 1].cluster)));
+  g_assert_nonnull (target);
+  gossip_cluster_send_to_with_response_async (nodes[0].cluster, target, 130, g_variant_new_string ("ping"),
+                                              NULL, response_cb, &reply);
+  g_assert_true (test_wait_for (pointer_set, &reply, WAIT_MS));
+  answer = gossip_packet_get_payload (reply, NULL);
+  g_assert_cmpstr (g_variant_get_string (answer, NULL), ==, want);
+}
+
+/* ---- a raw client, for what a gossip node would never send ---- */
+
+typedef struct {
+  SoupSession             *session;
+  SoupMessage             *msg;
+  SoupWebsocketConnection *ws;
+  GError                  *error;
+  gboolean                 done;
+  gboolean                 closed;
+} Raw;
+
+static void
+raw_connected_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Raw *r = user_data;
+
+  r->ws = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &r->error);
+  r->done = TRUE;
+}
+
+static void
+raw_closed_cb (SoupWebsocketConnection *ws,
+               gpointer                 user_data)
+{
+  ((Raw *) user_data)->closed = TRUE;
+}
+
+static gboolean
+raw_done (gpointer user_data)
+{
+  return ((Raw *) user_data)->done;
+}
+
+static gboolean
+raw_closed (gpointer user_data)
+{
+  return ((Raw *) user_data)->closed;
+}
+
+static void
+raw_connect (Raw        *r,
+             const char *url,
+             const char *authorization)
+{
+  memset (r, 0, sizeof *r);
+  r->session = soup_session_new ();
+  r->msg = soup_message_new ("GET", url);
+  g_assert_nonnull (r->msg);
+  if (authorization != NULL)
+    soup_message_headers_replace (soup_message_get_request_headers (r->msg), "Authorization", authorization);
+  soup_session_websocket_connect_async (r->session, r->msg, NULL, NULL, G_PRIORITY_DEFAULT, NULL,
+                                        raw_connected_cb, r);
+  g_assert_true (test_wait_for (raw_done, r, WAIT_MS));
+  if (r->ws != NULL)
+    g_signal_connect (r->ws, "closed", G_CALLBACK (raw_closed_cb), r);
+}
+
+static void
+raw_clear (Raw *r)
+{
+  if (r->ws != NULL)
+    {
+      if (soup_websocket_connection_get_state (r->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+        {
+          soup_websocket_connection_close (r->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+          test_wait_for (raw_closed, r, WAIT_MS);
+        }
+      g_signal_handlers_disconnect_by_data (r->ws, r);
+    }
+  g_clear_object (&r->ws);
+  g_clear_object (&r->msg);
+  g_clear_object (&r->session);
+  g_clear_error (&r->error);
+}
+
+static GossipTransportCounters
+counters_of (GossipCluster *cluster)
+{
+  GossipTransportCounters c;
+
+  gossip_transport_get_counters (gossip_config_get_transport (gossip_cluster_get_config (cluster)), &c);
+  return c;
+}
+
+/* ---- tests ---- */
+
+static void
+test_ws_three_nodes_token (void)
+{
+  Node nodes[3];
+  Raw raw;
+  GossipTransportCounters before, after;
+  Nodes ns = { nodes, 3 };
+  g_autoptr(GossipWebsocketTransport) intruder = NULL;
+  g_autoptr(GossipCluster) intruder_cluster = NULL;
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(GossipWebsocketTransport) t = ws_transport_new (TRUE, TOKEN, NULL, NULL);
+      node_init (&nodes[i], i, GOSSIP_TRANSPORT (t), NULL);
+      g_assert_true (g_str_has_prefix (gossip_cluster_get_advertise_address (nodes[i].cluster), "ws://127.0.0.1:"));
+    }
+  join_all (nodes, 3);
+  broadcast_and_reply (nodes, 3);
+
+  /* No socket was involved: every packet went as a WebSocket request. */
+  before = counters_of (nodes[0].cluster);
+  g_assert_cmpuint (before.datagrams_out, ==, 0);
+  g_assert_cmpuint (before.tcp_requests_out, >, 0);
+  g_assert_cmpuint (before.tcp_requests_in, >, 0);
+
+  /* A wrong token: 401 before any upgrade. */
+  raw_connect (&raw, gossip_cluster_get_advertise_address (nodes[0].cluster), "Bearer wrong");
+  g_assert_null (raw.ws);
+  g_assert_nonnull (raw.error);
+  g_assert_cmpuint (soup_message_get_status (raw.msg), ==, SOUP_STATUS_UNAUTHORIZED);
+  raw_clear (&raw);
+  /* No header at all, and a lower-case scheme (Go's prefix is exact-case). */
+  raw_connect (&raw, gossip_cluster_get_advertise_address (nodes[0].cluster), NULL);
+  g_assert_cmpuint (soup_message_get_status (raw.msg), ==, SOUP_STATUS_UNAUTHORIZED);
+  raw_clear (&raw);
+  raw_connect (&raw, gossip_cluster_get_advertise_address (nodes[0].cluster), "bearer " TOKEN);
+  g_assert_cmpuint (soup_message_get_status (raw.msg), ==, SOUP_STATUS_UNAUTHORIZED);
+  raw_clear (&raw);
+  after = counters_of (nodes[0].cluster);
+  g_assert_cmpuint (after.drops_unauthorized, ==, before.drops_unauthorized + 3);
+
+  /* A whole node with the wrong token cannot join. */
+  intruder = ws_transport_new (TRUE, "not-the-token", NULL, NULL);
+  {
+    g_autoptr(GossipConfig) config = gossip_config_new ();
+    g_autoptr(GError) error = NULL;
+    const char *seed[2] = { gossip_cluster_get_advertise_address (nodes[1].cluster), NULL };
+
+    gossip_config_scale_intervals (config, 0.05);
+    gossip_config_set_transport (config, GOSSIP_TRANSPORT (intruder));
+    intruder_cluster = gossip_cluster_new (config, NULL, &error);
+    g_assert_no_error (error);
+    gossip_cluster_start (intruder_cluster);
+    g_assert_cmpuint (gossip_cluster_join (intruder_cluster, seed, NULL, &error), ==, 0);
+    g_assert_nonnull (error);
+    gossip_cluster_stop (intruder_cluster);
+  }
+
+  /* The cluster is unaffected: still three, still answering. */
+  g_assert_true (converged (&ns));
+  g_ptr_array_set_size (nodes[1].texts, 0);
+  g_ptr_array_set_size (nodes[2].texts, 0);
+  broadcast_and_reply (nodes, 3);
+
+  for (guint i = 0; i < 3; i++)
+    node_clear (&nodes[i]);
+}
+
+static void
+test_ws_bad_input (void)
+{
+  Node nodes[2];
+  Raw raw;
+  GossipTransportCounters c0, c1;
+  g_autofree char *auth = g_strdup ("Bearer " TOKEN);
+  guint8 huge[4] = { 0xff, 0xff, 0xff, 0xff };
+  guint8 partial[6] = { 0, 0, 0, 100, 1, 2 };
+  Nodes ns = { nodes, 2 };
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(GossipWebsocketTransport) t = ws_transport_new (TRUE, TOKEN, NULL, NULL);
+      node_init (&nodes[i], i, GOSSIP_TRANSPORT (t), NULL);
+    }
+  join_all (nodes, 2);
+  c0 = counters_of (nodes[0].cluster);
+
+  /* A text message ends the connection, counted. */
+  raw_connect (&raw, gossip_cluster_get_advertise_address (nodes[0].cluster), auth);
+  g_assert_nonnull (raw.ws);
+  soup_websocket_connection_send_text (raw.ws, "hello?");
+  g_assert_true (test_wait_for (raw_closed, &raw, WAIT_MS));
+  raw_clear (&raw);
+
+  /* A length above the limit: refused before anything is read, counted. */
+  raw_connect (&raw, gossip_cluster_get_advertise_address (nodes[0].cluster), auth);
+  soup_websocket_connection_send_binary (raw.ws, huge, sizeof huge);
+  g_assert_true (test_wait_for (raw_closed, &raw, WAIT_MS));
+  raw_clear (&raw);
+
+  /* A peer that stops mid-frame and goes away. */
+  raw_connect (&raw, gossip_cluster_get_advertise_address (nodes[0].cluster), auth);
+  soup_websocket_connection_send_binary (raw.ws, partial, sizeof partial);
+  raw_clear (&raw);
+
+  /* A peer that stops mid-frame and stays: timed out. */
+  raw_connect (&raw, gossip_cluster_get_advertise_address (nodes[0].cluster), auth);
+  soup_websocket_connection_send_binary (raw.ws, partial, sizeof partial);
+  g_assert_true (test_wait_for (raw_closed, &raw, WAIT_MS));
+  raw_clear (&raw);
+
+  c1 = counters_of (nodes[0].cluster);
+  g_assert_cmpuint (c1.drops_bad_frame, >=, c0.drops_bad_frame + 2);
+  g_assert_cmpuint (c1.drops_oversize, ==, c0.drops_oversize + 1);
+  g_assert_cmpuint (c1.drops_timeout, >=, c0.drops_timeout + 1);
+
+  /* The server keeps serving. */
+  g_assert_true (converged (&ns));
+  broadcast_and_reply (nodes, 2);
+
+  for (guint i = 0; i < 2; i++)
+    node_clear (&nodes[i]);
+}
+
+/* ---- wss:// ---- */
+
+static gboolean
+run_openssl (const char *dir,
+             ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *arg;
+  va_list ap;
+
+  g_ptr_array_add (argv, (char *) "openssl");
+  va_start (ap, dir);
+  while ((arg = va_arg (ap, const char *)) != NULL)
+    g_ptr_array_add (argv, (char *) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  g_subprocess_launcher_set_cwd (launcher, dir);
+  proc = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  if (proc == NULL || !g_subprocess_wait_check (proc, NULL, &error))
+    {
+      g_test_message ("openssl failed: %s", error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* A CA, and a server certificate for 127.0.0.1 signed by it. */
+static gboolean
+make_certificates (const char *dir)
+{
+  g_autofree char *ext = g_build_filename (dir, "server.ext", NULL);
+
+  if (!g_file_set_contents (ext, "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n", -1, NULL))
+    return FALSE;
+  return run_openssl (dir, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key",
+                      "-out", "ca.pem", "-days", "2", "-subj", "/CN=gossip-glib test CA", NULL) &&
+         run_openssl (dir, "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key",
+                      "-out", "server.csr", "-subj", "/CN=127.0.0.1", NULL) &&
+         run_openssl (dir, "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                      "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "server.ext", NULL);
+}
+
+static void
+remove_dir (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_remove (path);
+    }
+  g_rmdir (dir);
+}
+
+static void
+test_wss (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("gossip-wss-XXXXXX", NULL);
+  g_autofree char *ca = NULL;
+  g_autofree char *cert_file = NULL;
+  g_autofree char *key_file = NULL;
+  g_autoptr(GTlsCertificate) cert = NULL;
+  g_autoptr(GTlsDatabase) db = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *openssl = g_find_program_in_path ("openssl");
+  Node nodes[3];
+
+  g_assert_nonnull (dir);
+  if (openssl == NULL || !make_certificates (dir))
+    {
+      remove_dir (dir);
+      g_test_fail_printf ("could not generate certificates with openssl");
+      return;
+    }
+  ca = g_build_filename (dir, "ca.pem", NULL);
+  cert_file = g_build_filename (dir, "server.pem", NULL);
+  key_file = g_build_filename (dir, "server.key", NULL);
+  cert = g_tls_certificate_new_from_files (cert_file, key_file, &error);
+  g_assert_no_error (error);
+  db = g_tls_file_database_new (ca, &error);
+  g_assert_no_error (error);
+
+  /* Two nodes trust the test CA and join over wss://. */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(GossipWebsocketTransport) t = ws_transport_new (TRUE, TOKEN, cert, db);
+      node_init (&nodes[i], i, GOSSIP_TRANSPORT (t), NULL);
+      g_assert_true (g_str_has_prefix (gossip_cluster_get_advertise_address (nodes[i].cluster), "wss://127.0.0.1:"));
+    }
+  join_all (nodes, 2);
+  broadcast_and_reply (nodes, 2);
+
+  /* A third that does not trust the CA (system store) cannot join: the
+   * certificate is validated. ws:// is refused too (insecure not allowed). */
+  {
+    g_autoptr(GossipWebsocketTransport) t = ws_transport_new (TRUE, TOKEN, cert, NULL);
+    const char *seed[2] = { gossip_cluster_get_advertise_address (nodes[0].cluster), NULL };
+    g_autofree char *insecure = g_strdup_printf ("ws://%s", seed[0] + strlen ("wss://"));
+    const char *insecure_seed[2] = { insecure, NULL };
+
+    node_init (&nodes[2], 2, GOSSIP_TRANSPORT (t), NULL);
+    g_assert_cmpuint (gossip_cluster_join (nodes[2].cluster, seed, NULL, &error), ==, 0);
+    g_assert_nonnull (error);
+    g_test_message ("untrusted: %s", error->message);
+    g_clear_error (&error);
+    g_assert_cmpuint (gossip_cluster_join (nodes[2].cluster, insecure_seed, NULL, &error), ==, 0);
+    g_assert_nonnull (error);
+    g_test_message ("insecure: %s", error->message);
+    g_clear_error (&error);
+    g_assert_cmpuint (gossip_cluster_get_n_alive (nodes[0].cluster), ==, 2);
+    node_clear (&nodes[2]);
+  }
+
+  for (guint i = 0; i < 2; i++)
+    node_clear (&nodes[i]);
+  remove_dir (dir);
+}
+
+/* ---- mounted on the application's server ---- */
+
+/* From the listener: soup_server_get_uris() leaks in libsoup 3.2. */
+static guint
+server_port (SoupServer *server)
+{
+  GSList *listeners = soup_server_get_listeners (server);
+  g_autoptr(GSocketAddress) local = NULL;
+
+  g_assert_nonnull (listeners);
+  local = g_socket_get_local_address (listeners->data, NULL);
+  g_slist_free (listeners);
+  g_assert_nonnull (local);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+}
+
+static void
+hello_cb (SoupServer        *server,
+          SoupServerMessage *msg,
+          const char        *path,
+          GHashTable        *query,
+          gpointer           user_data)
+{
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC, "hi", 2);
+}
+
+static void
+sent_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  GBytes **out = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *out = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_mounted_handler (void)
+{
+  g_autoptr(SoupServer) app = soup_server_new (NULL, NULL);
+  g_autoptr(GInetSocketAddress) bind = loopback_any_port ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GossipWebsocketTransport) mounted = NULL;
+  g_autofree char *advertise = NULL;
+  g_autofree char *hello_url = NULL;
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GBytes) body = NULL;
+  Node nodes[2];
+  guint port;
+
+  soup_server_add_handler (app, "/hello", hello_cb, NULL, NULL);
+  g_assert_true (soup_server_listen (app, G_SOCKET_ADDRESS (bind), 0, &error));
+  g_assert_no_error (error);
+  port = server_port (app);
+
+  /* No server of its own: the application mounts it at /gossip. */
+  mounted = ws_transport_new (FALSE, TOKEN, NULL, NULL);
+  g_assert_null (gossip_websocket_transport_get_server (mounted));
+  gossip_websocket_transport_add_handler (mounted, app, "/gossip");
+  advertise = g_strdup_printf ("ws://127.0.0.1:%u/gossip", port);
+  node_init (&nodes[0], 0, GOSSIP_TRANSPORT (mounted), advertise);
+  {
+    g_autoptr(GossipWebsocketTransport) t = ws_transport_new (TRUE, TOKEN, NULL, NULL);
+    node_init (&nodes[1], 1, GOSSIP_TRANSPORT (t), NULL);
+  }
+  join_all (nodes, 2);
+  broadcast_and_reply (nodes, 2);
+
+  /* The application's other route still answers. */
+  hello_url = g_strdup_printf ("http://127.0.0.1:%u/hello", port);
+  msg = soup_message_new ("GET", hello_url);
+  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, sent_cb, &body);
+  g_assert_true (test_wait_for (pointer_set, &body, WAIT_MS));
+  g_assert_cmpuint (soup_message_get_status (msg), ==, SOUP_STATUS_OK);
+  g_assert_cmpmem (g_bytes_get_data (body, NULL), g_bytes_get_size (body), "hi", 2);
+
+  for (guint i = 0; i < 2; i++)
+    node_clear (&nodes[i]);
+  soup_server_disconnect (app);
+  test_run_for (500);
+}
+
+/* ---- both transports: socket peers and WebSocket peers ---- */
+
+static gboolean
+hub_sees_three (gpointer user_data)
+{
+  return gossip_cluster_get_n_alive (user_data) >= 3;
+}
+
+static void
+test_mixed_socket_and_ws (void)
+{
+  g_autoptr(GInetSocketAddress) bind = loopback_any_port ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GossipSocketTransport) sock = NULL;
+  g_autoptr(GossipWebsocketTransport) both = NULL;
+  g_autoptr(GossipConfig) plain_config = gossip_config_new ();
+  g_autoptr(GossipCluster) plain = NULL;
+  g_autoptr(GossipCluster) hub = NULL;
+  Node ws_node;
+  const char *hub_seed[2] = { NULL, NULL };
+  Node hub_node;
+
+  sock = gossip_socket_transport_new (bind, &error);
+  g_assert_no_error (error);
+  both = g_initable_new (GOSSIP_TYPE_WEBSOCKET_TRANSPORT, NULL, &error,
+                         "bind-address", bind, "allow-insecure-websockets", TRUE,
+                         "socket-transport", sock, "timeout", 3000, NULL);
+  g_assert_no_error (error);
+
+  /* The hub advertises its socket address; WebSocket peers reach it by URL. */
+  {
+    g_autofree char *sock_address = gossip_transport_get_local_address (GOSSIP_TRANSPORT (sock));
+    node_init (&hub_node, 0, GOSSIP_TRANSPORT (both), sock_address);
+  }
+  hub_seed[0] = gossip_cluster_get_advertise_address (hub_node.cluster);
+
+  /* A plain socket node joins the hub by host:port. */
+  gossip_config_set_bind_address (plain_config, "127.0.0.1:0");
+  gossip_config_scale_intervals (plain_config, 0.05);
+  plain = gossip_cluster_new (plain_config, NULL, &error);
+  g_assert_no_error (error);
+  gossip_cluster_start (plain);
+  g_assert_cmpuint (gossip_cluster_join (plain, hub_seed, NULL, &error), ==, 1);
+  g_assert_no_error (error);
+
+  /* A WebSocket-only node joins it by its ws:// URL. */
+  {
+    g_autoptr(GossipWebsocketTransport) t = ws_transport_new (TRUE, NULL, NULL, NULL);
+    SoupServer *server = gossip_websocket_transport_get_server (both);
+    g_autofree char *url = g_strdup_printf ("ws://127.0.0.1:%u/", server_port (server));
+    const char *seed[2] = { url, NULL };
+
+    node_init (&ws_node, 1, GOSSIP_TRANSPORT (t), NULL);
+    g_assert_cmpuint (gossip_cluster_join (ws_node.cluster, seed, NULL, &error), ==, 1);
+    g_assert_no_error (error);
+  }
+
+  /* The hub sees both; each kind reached it through its own channel. */
+  g_assert_true (test_wait_for (hub_sees_three, hub_node.cluster, WAIT_MS));
+  {
+    GossipTransportCounters c = counters_of (hub_node.cluster);
+
+    /* Counters cover both channels. */
+    g_assert_cmpuint (c.tcp_requests_in, >, 0);
+  }
+
+  gossip_cluster_stop (plain);
+  node_clear (&ws_node);
+  node_clear (&hub_node);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/websocket/three-nodes-token", test_ws_three_nodes_token);
+  g_test_add_func ("/websocket/bad-input", test_ws_bad_input);
+  g_test_add_func ("/websocket/wss", test_wss);
+  g_test_add_func ("/websocket/mounted-handler", test_mounted_handler);
+  g_test_add_func ("/websocket/mixed", test_mixed_socket_and_ws);
+
+  return g_test_run ();
+}
