@@ -56,7 +56,7 @@ static double opt_scale = 1.0;
 
 static const GOptionEntry common_entries[] = {
   { "port", 0, 0, G_OPTION_ARG_INT, &opt_port, "TCP/UDP port to bind on 127.0.0.1 (default 8000)", "PORT" },
-  { "web-port", 0, 0, G_OPTION_ARG_INT, &opt_web_port, "Run over WebSockets on this port (not in this build)", "PORT" },
+  { "web-port", 0, 0, G_OPTION_ARG_INT, &opt_web_port, "Run over WebSockets only, serving ws://127.0.0.1:PORT/ (as the Go examples)", "PORT" },
   { "peers", 0, 0, G_OPTION_ARG_STRING, &opt_peers, "Comma-separated peers to join", "HOST:PORT,..." },
   { "node-id", 0, 0, G_OPTION_ARG_STRING, &opt_node_id, "Node ID (a UUID; default: random)", "ID" },
   { "interval-scale", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_DOUBLE, &opt_scale, "Scale every interval (tests)", "F" },
@@ -88,14 +88,9 @@ example_new (const char          *name,
       g_printerr ("%s: %s\n", name, error->message);
       exit (2);
     }
-  if (opt_web_port != 0)
+  if (opt_port <= 0 || opt_port > 65535 || opt_web_port < 0 || opt_web_port > 65535)
     {
-      g_printerr ("%s: --web-port: the WebSocket transport is not in this build yet; use --port\n", name);
-      exit (2);
-    }
-  if (opt_port <= 0 || opt_port > 65535)
-    {
-      g_printerr ("%s: --port must be 1-65535\n", name);
+      g_printerr ("%s: --port and --web-port must be 1-65535\n", name);
       exit (2);
     }
 
@@ -104,9 +99,31 @@ example_new (const char          *name,
   self->cancellable = g_cancellable_new ();
   self->loop = g_main_loop_new (NULL, FALSE);
   self->config = gossip_config_new ();
-  bind = g_strdup_printf ("127.0.0.1:%d", opt_port);
-  gossip_config_set_bind_address (self->config, bind);
-  gossip_config_set_advertise_address (self->config, bind);
+  if (opt_web_port != 0)
+    {
+      /* The Go examples' WebSocket mode: an HTTP server with the gossip
+       * handler at /, plain ws:// allowed, no UDP/TCP transport. */
+      g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+      g_autoptr(GSocketAddress) ws_bind = g_inet_socket_address_new (loopback, opt_web_port);
+      g_autoptr(GossipWebsocketTransport) ws = NULL;
+
+      ws = g_initable_new (GOSSIP_TYPE_WEBSOCKET_TRANSPORT, NULL, &error,
+                           "bind-address", ws_bind,
+                           "allow-insecure-websockets", TRUE,
+                           NULL);
+      if (ws == NULL)
+        {
+          g_printerr ("%s: --web-port %d: %s\n", name, opt_web_port, error->message);
+          exit (1);
+        }
+      gossip_config_set_transport (self->config, GOSSIP_TRANSPORT (ws));
+    }
+  else
+    {
+      bind = g_strdup_printf ("127.0.0.1:%d", opt_port);
+      gossip_config_set_bind_address (self->config, bind);
+      gossip_config_set_advertise_address (self->config, bind);
+    }
   if (opt_node_id != NULL)
     gossip_config_set_node_id (self->config, opt_node_id);
   gossip_config_set_codec (self->config, codec);

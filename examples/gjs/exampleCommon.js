@@ -14,7 +14,7 @@ function say(text) {
 var Example = class Example {
     constructor(name, argv) {
         this.name = name;
-        this.args = { port: 8000, peers: '', nodeId: null, scale: 1.0 };
+        this.args = { port: 8000, webPort: 0, peers: '', nodeId: null, scale: 1.0 };
         for (let i = 0; i < argv.length; i++) {
             const [flag, inline] = argv[i].split('=', 2);
             const value = () => inline !== undefined ? inline : argv[++i];
@@ -22,7 +22,7 @@ var Example = class Example {
             else if (flag === '--peers') this.args.peers = value();
             else if (flag === '--node-id') this.args.nodeId = value();
             else if (flag === '--interval-scale') this.args.scale = parseFloat(value());
-            else if (flag === '--web-port') throw new Error('--web-port: the WebSocket transport is not in this build yet');
+            else if (flag === '--web-port') this.args.webPort = parseInt(value());
             else throw new Error(`unknown option ${argv[i]}`);
         }
         if (!(this.args.port > 0 && this.args.port < 65536))
@@ -31,9 +31,19 @@ var Example = class Example {
         this.loop = new GLib.MainLoop(null, false);
 
         const config = new Gossip.Config();
-        const address = `127.0.0.1:${this.args.port}`;
-        config.set_bind_address(address);
-        config.set_advertise_address(address);
+        if (this.args.webPort) {
+            // The Go examples' WebSocket mode: handler at /, ws:// allowed.
+            const ws = new Gossip.WebsocketTransport({
+                bind_address: Gio.InetSocketAddress.new_from_string('127.0.0.1', this.args.webPort),
+                allow_insecure_websockets: true,
+            });
+            ws.init(null);
+            config.set_transport(ws);
+        } else {
+            const address = `127.0.0.1:${this.args.port}`;
+            config.set_bind_address(address);
+            config.set_advertise_address(address);
+        }
         if (this.args.nodeId)
             config.set_node_id(this.args.nodeId);
         config.set_codec(Gossip.MsgpackCodec.new());

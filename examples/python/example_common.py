@@ -11,7 +11,7 @@ import sys
 
 import gi
 gi.require_version('Gossip', '1.0')
-from gi.repository import GLib, Gossip  # noqa: E402
+from gi.repository import Gio, GLib, Gossip  # noqa: E402
 
 EXAMPLE_KEY = b'1234567890123456'
 
@@ -32,18 +32,24 @@ class Example:
         if add_arguments:
             add_arguments(parser)
         self.args = parser.parse_args()
-        if self.args.web_port:
-            parser.error('--web-port: the WebSocket transport is not in this build yet')
-        if not 0 < self.args.port < 65536:
-            parser.error('--port must be 1-65535')
+        if not 0 < self.args.port < 65536 or not 0 <= self.args.web_port < 65536:
+            parser.error('--port and --web-port must be 1-65535')
         self.name = name
         self.commands = {}
         self.loop = GLib.MainLoop()
 
         config = Gossip.Config()
-        address = '127.0.0.1:%d' % self.args.port
-        config.set_bind_address(address)
-        config.set_advertise_address(address)
+        if self.args.web_port:
+            # The Go examples' WebSocket mode: handler at /, ws:// allowed,
+            # no UDP/TCP transport.
+            bind = Gio.InetSocketAddress.new_from_string('127.0.0.1', self.args.web_port)
+            ws = Gossip.WebsocketTransport(bind_address=bind, allow_insecure_websockets=True)
+            ws.init(None)
+            config.set_transport(ws)
+        else:
+            address = '127.0.0.1:%d' % self.args.port
+            config.set_bind_address(address)
+            config.set_advertise_address(address)
         if self.args.node_id:
             config.set_node_id(self.args.node_id)
         config.set_codec(Gossip.MsgpackCodec.new())

@@ -39,11 +39,13 @@ def free_port():
 class Node:
     """One example process, its output collected line by line."""
 
-    def __init__(self, lang, example, peers=(), extra=(), echo=None):
+    def __init__(self, lang, example, peers=(), extra=(), echo=None, websocket=False):
         self.port = free_port()
-        args = ['--port', str(self.port), '--interval-scale', SCALE] + list(extra)
+        self.websocket = websocket
+        flag = '--web-port' if websocket else '--port'
+        args = [flag, str(self.port), '--interval-scale', SCALE] + list(extra)
         if peers:
-            args += ['--peers', ','.join('127.0.0.1:%d' % p.port for p in peers)]
+            args += ['--peers', ','.join(p.address for p in peers)]
         if lang == 'c':
             cmd = [os.path.join(BUILD, 'gossip-example-' + example)]
         elif lang == 'py':
@@ -57,8 +59,9 @@ class Node:
         self.lines = []
         self.queue = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
-        first = self.expect(r'listening on 127\.0\.0\.1:%d' % self.port)
+        first = self.expect(r'listening on (ws://)?127\.0\.0\.1:%d' % self.port)
         self.id = re.search(r'node (\S+) listening', first).group(1)
+        self.address = re.search(r'listening on (\S+)', first).group(1)
 
     def _read(self):
         for line in self.proc.stdout:

@@ -80,6 +80,19 @@ class ExampleTest(unittest.TestCase):
         for n in reversed(nodes):
             n.quit()
 
+    def test_usermessages_over_websockets(self):
+        """--web-port: the Go examples' WebSocket-only mode, C, Python and GJS."""
+        a = self.start('c', 'usermessages', websocket=True)
+        b = self.start('py', 'usermessages', peers=[a], websocket=True)
+        c = self.start('gjs' if GJS else 'c', 'usermessages', peers=[a], websocket=True)
+        self.assertTrue(a.address.startswith('ws://127.0.0.1:'), a.address)
+        self.converge(3)
+        b.send('gossip over websockets')
+        a.expect(r'Received message from %s: over websockets' % b.id)
+        c.expect(r'Received message from %s: over websockets' % b.id)
+        for n in (c, b, a):
+            n.quit()
+
     def test_events(self):
         a = self.start('c', 'events')
         b = self.start('gjs' if GJS else 'py', 'events' if GJS else 'basic', peers=[a])
