@@ -46,6 +46,11 @@ struct _GossipCluster
   GossipConfig             *config;
   const GossipConfigValues *cfg;
   GMainContext             *context;
+  /* Set up once, from constructed() or g_initable_init(), whichever comes
+   * first, so that every construction path (bindings' plain constructors
+   * included) yields a set-up cluster or one that remembers why not. */
+  gboolean                  init_done;
+  GError                   *init_error;
   GCancellable             *cancellable;
 
   GossipWire                wire;

@@ -48,6 +48,7 @@
  */
 
 static void gossip_cluster_initable_iface_init (GInitableIface *iface);
+static void gossip_cluster_constructed (GObject *object);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (GossipCluster, gossip_cluster, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE,
@@ -115,6 +116,7 @@ gossip_cluster_finalize (GObject *object)
 {
   GossipCluster *self = GOSSIP_CLUSTER (object);
 
+  g_clear_error (&self->init_error);
   gossip_health_free (self);
   gossip_probe_clear (self);
   g_clear_pointer (&self->ping_waiters, g_hash_table_unref);
@@ -186,6 +188,7 @@ gossip_cluster_class_init (GossipClusterClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  object_class->constructed = gossip_cluster_constructed;
   object_class->dispose = gossip_cluster_dispose;
   object_class->finalize = gossip_cluster_finalize;
   object_class->set_property = gossip_cluster_set_property;
@@ -423,11 +426,10 @@ setup_transport (GossipCluster  *self,
 }
 
 static gboolean
-gossip_cluster_initable_init (GInitable     *initable,
-                              GCancellable  *cancellable,
-                              GError       **error)
+cluster_set_up (GossipCluster  *self,
+                GCancellable   *cancellable,
+                GError        **error)
 {
-  GossipCluster *self = GOSSIP_CLUSTER (initable);
   g_autoptr(GossipMetadata) metadata = NULL;
 
   if (self->config == NULL)
@@ -467,6 +469,39 @@ gossip_cluster_initable_init (GInitable     *initable,
   gossip_node_list_add (self->nodes, self->local);
   g_signal_connect (metadata, "changed", G_CALLBACK (local_metadata_changed_cb), self);
   return TRUE;
+}
+
+static gboolean
+gossip_cluster_initable_init (GInitable     *initable,
+                              GCancellable  *cancellable,
+                              GError       **error)
+{
+  GossipCluster *self = GOSSIP_CLUSTER (initable);
+
+  if (!self->init_done)
+    {
+      self->init_done = TRUE;
+      if (!cluster_set_up (self, cancellable, &self->init_error))
+        g_debug ("cluster set-up failed: %s", self->init_error->message);
+    }
+  if (self->init_error != NULL)
+    {
+      if (error != NULL)
+        *error = g_error_copy (self->init_error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Python's Gossip.Cluster(config=...) and GJS's new Gossip.Cluster({config})
+ * create the object without g_initable_init(): set up here instead, so the
+ * result works (or, if the configuration is unusable, refuses to start with
+ * a warning that says why) rather than crashing. */
+static void
+gossip_cluster_constructed (GObject *object)
+{
+  G_OBJECT_CLASS (gossip_cluster_parent_class)->constructed (object);
+  gossip_cluster_initable_init (G_INITABLE (object), NULL, NULL);
 }
 
 static void
@@ -608,6 +643,11 @@ gossip_cluster_start (GossipCluster *self)
 {
   g_return_if_fail (GOSSIP_IS_CLUSTER (self));
 
+  if (self->init_error != NULL)
+    {
+      g_warning ("gossip cluster cannot start: %s", self->init_error->message);
+      return;
+    }
   if (self->running || self->stopped)
     return;
   self->running = TRUE;

@@ -187,6 +187,50 @@ class ClusterPairMixin:
         self.assertFalse(self.a.unregister(140))
 
 
+class PlainConstructorTest(unittest.TestCase):
+    """Gossip.Cluster(config=...) skips g_initable_init(): it must still
+    give a working node, or one that refuses to start, never a crash."""
+
+    def test_plain_constructor_works(self):
+        def make():
+            config = Gossip.Config()
+            config.set_bind_address('127.0.0.1:0')
+            config.scale_intervals(0.1)
+            cluster = Gossip.Cluster(config=config)
+            cluster.start()
+            return cluster
+        a, b = make(), make()
+        self.assertTrue(a.is_running())
+        self.assertTrue(a.get_advertise_address().startswith('127.0.0.1:'))
+        b.join_async([a.get_advertise_address()], None, None)
+        self.assertTrue(wait_for(lambda: a.get_n_alive() == 2 and b.get_n_alive() == 2))
+        b.stop()
+        a.stop()
+        drain()
+
+    def test_plain_constructor_without_config(self):
+        cluster = Gossip.Cluster()
+        self.assertIsNotNone(cluster.get_local_node())
+        self.assertIsNotNone(cluster.get_config())
+        cluster.stop()
+
+    def test_plain_constructor_bad_config_refuses_to_start(self):
+        config = Gossip.Config()
+        config.set_bind_address('127.0.0.1:0')
+        config.set_node_id('not-a-uuid')
+        cluster = Gossip.Cluster(config=config)
+        # start() warns (a GLib warning, not a crash) and stays stopped.
+        old = GLib.log_set_always_fatal(GLib.LogLevelFlags.LEVEL_ERROR)
+        try:
+            cluster.start()
+        finally:
+            GLib.log_set_always_fatal(old)
+        self.assertFalse(cluster.is_running())
+        # The initable path reports the same problem as a GError.
+        with self.assertRaises(GLib.Error):
+            Gossip.Cluster.new(config, None)
+
+
 class MsgpackTest(ClusterPairMixin, unittest.TestCase):
     def new_codec(self):
         return Gossip.MsgpackCodec.new()

@@ -92,6 +92,17 @@ b.join_async([a.get_advertise_address()], null, guarded('join', (cluster, result
     });
 }));
 
+// new Gossip.Cluster({config}) skips g_initable_init(): it must work too.
+{
+    const config = new Gossip.Config();
+    config.set_bind_address('127.0.0.1:0');
+    const plain = new Gossip.Cluster({config});
+    plain.start();
+    check(plain.is_running(), 'a cluster made with new Gossip.Cluster({config}) starts');
+    check(plain.get_advertise_address().startsWith('127.0.0.1:'), 'and has an address');
+    plain.stop();
+}
+
 let threw = false;
 try {
     b.send(10, new GLib.Variant('s', 'reserved type'));
