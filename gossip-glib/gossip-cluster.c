@@ -1046,7 +1046,9 @@ dispatch_user (GossipCluster *self,
         g_autoptr(GVariant) value = h->reply_func (self, sender, packet, h->user_data);
         if (value != NULL)
           {
-            g_variant_ref_sink (value);
+            /* (transfer full): a floating value is sunk, a non-floating one (every
+             * binding returns those) is taken as is, not reffed again. */
+            g_variant_take_ref (value);
             reply_to_request (self, rx, value);
           }
       }
