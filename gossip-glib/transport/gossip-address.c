@@ -11,6 +11,8 @@
 #include <errno.h>
 
 #include "gossip-address-private.h"
+
+#include <glib/gi18n-lib.h>
 #include "gossip-error.h"
 
 #define SRV_PREFIX "srv+"
@@ -181,9 +183,15 @@ gossip_address_parse (const char        *address,
       host = g_strdup ("127.0.0.1");
     }
 
-  /* Go falls back to the default port rather than failing here. */
+  /* Go silently falls back to the default port here (PROTOCOL.md §14 rule
+   * 5), so a typo such as 99999 joins or binds the wrong port: refuse it. */
   if (!g_ascii_string_to_unsigned (port_str, 10, 0, G_MAXUINT16, &port, NULL))
-    port = default_port;
+    {
+      g_set_error (error, GOSSIP_ERROR, GOSSIP_ERROR_ADDRESS,
+                   _("Address “%s” has an invalid port “%s” (a number from 0 to 65535 is expected)"),
+                   address, port_str);
+      return FALSE;
+    }
 
   out->host = g_steal_pointer (&host);
   out->port = (guint16) port;
