@@ -1993,6 +1993,23 @@ gossip_cluster_unregister (GossipCluster *self,
 /* ------------------------------------------------------------------ */
 /* Application messages                                                */
 
+/* A packet no transport would carry is the caller's error, not a silent
+ * drop on the way (peers refuse TCP frames over tcp-max-packet-size). */
+static gboolean
+check_packet_size (GossipCluster  *self,
+                   GBytes         *raw,
+                   GError        **error)
+{
+  gsize size = g_bytes_get_size (raw);
+
+  if (size <= self->cfg->tcp_max_packet_size)
+    return TRUE;
+  g_set_error (error, GOSSIP_ERROR, GOSSIP_ERROR_TOO_LARGE,
+               _("The message is %" G_GSIZE_FORMAT " bytes once encoded, more than "
+                 "tcp-max-packet-size (%u bytes)"), size, self->cfg->tcp_max_packet_size);
+  return FALSE;
+}
+
 /**
  * gossip_cluster_send_full:
  * @self: a cluster
@@ -2087,7 +2104,7 @@ gossip_cluster_send_full (GossipCluster       *self,
 
   env = gossip_cluster_envelope (self, message_type, ttl);
   raw = gossip_wire_encode (&self->wire, &env, payload, FALSE, error);
-  if (raw == NULL)
+  if (raw == NULL || !check_packet_size (self, raw, error))
     return FALSE;
   gossip_message_history_record (self->history, &self->local_id, env.id, g_get_monotonic_time ());
 
@@ -2387,7 +2404,7 @@ gossip_cluster_send_to_with_response_async (GossipCluster       *self,
   owned = g_variant_ref_sink (value ? value : g_variant_new_maybe (G_VARIANT_TYPE_VARIANT, NULL));
   env = gossip_cluster_envelope (self, message_type, 1);
   raw = gossip_wire_encode_value (&self->wire, &env, owned, &error);
-  if (raw == NULL)
+  if (raw == NULL || !check_packet_size (self, raw, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;

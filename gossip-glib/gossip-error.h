@@ -27,8 +27,10 @@ G_BEGIN_DECLS
  *   cipher, a key of the wrong length, a missing codec, ...)
  * @GOSSIP_ERROR_INVALID_ARGUMENT: an argument is out of range (a message type
  *   below 64, an unknown node, ...)
- * @GOSSIP_ERROR_ADDRESS: an address could not be parsed or resolved
- * @GOSSIP_ERROR_CONNECT: a peer could not be reached
+ * @GOSSIP_ERROR_ADDRESS: an address could not be parsed (see also
+ *   %GOSSIP_ERROR_UNRESOLVABLE and %GOSSIP_ERROR_ADDRESS_IN_USE)
+ * @GOSSIP_ERROR_CONNECT: a peer could not be reached (unreachable network
+ *   or host; see also %GOSSIP_ERROR_REFUSED and %GOSSIP_ERROR_TIMEOUT)
  * @GOSSIP_ERROR_TIMEOUT: a peer did not answer in time
  * @GOSSIP_ERROR_REJECTED: a peer refused a join
  * @GOSSIP_ERROR_PROTOCOL: a peer broke the protocol (bad framing, unexpected data)
@@ -39,6 +41,11 @@ G_BEGIN_DECLS
  * @GOSSIP_ERROR_NO_REPLY: the peer closed the connection without a reply
  * @GOSSIP_ERROR_NOT_RUNNING: the cluster is not started or already stopped
  * @GOSSIP_ERROR_EXISTS: a handler for the message type is already registered
+ * @GOSSIP_ERROR_ADDRESS_IN_USE: the address to listen on is taken by another
+ *   program (or another node): choose another port
+ * @GOSSIP_ERROR_UNRESOLVABLE: a host name (or SRV name) did not resolve
+ * @GOSSIP_ERROR_REFUSED: the peer's host answered but nothing listens on that
+ *   port (connection refused)
  *
  * Error codes of the %GOSSIP_ERROR domain.
  *
@@ -60,6 +67,9 @@ typedef enum {
   GOSSIP_ERROR_NO_REPLY,
   GOSSIP_ERROR_NOT_RUNNING,
   GOSSIP_ERROR_EXISTS,
+  GOSSIP_ERROR_ADDRESS_IN_USE,
+  GOSSIP_ERROR_UNRESOLVABLE,
+  GOSSIP_ERROR_REFUSED,
 } GossipError;
 
 GOSSIP_AVAILABLE_IN_1_0

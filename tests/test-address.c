@@ -471,7 +471,7 @@ test_resolve_order (void)
 
   missing = resolve ("nowhere.test:1", FALSE, G_RESOLVER (resolver), &error);
   g_assert_null (missing);
-  g_assert_error (error, GOSSIP_ERROR, GOSSIP_ERROR_ADDRESS);
+  g_assert_error (error, GOSSIP_ERROR, GOSSIP_ERROR_UNRESOLVABLE);
 }
 
 static void
@@ -522,11 +522,11 @@ test_resolve_srv_unusable (void)
 
   got = resolve ("srv+_only._tcp.skipped.test", FALSE, G_RESOLVER (resolver), &error);
   g_assert_null (got);
-  g_assert_error (error, GOSSIP_ERROR, GOSSIP_ERROR_ADDRESS);
+  g_assert_error (error, GOSSIP_ERROR, GOSSIP_ERROR_UNRESOLVABLE);
 
   got2 = resolve ("srv+_none._tcp.missing.test", FALSE, G_RESOLVER (resolver), &error2);
   g_assert_null (got2);
-  g_assert_error (error2, GOSSIP_ERROR, GOSSIP_ERROR_ADDRESS);
+  g_assert_error (error2, GOSSIP_ERROR, GOSSIP_ERROR_UNRESOLVABLE);
 }
 
 int

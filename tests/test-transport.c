@@ -339,7 +339,7 @@ test_same_port_for_udp_and_tcp (void)
   /* Binding a second transport to the same port must fail on TCP... */
   b = gossip_socket_transport_new_with_limits (gossip_socket_transport_get_bound_address (a), TRUE, NULL, &error);
   g_assert_null (b);
-  g_assert_error (error, GOSSIP_ERROR, GOSSIP_ERROR_ADDRESS);
+  g_assert_error (error, GOSSIP_ERROR, GOSSIP_ERROR_ADDRESS_IN_USE);
   g_clear_error (&error);
 
   /* ...and the UDP port is taken too (it is the TCP one). */
@@ -612,7 +612,7 @@ test_request_closed_port (void)
   g_clear_object (&b);   /* nothing listens on b_addr any more */
 
   request (a, b_addr, raw, GOSSIP_REQUEST_REPLY, &r);
-  g_assert_error (r.error, GOSSIP_ERROR, GOSSIP_ERROR_CONNECT);
+  g_assert_error (r.error, GOSSIP_ERROR, GOSSIP_ERROR_REFUSED);
   g_assert_cmpuint (counters (a).tcp_requests_out, ==, 0);
   request_result_clear (&r);
 
@@ -916,7 +916,7 @@ test_request_tries_every_address (void)
   resolver->ips = g_strsplit ("127.0.0.3", " ", -1);
   g_clear_object (&b);
   request (a, name, raw, GOSSIP_REQUEST_NO_REPLY, &r);
-  g_assert_error (r.error, GOSSIP_ERROR, GOSSIP_ERROR_CONNECT);
+  g_assert_error (r.error, GOSSIP_ERROR, GOSSIP_ERROR_REFUSED);
   g_assert_nonnull (strstr (r.error->message, "127.0.0.3"));
   request_result_clear (&r);
   g_assert_cmpuint (resolver->lookups, ==, 3);

@@ -270,8 +270,8 @@ srv_targets_from_records (GList *records)
 static GError *
 no_srv_targets_error (const char *name)
 {
-  return g_error_new (GOSSIP_ERROR, GOSSIP_ERROR_ADDRESS,
-                      "No usable SRV records for “%s”", name);
+  return g_error_new (GOSSIP_ERROR, GOSSIP_ERROR_UNRESOLVABLE,
+                      _("No usable SRV records for “%s”"), name);
 }
 
 static GError *
@@ -283,8 +283,8 @@ to_address_error (const char *address,
   if (error->domain == GOSSIP_ERROR ||
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return error;
-  out = g_error_new (GOSSIP_ERROR, GOSSIP_ERROR_ADDRESS,
-                     "Could not resolve “%s”: %s", address, error->message);
+  out = g_error_new (GOSSIP_ERROR, GOSSIP_ERROR_UNRESOLVABLE,
+                     _("Could not resolve “%s”: %s"), address, error->message);
   g_error_free (error);
   return out;
 }

@@ -10,6 +10,8 @@
  * allocated for them. */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include "gossip-socket-transport-private.h"
@@ -879,10 +881,12 @@ request_attempt_failed (GTask  *task,
   g_clear_error (&req->last_error);
   if (req->timed_out)
     req->last_error = g_error_new (GOSSIP_ERROR, GOSSIP_ERROR_TIMEOUT,
-                                   "Timed out reaching %s (%s)", req->address, where);
+                                   _("Timed out reaching %s (%s)"), req->address, where);
   else
-    req->last_error = g_error_new (GOSSIP_ERROR, GOSSIP_ERROR_CONNECT,
-                                   "Could not reach %s (%s): %s", req->address, where,
+    req->last_error = g_error_new (GOSSIP_ERROR,
+                                   g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED)
+                                   ? GOSSIP_ERROR_REFUSED : GOSSIP_ERROR_CONNECT,
+                                   _("Could not reach %s (%s): %s"), req->address, where,
                                    error->message);
   g_debug ("%s", req->last_error->message);
   g_error_free (error);
@@ -1756,8 +1760,10 @@ gossip_socket_transport_initable_init (GInitable     *initable,
     {
       g_autofree char *where = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (self->bind_address));
 
-      g_set_error (error, GOSSIP_ERROR, GOSSIP_ERROR_ADDRESS,
-                   "Could not listen on %s: %s", where, local_error->message);
+      g_set_error (error, GOSSIP_ERROR,
+                   g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE)
+                   ? GOSSIP_ERROR_ADDRESS_IN_USE : GOSSIP_ERROR_ADDRESS,
+                   _("Could not listen on %s: %s"), where, local_error->message);
       g_error_free (local_error);
       return FALSE;
     }

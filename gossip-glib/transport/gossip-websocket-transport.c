@@ -11,6 +11,8 @@
  * can serve both kinds of peers. */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include "gossip-websocket-transport.h"
@@ -968,8 +970,10 @@ gossip_websocket_transport_initable_init (GInitable     *initable,
     {
       g_autofree char *where = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (self->bind_address));
 
-      g_set_error (error, GOSSIP_ERROR, GOSSIP_ERROR_ADDRESS, "Could not listen on %s: %s",
-                   where, local_error->message);
+      g_set_error (error, GOSSIP_ERROR,
+                   g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE)
+                   ? GOSSIP_ERROR_ADDRESS_IN_USE : GOSSIP_ERROR_ADDRESS,
+                   _("Could not listen on %s: %s"), where, local_error->message);
       return FALSE;
     }
 

@@ -275,6 +275,39 @@ unbox (GVariant *value)
   return result;
 }
 
+/* NaN and the infinities have no JSON form (a JSON-codec node carrying one
+ * could no longer encode its own state, so nobody could join it) and Go's
+ * msgpack readers handle them inconsistently: refuse them where they are set. */
+static gboolean
+is_finite_value (GVariant *value)
+{
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_DOUBLE))
+    return isfinite (g_variant_get_double (value));
+  if (g_variant_is_container (value))
+    {
+      gsize n = g_variant_n_children (value);
+
+      for (gsize i = 0; i < n; i++)
+        {
+          g_autoptr(GVariant) child = g_variant_get_child_value (value, i);
+
+          if (!is_finite_value (child))
+            return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+#define CHECK_FINITE(key, value) G_STMT_START {                                   \
+    if (!is_finite_value (value))                                                 \
+      {                                                                           \
+        g_critical ("gossip_metadata: the value for “%s” holds a NaN or an "      \
+                    "infinity, which no codec can carry; not stored", key);       \
+        g_variant_unref (g_variant_ref_sink (value));                             \
+        return;                                                                   \
+      }                                                                           \
+  } G_STMT_END
+
 /* Consumes @value if floating, like the GVariant constructors. */
 static void
 store (GossipMetadata *self,
@@ -437,6 +470,7 @@ gossip_metadata_set_value (GossipMetadata *self,
 {
   CHECK_WRITABLE (self, key);
   g_return_if_fail (value != NULL);
+  CHECK_FINITE (key, value);
 
   store (self, key, value);
 }
@@ -575,7 +609,9 @@ gossip_metadata_set_uint64 (GossipMetadata *self,
  * @key: the key to set
  * @value: the value
  *
- * Stores a floating-point number under @key.
+ * Stores a floating-point number under @key. NaN and the infinities are
+ * refused with a critical warning and nothing is stored: JSON cannot carry
+ * them, and a node whose metadata cannot be encoded cannot be joined.
  *
  * Since: 1.0
  */
@@ -585,6 +621,12 @@ gossip_metadata_set_double (GossipMetadata *self,
                             double          value)
 {
   CHECK_WRITABLE (self, key);
+  if (!isfinite (value))
+    {
+      g_critical ("gossip_metadata_set_double: %s = %g: NaN and infinities cannot be "
+                  "carried by the codecs; not stored", key, value);
+      return;
+    }
 
   store (self, key, g_variant_new_double (value));
 }
