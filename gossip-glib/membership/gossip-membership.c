@@ -467,8 +467,12 @@ gossip_membership_build_state_list (GossipCluster *self,
   for (guint i = 0; i < chosen->len; i++)
     {
       GossipNode *node = chosen->pdata[i];
-      GVariant *entry = gossip_node_get_cached_entry (node);
+      GVariant *entry;
 
+      /* While our suspicion of it is held back from Go nodes. */
+      if (gossip_health_withholds (self, node))
+        continue;
+      entry = gossip_node_get_cached_entry (node);
       if (entry == NULL)
         {
           GossipMetadata *md = gossip_node_get_metadata (node);
