@@ -21,8 +21,10 @@
  * is 2, not 7 (probes go round-robin and indirect probes work, so two per
  * interval detect a failure as fast with a third of the traffic); and the
  * additions [property@Gossip.Config:direct-broadcast-limit],
- * [property@Gossip.Config:replay-window] and
- * [property@Gossip.Config:max-inbound-connections] have no Go counterpart.
+ * [property@Gossip.Config:replay-window],
+ * [property@Gossip.Config:go-suspicion-delay] (for clusters with Go nodes)
+ * and [property@Gossip.Config:max-inbound-connections] have no Go
+ * counterpart.
  * Durations are in milliseconds. Create one, set what you
  * need, and pass it to [ctor@Gossip.Cluster.new]; later changes do not
  * affect a running cluster.
