@@ -243,6 +243,11 @@ void        gossip_health_start          (GossipCluster      *self);
 void        gossip_health_stop           (GossipCluster      *self);
 void        gossip_health_free           (GossipCluster      *self);
 /* The node became Alive or left the list: forget its failure record. */
+/* TRUE while our suspicion of @node is held back (go-suspicion-delay):
+ * push/pull lists leave the node out meanwhile, since Go turns a reported
+ * Suspect or Dead into a suspicion it never broadcasts. */
+gboolean    gossip_health_withholds      (GossipCluster      *self,
+                                          GossipNode         *node);
 void        gossip_health_forget         (GossipCluster      *self,
                                           GossipNode         *node);
 /* A suspicion message about @node originated by @originator. */

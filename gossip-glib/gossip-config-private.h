@@ -34,6 +34,7 @@ typedef struct {
   guint suspect_threshold;
   guint suspect_attempt_interval;
   guint suspect_retention_period;
+  guint go_suspicion_delay;
   guint recovery_attempt_interval;
   guint dead_node_retention_period;
   guint refutation_threshold;

@@ -21,8 +21,10 @@
  * is 2, not 7 (probes go round-robin and indirect probes work, so two per
  * interval detect a failure as fast with a third of the traffic); and the
  * additions [property@Gossip.Config:direct-broadcast-limit],
- * [property@Gossip.Config:replay-window] and
- * [property@Gossip.Config:max-inbound-connections] have no Go counterpart.
+ * [property@Gossip.Config:replay-window],
+ * [property@Gossip.Config:go-suspicion-delay] (for clusters with Go nodes)
+ * and [property@Gossip.Config:max-inbound-connections] have no Go
+ * counterpart.
  * Durations are in milliseconds. Create one, set what you
  * need, and pass it to [ctor@Gossip.Cluster.new]; later changes do not
  * affect a running cluster.
@@ -78,6 +80,7 @@ static const UintSetting uint_settings[] = {
   { "suspect-threshold", "Failed probes before a node is suspected", U (suspect_threshold), 1, 1000, 3, FALSE },
   { "suspect-attempt-interval", "Period of suspect evaluation (ms)", U (suspect_attempt_interval), 1, G_MAXINT, 5000, TRUE },
   { "suspect-retention-period", "Time a suspect or leaving node is kept before Dead (ms)", U (suspect_retention_period), 1, G_MAXINT, 300000, TRUE },
+  { "go-suspicion-delay", "In clusters with Go v0.6.0 nodes: how long this node's own first suspicion of a node waits, while no other node has suspected it too, before it is broadcast (ms, 0: at once). Go counts a suspicion only from nodes that suspected on their own, so Go nodes must get the chance first; 3000 matches Go's default SuspectThreshold x HealthCheckInterval", U (go_suspicion_delay), 0, G_MAXINT, 0, TRUE },
   { "recovery-attempt-interval", "Period of dead-node probing (ms)", U (recovery_attempt_interval), 1, G_MAXINT, 10000, TRUE },
   { "dead-node-retention-period", "Time a dead node is kept before removal (ms)", U (dead_node_retention_period), 1, G_MAXINT, 14400000, TRUE },
   { "refutation-threshold", "Refutations that restore a suspect", U (refutation_threshold), 1, 1000, 2, FALSE },

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "test-utils.h"
+#include "gossip-time-private.h"
+#include "gossip-metadata-private.h"
 
 #define NODE_A "0196042b1caa7ad99ea3c57b2e189b23"
 #define NODE_B "01960421c1c47a0687a0970cf4c4dbd3"
@@ -326,6 +328,131 @@ unix_ns (const char *iso8601)
   g_assert_nonnull (dt);
   return g_date_time_to_unix (dt) * G_GINT64_CONSTANT (1000000000) +
          g_date_time_get_microsecond (dt) * 1000;
+}
+
+
+/* Times as a Go v0.6.0 peer writes and reads them (issue 11). */
+
+static GVariant *
+time_map (const char *key,
+          gint64      unix_nsec)
+{
+  g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+
+  g_variant_builder_add (&builder, "{sv}", key, gossip_time_variant_new (unix_nsec));
+  return g_variant_builder_end (&builder);
+}
+
+static void
+assert_field_time (GVariant   *dict,
+                   const char *key,
+                   gint64      expected)
+{
+  g_autoptr(GVariant) v = field (dict, key);
+  gint64 got = 0;
+
+  g_assert_true (gossip_time_from_variant (v, &got));
+  g_assert_cmpint (got, ==, expected);
+}
+
+static void
+test_msgpack_time_values (void)
+{
+  g_autoptr(GossipCodec) codec = gossip_msgpack_codec_new ();
+  gint64 with_ns = unix_ns ("2025-08-13T10:00:00Z") + 123456789;
+  gint64 whole = unix_ns ("2025-08-13T10:00:00Z");
+  g_autoptr(GVariant) back = NULL;
+  g_autoptr(GVariant) from_go = NULL;
+
+  /* Encode: shamaton's time.Time forms. The timestamp64 bytes are those of
+   * the captured Go leader heartbeat (HEARTBEAT_MSGPACK). */
+  assert_encodes (codec, gossip_time_variant_new (with_ns), "d7ff1d6f3454689c6220");
+  assert_encodes (codec, gossip_time_variant_new (whole), "d6ff689c6220");
+  assert_encodes (codec, gossip_time_variant_new (0), "d6ff00000000");
+  assert_encodes (codec, gossip_time_variant_new (-999999999), "c70cff00000001ffffffffffffffff");
+  assert_encodes (codec, time_map ("ts", with_ns), "81a27473d7ff1d6f3454689c6220");
+  /* A plain int64 is still an int64 (d3): only the time value changes form. */
+  assert_encodes (codec, g_variant_new_int64 (whole), "d3185b4b3bccad4000");
+
+  /* Decode: our bytes and Go's read back as the same time. */
+  back = decode_hex (codec, "81a27473d7ff1d6f3454689c6220");
+  assert_field_time (back, "ts", with_ns);
+  from_go = decode_hex (codec, HEARTBEAT_MSGPACK);
+  assert_field_time (from_go, "ts", with_ns);
+  /* The older int64-nanoseconds form from an earlier gossip-glib. */
+  g_clear_pointer (&back, g_variant_unref);
+  back = decode_hex (codec, "81a27473d3185b4b3bccad4000");
+  assert_field_time (back, "ts", whole);
+}
+
+static void
+test_json_time_values (void)
+{
+  g_autoptr(GossipCodec) codec = gossip_json_codec_new ();
+  gint64 go_time = unix_ns ("2025-06-01T12:34:56.789Z");
+  gint64 with_ns = unix_ns ("2025-08-13T10:00:00Z") + 123456789;
+  g_autoptr(GVariant) from_go = NULL;
+  g_autoptr(GVariant) back = NULL;
+  g_autoptr(GVariant) number = NULL;
+  g_autoptr(GVariant) big = NULL;
+
+  /* Encode: Go's MarshalJSON form, RFC 3339 with trailing zeros trimmed,
+   * exactly the captured "mgot" of a Go node. */
+  assert_encodes_text (codec, time_map ("mgot", go_time), "{\"mgot\":\"2025-06-01T12:34:56.789Z\"}");
+  assert_encodes_text (codec, gossip_time_variant_new (with_ns), "\"2025-08-13T10:00:00.123456789Z\"");
+  assert_encodes_text (codec, gossip_time_variant_new (unix_ns ("2025-08-13T10:00:00Z")),
+                       "\"2025-08-13T10:00:00Z\"");
+  assert_encodes_text (codec, gossip_time_variant_new (-1), "\"1969-12-31T23:59:59.999999999Z\"");
+
+  /* Decode: Go's string, our own string, and the number form all read back. */
+  from_go = decode_text (codec, "{\"mgot\":\"2025-06-01T12:34:56.789Z\"}");
+  assert_field_time (from_go, "mgot", go_time);
+  back = decode_text (codec, "{\"t\":\"2025-08-13T10:00:00.123456789Z\",\"z\":\"2025-08-13T12:00:00.123456789+02:00\"}");
+  assert_field_time (back, "t", with_ns);
+  assert_field_time (back, "z", with_ns);
+  number = decode_text (codec, "{\"t\":1755079200123456789}");
+  assert_field_time (number, "t", with_ns);
+
+  /* GetInt64 over JSON: Go writes an int64 as an exact integer literal and
+   * its reader turns it into a float64 (PROTOCOL §5.2), so Go itself loses
+   * precision above 2^53. We write what Go writes, and read it exactly. */
+  assert_encodes_text (codec, g_variant_new_int64 (G_GINT64_CONSTANT (9007199254740993)),
+                       "9007199254740993");
+  big = decode_text (codec, "{\"n\":9007199254740993}");
+  assert_field_int (big, "n", G_GINT64_CONSTANT (9007199254740993));
+}
+
+/* A time set on our metadata, through each codec, into a remote node's
+ * read-only metadata, read back with get_date_time. */
+static void
+test_metadata_time_round_trip (void)
+{
+  GossipCodec *codecs[] = { gossip_msgpack_codec_new (), gossip_json_codec_new () };
+  g_autoptr(GDateTime) when = g_date_time_new_utc (2025, 6, 1, 12, 34, 56.789);
+
+  for (guint i = 0; i < G_N_ELEMENTS (codecs); i++)
+    {
+      g_autoptr(GossipMetadata) local = gossip_metadata_new ();
+      g_autoptr(GossipMetadata) remote = gossip_metadata_new_read_only ();
+      g_autoptr(GVariant) map = NULL;
+      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(GVariant) decoded = NULL;
+      g_autoptr(GDateTime) got = NULL;
+      g_autoptr(GError) error = NULL;
+
+      gossip_metadata_set_date_time (local, "mgot", when);
+      map = gossip_metadata_to_variant (local);
+      bytes = gossip_codec_encode (codecs[i], map, &error);
+      g_assert_no_error (error);
+      decoded = gossip_codec_decode (codecs[i], bytes, &error);
+      g_assert_no_error (error);
+      g_assert_true (gossip_metadata_apply (remote, decoded, 1, TRUE));
+      got = gossip_metadata_get_date_time (remote, "mgot");
+      g_assert_nonnull (got);
+      g_assert_cmpint (g_date_time_to_unix (got), ==, g_date_time_to_unix (when));
+      g_assert_cmpint (g_date_time_get_microsecond (got), ==, 789000);
+      g_object_unref (codecs[i]);
+    }
 }
 
 /* The interface */
@@ -1177,6 +1304,9 @@ main (int argc, char **argv)
   g_test_add_func ("/codec/msgpack/alive", test_msgpack_alive);
   g_test_add_func ("/codec/msgpack/go-metadata", test_msgpack_go_metadata);
   g_test_add_func ("/codec/msgpack/timestamps", test_msgpack_timestamps);
+  g_test_add_func ("/codec/msgpack/time-values", test_msgpack_time_values);
+  g_test_add_func ("/codec/json/time-values", test_json_time_values);
+  g_test_add_func ("/codec/metadata-time-round-trip", test_metadata_time_round_trip);
   g_test_add_func ("/codec/msgpack/encode-forms", test_msgpack_encode_forms);
   g_test_add_func ("/codec/msgpack/decode-forms", test_msgpack_decode_forms);
   g_test_add_func ("/codec/msgpack/round-trip", test_msgpack_round_trip);

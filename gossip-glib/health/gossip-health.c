@@ -53,7 +53,14 @@ struct _GossipHealth
   guint       local_health;
   GSource    *tick;
   GSource    *recovery;
+  GHashTable *holds;     /* GossipNodeId* -> Hold*: suspicions not yet broadcast */
 };
+
+/* Our suspicion of a node, held back from the cluster (go-suspicion-delay). */
+typedef struct {
+  GossipCluster *self;
+  GossipNodeId   id;
+} Hold;
 
 static void
 record_free (gpointer data)
@@ -78,6 +85,8 @@ gossip_health_init (GossipCluster *self)
   h->records = g_hash_table_new_full (gossip_node_id_hash, gossip_node_id_equal, g_free, record_free);
   h->probes = g_hash_table_new (gossip_node_id_hash, gossip_node_id_equal);
   h->round = g_array_new (FALSE, FALSE, sizeof (GossipNodeId));
+  h->holds = g_hash_table_new_full (gossip_node_id_hash, gossip_node_id_equal, NULL,
+                                    (GDestroyNotify) g_source_destroy);
   self->health = h;
 }
 
@@ -174,6 +183,84 @@ tell_suspect (GossipCluster       *self,
 }
 
 static void
+broadcast_suspicion (GossipCluster      *self,
+                     const GossipNodeId *id)
+{
+  GossipNodeMsg msg = { .node = *id };
+
+  self->suspicions++;
+  gossip_cluster_broadcast (self, GOSSIP_MSG_SUSPICION, gossip_node_msg_build (&msg, FALSE), FALSE);
+}
+
+static gboolean
+hold_expired_cb (gpointer user_data)
+{
+  Hold *hold = user_data;
+  GossipCluster *self = hold->self;
+  GossipNodeId id = hold->id;
+
+  /* Removing the entry destroys this source (and frees @hold). */
+  GossipNode *node;
+
+  g_hash_table_remove (self->health->holds, &id);
+  node = gossip_node_list_lookup (self->nodes, &id);
+  if (node != NULL && (gossip_node_get_state (node) == GOSSIP_NODE_STATE_SUSPECT ||
+                       gossip_node_get_state (node) == GOSSIP_NODE_STATE_DEAD))
+    broadcast_suspicion (self, &id);
+  return G_SOURCE_REMOVE;
+}
+
+/* Go v0.6.0 (BEHAVIOUR.md §5.3, §5.5, §5.6) counts a confirmation only from
+ * a suspicion's originator or a push/pull sender reporting Dead, and a Go
+ * node that turned Suspect on hearing someone else's suspicion never
+ * broadcasts one of its own. So if our suspicion reaches the Go nodes
+ * before any of them has suspected on its own, all of them hold our single
+ * confirmation and never reach their quorum of 2 (issue 11.2). With
+ * go-suspicion-delay set, our first suspicion of a node that nobody else
+ * has suspected waits that long before it is broadcast (and the node is
+ * left out of our push/pull lists meanwhile, see gossip_health_withholds),
+ * so Go nodes suspect on their own first; it goes out at once when another
+ * node's suspicion arrives, because then the Go nodes have two originators
+ * to count. Our own verdict is not delayed; the suspect itself is still
+ * told at once so that it can refute. */
+static gboolean
+hold_suspicion (GossipCluster      *self,
+                const GossipNodeId *id,
+                guint               confirmations)
+{
+  Hold *hold;
+  GSource *source;
+
+  if (self->cfg->go_suspicion_delay == 0 || confirmations > 1)
+    return FALSE;
+  hold = g_new0 (Hold, 1);
+  hold->self = self;
+  hold->id = *id;
+  source = g_timeout_source_new (self->cfg->go_suspicion_delay);
+  g_source_set_callback (source, hold_expired_cb, hold, g_free);
+  g_source_attach (source, self->context);
+  g_hash_table_insert (self->health->holds, &hold->id, source);
+  g_source_unref (source);
+  return TRUE;
+}
+
+static void
+release_suspicion (GossipCluster      *self,
+                   const GossipNodeId *id)
+{
+  if (g_hash_table_remove (self->health->holds, id))
+    broadcast_suspicion (self, id);
+}
+
+gboolean
+gossip_health_withholds (GossipCluster *self,
+                         GossipNode    *node)
+{
+  return self->health != NULL &&
+         g_hash_table_contains (self->health->holds, gossip_node_get_node_id (node));
+}
+
+static void
 suspect (GossipCluster      *self,
          GossipNode         *node,
          const GossipNodeId *confirmer)
@@ -188,6 +275,8 @@ suspect (GossipCluster      *self,
   r = record_get (h, gossip_node_get_node_id (node));
   if (!g_hash_table_contains (r->confirmers, confirmer))
     g_hash_table_add (r->confirmers, id_dup (confirmer));
+  if (!gossip_node_id_equal (confirmer, &self->local_id))
+    release_suspicion (self, gossip_node_get_node_id (node));
 
   if (state == GOSSIP_NODE_STATE_ALIVE)
     {
@@ -204,8 +293,8 @@ suspect (GossipCluster      *self,
       GossipNodeMsg msg = { .node = *gossip_node_get_node_id (node) };
 
       r->suspicion_sent = TRUE;
-      self->suspicions++;
-      gossip_cluster_broadcast (self, GOSSIP_MSG_SUSPICION, gossip_node_msg_build (&msg, FALSE), FALSE);
+      if (!hold_suspicion (self, &msg.node, g_hash_table_size (r->confirmers)))
+        broadcast_suspicion (self, &msg.node);
       /* The suspect itself must hear it to refute it: tell it over TCP too,
        * so a lost datagram cannot turn a slow node into a dead one. */
       tell_suspect (self, node, &msg);
@@ -598,6 +687,7 @@ gossip_health_stop (GossipCluster *self)
     return;
   destroy_source (&h->tick);
   destroy_source (&h->recovery);
+  g_hash_table_remove_all (h->holds);
   /* In-flight probes end through their waiters (cleared by the cluster);
    * drop the table's references now. */
   g_hash_table_iter_init (&iter, h->probes);
@@ -626,6 +716,7 @@ gossip_health_free (GossipCluster *self)
   gossip_health_stop (self);
   g_hash_table_unref (h->probes);
   g_hash_table_unref (h->records);
+  g_hash_table_unref (h->holds);
   g_array_unref (h->round);
   g_free (h);
   self->health = NULL;

@@ -168,6 +168,32 @@ announce_alive (GossipCluster *self,
 /* ------------------------------------------------------------------ */
 /* Join, requesting side                                               */
 
+/* A Go seed neither announces a joiner nor replies to its push/pull with
+ * more than a random sample of its members, so two joiners of one Go seed
+ * can miss each other until a later state sync happens to pair them (issue
+ * 11: ~5.5 s in a third of runs). So after the first accepted join the
+ * joiner announces itself: the seed forwards the alive broadcast, and every
+ * node that does not know us yet joins us on it (Go's handleAlive and ours
+ * both join an unknown originator), completing both views at once. Nodes
+ * that know us already ignore it. Once per application join. */
+static void
+announce_joined (GossipCluster *self,
+                 GossipNode    *seed)
+{
+  GossipNodeMsg msg = { .node = self->local_id, .addr = (char *) self->advertise_address };
+  guint max_ttl = gossip_cluster_max_ttl (self);
+  /* Sent to the seed with Go's broadcast TTL, not as one of our direct
+   * (TTL 0) broadcasts: the seed must forward it to the nodes we do not
+   * know yet. */
+  GossipEnvelope env = gossip_cluster_envelope (self, GOSSIP_MSG_ALIVE,
+                                                (guint8) MAX (max_ttl, 2) - 1);
+  g_autoptr(GBytes) raw = gossip_wire_encode_value (&self->wire, &env,
+                                                    gossip_node_msg_build (&msg, TRUE), NULL);
+
+  if (raw != NULL)
+    gossip_cluster_send_raw_to (self, gossip_node_get_address (seed), raw, TRUE);
+}
+
 void
 gossip_join_state_free (gpointer data)
 {
@@ -269,8 +295,9 @@ join_reply_cb (GObject      *source,
 
   node = accept_node (self, &join);
   gossip_membership_exchange_state (self, node);
-  if (attempt->task != NULL)
-    ((GossipJoinState *) g_task_get_task_data (attempt->task))->joined++;
+  if (attempt->task != NULL &&
+      ((GossipJoinState *) g_task_get_task_data (attempt->task))->joined++ == 0)
+    announce_joined (self, node);
 
 fail:
   if (error != NULL)
@@ -440,8 +467,12 @@ gossip_membership_build_state_list (GossipCluster *self,
   for (guint i = 0; i < chosen->len; i++)
     {
       GossipNode *node = chosen->pdata[i];
-      GVariant *entry = gossip_node_get_cached_entry (node);
+      GVariant *entry;
 
+      /* While our suspicion of it is held back from Go nodes. */
+      if (gossip_health_withholds (self, node))
+        continue;
+      entry = gossip_node_get_cached_entry (node);
       if (entry == NULL)
         {
           GossipMetadata *md = gossip_node_get_metadata (node);

@@ -15,6 +15,7 @@
 #include "gossip-metadata.h"
 #include "gossip-metadata-private.h"
 #include "gossip-hlc-private.h"
+#include "gossip-time-private.h"
 
 /**
  * GossipMetadata:
@@ -639,10 +640,11 @@ gossip_metadata_set_double (GossipMetadata *self,
  * @key: the key to set
  * @value: the time
  *
- * Stores a point in time under @key, as a 64-bit count of nanoseconds since
- * the Unix epoch: the form Go nodes read back as a time. Times outside the
- * years 1678 to 2261, which that form cannot hold, are clamped to its
- * limits.
+ * Stores a point in time under @key, as a count of nanoseconds since the
+ * Unix epoch that the codecs send the way a Go node sends a `time.Time`:
+ * the msgpack timestamp extension, or an RFC 3339 string over JSON. Go's
+ * `GetTime` reads both. Times outside the years 1678 to 2261, which 64 bits
+ * of nanoseconds cannot hold, are clamped to its limits.
  *
  * Since: 1.0
  */
@@ -665,7 +667,7 @@ gossip_metadata_set_date_time (GossipMetadata *self,
   else
     nsec = sec * NSEC_PER_SEC + (gint64) g_date_time_get_microsecond (value) * 1000;
 
-  store (self, key, g_variant_new_int64 (nsec));
+  store (self, key, gossip_time_variant_new (nsec));
 }
 
 /* Conversions. */
@@ -988,6 +990,8 @@ gossip_metadata_get_string (GossipMetadata *self,
         return g_strdup_printf ("%" G_GINT64_FORMAT, integer.as_signed);
       return g_strdup_printf ("%" G_GUINT64_FORMAT, integer.as_unsigned);
     }
+  if (gossip_time_variant_is (value))
+    return gossip_time_format_rfc3339_nano (gossip_time_variant_get (value));
 
   return g_variant_print (value, FALSE);
 }
@@ -1381,9 +1385,11 @@ parse_date (const char *str)
  *
  * Returns the value under @key as a point in time.
  *
- * A 64-bit signed integer is read as nanoseconds since the Unix epoch (what
- * [method@Gossip.Metadata.set_date_time] stores, and what Go nodes read as
- * a time); precision below a microsecond is lost. A string is tried as
+ * A time set with [method@Gossip.Metadata.set_date_time] or received from
+ * a Go node (the msgpack timestamp extension, or an RFC 3339 string over
+ * JSON) reads back as that time, and so does a 64-bit integer of
+ * nanoseconds since the Unix epoch (what Go's `GetTime` also reads);
+ * precision below a microsecond is lost. A string is tried as
  * RFC 3339 / ISO 8601, as RFC 1123 (`Mon, 02 Jan 2006 15:04:05 GMT`), as
  * `2006-01-02 15:04:05` and as `2006-01-02`; times without a zone are in
  * UTC.
@@ -1409,6 +1415,8 @@ gossip_metadata_get_date_time (GossipMetadata *self,
   if (value == NULL)
     return NULL;
 
+  if (gossip_time_variant_is (value))
+    return date_time_from_unix_nsec (gossip_time_variant_get (value));
   if (g_variant_is_of_type (value, G_VARIANT_TYPE_INT64))
     return date_time_from_unix_nsec (g_variant_get_int64 (value));
   if (!g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))

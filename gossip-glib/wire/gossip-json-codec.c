@@ -15,6 +15,8 @@
 
 #include <math.h>
 #include <string.h>
+
+#include "gossip-time-private.h"
 #include <json-glib/json-glib.h>
 
 #include "gossip-json-codec.h"
@@ -351,6 +353,21 @@ write_value (GString   *out,
 
     case G_VARIANT_CLASS_TUPLE:
     case G_VARIANT_CLASS_DICT_ENTRY:
+      /* A time: Go's MarshalJSON form. A number would reach Go's GetTime
+       * as a float64, which it refuses. */
+      if (gossip_time_variant_is (value))
+        {
+          g_autofree char *text = gossip_time_format_rfc3339_nano (gossip_time_variant_get (value));
+
+          if (text == NULL)
+            {
+              g_set_error_literal (error, GOSSIP_ERROR, GOSSIP_ERROR_ENCODE,
+                                   "Time out of range");
+              return FALSE;
+            }
+          write_string (out, text, strlen (text));
+          return TRUE;
+        }
       return write_children (out, value, depth, recursion, error);
 
     default:

@@ -16,6 +16,7 @@
 
 #include "gossip-msgpack-codec.h"
 #include "gossip-error.h"
+#include "gossip-time-private.h"
 
 /* Deepest container nesting accepted on decode (and produced on encode),
  * which is also msgpack-c's own parser stack size. */
@@ -265,6 +266,17 @@ encode_value (msgpack_packer  *pk,
     case G_VARIANT_CLASS_DICT_ENTRY:
       {
         gsize n_children = g_variant_n_children (value);
+
+        /* A time: Go's time.Time form, the timestamp extension. */
+        if (gossip_time_variant_is (value))
+          {
+            guint8 body[12];
+            gsize len = gossip_time_to_msgpack_ext (gossip_time_variant_get (value), body);
+
+            msgpack_pack_ext (pk, len, MSGPACK_EXT_TIMESTAMP);
+            msgpack_pack_ext_body (pk, body, len);
+            return TRUE;
+          }
 
         if (!enter_container (depth, n_children, error))
           return FALSE;
