@@ -207,7 +207,7 @@ go_seed_new (void)
   g_autoptr(GSocketAddress) bind = g_inet_socket_address_new (lo, 0);
   g_autoptr(GError) error = NULL;
 
-  seed->transport = gossip_socket_transport_new (G_INET_SOCKET_ADDRESS (bind), TRUE, NULL, &error);
+  seed->transport = gossip_socket_transport_new_with_limits (G_INET_SOCKET_ADDRESS (bind), TRUE, NULL, &error);
   g_assert_no_error (error);
   seed->addr = gossip_transport_get_local_address (GOSSIP_TRANSPORT (seed->transport));
   seed->wire.codec = gossip_msgpack_codec_new ();
@@ -777,7 +777,7 @@ go_node_new (guint interval,
   g_autoptr(GSocketAddress) bind = g_inet_socket_address_new (lo, 0);
   g_autoptr(GError) error = NULL;
 
-  go->transport = gossip_socket_transport_new (G_INET_SOCKET_ADDRESS (bind), TRUE, NULL, &error);
+  go->transport = gossip_socket_transport_new_with_limits (G_INET_SOCKET_ADDRESS (bind), TRUE, NULL, &error);
   g_assert_no_error (error);
   go->addr = gossip_transport_get_local_address (GOSSIP_TRANSPORT (go->transport));
   go->wire.codec = gossip_msgpack_codec_new ();
