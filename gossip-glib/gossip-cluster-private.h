@@ -25,6 +25,7 @@ typedef enum {
 } HandlerKind;
 
 typedef struct {
+  guint             ref_count;   /* the table's, plus one per call running */
   HandlerKind       kind;
   GossipHandlerFunc func;
   GossipReplyFunc   reply_func;
@@ -82,6 +83,12 @@ struct _GossipCluster
   guint64                   probe_failures;
   guint64                   suspicions;
   guint64                   refutations;
+
+  /* gossip-cluster-events.c */
+  guint                     dispatch_depth;
+  gboolean                  flushing;
+  GQueue                    pending_events;
+  GHashTable               *frozen_nodes;  /* GossipNode* whose notifications wait */
 };
 
 /* gossip-cluster.c: sending */
@@ -110,13 +117,36 @@ GossipEnvelope gossip_cluster_envelope (GossipCluster        *self,
                                         guint16               type,
                                         guint8                ttl);
 
-/* gossip-cluster.c: signals, emitted only by membership */
+/* gossip-cluster.c: the public signals, emitted now. */
+void gossip_cluster_signal_state_changed    (GossipCluster   *self,
+                                             GossipNode      *node,
+                                             GossipNodeState  old_state,
+                                             GossipNodeState  new_state);
+void gossip_cluster_signal_metadata_changed (GossipCluster   *self,
+                                             GossipNode      *node);
+
+/* gossip-cluster-events.c: every callback from the main loop (packet,
+ * timer, reply) runs inside a dispatch; the signals membership emits there
+ * wait until the outermost dispatch ends. Use as
+ *   g_autoptr(GossipDispatch) dispatch = gossip_cluster_dispatch_begin (self);
+ * The dispatch holds a reference on the cluster. */
+typedef struct _GossipDispatch GossipDispatch;
+GossipDispatch *gossip_cluster_dispatch_begin (GossipCluster  *self);
+void            gossip_cluster_dispatch_end   (GossipDispatch *dispatch);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GossipDispatch, gossip_cluster_dispatch_end)
+/* Call before changing @node's properties: inside a dispatch, its
+ * notifications are delivered with the queued signals. */
+void gossip_cluster_hold_node_notify      (GossipCluster   *self,
+                                           GossipNode      *node);
+/* Emitted only by membership; queued inside a dispatch. */
 void gossip_cluster_emit_state_changed    (GossipCluster   *self,
                                            GossipNode      *node,
                                            GossipNodeState  old_state,
                                            GossipNodeState  new_state);
 void gossip_cluster_emit_metadata_changed (GossipCluster   *self,
                                            GossipNode      *node);
+void gossip_cluster_events_init           (GossipCluster   *self);
+void gossip_cluster_events_clear          (GossipCluster   *self);
 
 /* The task data of a join: attempts in flight, peers that accepted, and
  * the last failure to report if none did. */

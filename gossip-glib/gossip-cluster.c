@@ -68,17 +68,22 @@ enum {
   SIGNAL_NODE_STATE_CHANGED,
   SIGNAL_NODE_METADATA_CHANGED,
   SIGNAL_GOSSIP,
+  SIGNAL_MESSAGE,
   N_SIGNALS
 };
 
 static guint signals[N_SIGNALS];
 
 
+/* A handler may unregister itself (or be replaced) while it runs: the call
+ * holds a reference, and user_data is freed when the last one goes. */
 static void
 handler_free (gpointer data)
 {
   Handler *h = data;
 
+  if (--h->ref_count > 0)
+    return;
   if (h->destroy)
     h->destroy (h->user_data);
   g_free (h);
@@ -115,6 +120,7 @@ gossip_cluster_finalize (GObject *object)
 {
   GossipCluster *self = GOSSIP_CLUSTER (object);
 
+  gossip_cluster_events_clear (self);
   gossip_health_free (self);
   gossip_probe_clear (self);
   g_clear_pointer (&self->ping_waiters, g_hash_table_unref);
@@ -243,6 +249,13 @@ gossip_cluster_class_init (GossipClusterClass *klass)
    * cluster's main context. A node that enters the list comes from
    * %GOSSIP_NODE_STATE_UNKNOWN; one that is removed goes to it.
    *
+   * When a received packet or a timer caused the change, the signal comes
+   * after that packet or timer was completely processed (a push/pull merge
+   * of many nodes: after the whole merge), so @node is already in
+   * @new_state, the cluster's counts agree, and the handler may stop the
+   * cluster, leave or unregister handlers. The node's own notify::state
+   * comes just before, once per node and dispatch.
+   *
    * Since: 1.0
    */
   signals[SIGNAL_NODE_STATE_CHANGED] =
@@ -272,6 +285,26 @@ gossip_cluster_class_init (GossipClusterClass *klass)
    *
    * Since: 1.0
    */
+  /**
+   * GossipCluster::message:
+   * @self: the cluster
+   * @sender: (nullable): the node that sent it, if it is in the node list
+   * @packet: the message
+   *
+   * Emitted for every application message (type 64 or more) that reaches
+   * this node, after the handler registered for its type (if any) ran.
+   * The detail is the message type in decimal: connect to "message::200"
+   * to see only type 200, or to "message" to see all. Any number of
+   * listeners may connect; the signal does not change forwarding (a type
+   * without a handler is relayed as any unknown type is) and does not
+   * answer requests (only a handler registered with
+   * [method@Gossip.Cluster.handle_with_reply] does).
+   *
+   * Since: 1.0
+   */
+  signals[SIGNAL_MESSAGE] =
+    g_signal_new ("message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_DETAILED,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, GOSSIP_TYPE_NODE, GOSSIP_TYPE_PACKET);
   signals[SIGNAL_GOSSIP] =
     g_signal_new ("gossip", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
@@ -285,13 +318,14 @@ gossip_cluster_init (GossipCluster *self)
   self->handlers = g_hash_table_new_full (NULL, NULL, NULL, handler_free);
   self->join_peers = g_ptr_array_new_with_free_func (g_free);
   self->unsolicited_joins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  gossip_cluster_events_init (self);
 }
 
 void
-gossip_cluster_emit_state_changed (GossipCluster   *self,
-                                   GossipNode      *node,
-                                   GossipNodeState  old_state,
-                                   GossipNodeState  new_state)
+gossip_cluster_signal_state_changed (GossipCluster   *self,
+                                     GossipNode      *node,
+                                     GossipNodeState  old_state,
+                                     GossipNodeState  new_state)
 {
   g_signal_emit (self, signals[SIGNAL_NODE_STATE_CHANGED], 0, node, old_state, new_state);
   if (old_state == GOSSIP_NODE_STATE_ALIVE || new_state == GOSSIP_NODE_STATE_ALIVE)
@@ -299,8 +333,8 @@ gossip_cluster_emit_state_changed (GossipCluster   *self,
 }
 
 void
-gossip_cluster_emit_metadata_changed (GossipCluster *self,
-                                      GossipNode    *node)
+gossip_cluster_signal_metadata_changed (GossipCluster *self,
+                                        GossipNode    *node)
 {
   g_signal_emit (self, signals[SIGNAL_NODE_METADATA_CHANGED], 0, node);
 }
@@ -945,6 +979,27 @@ reply_to_request (GossipCluster *self,
   gossip_incoming_reply (rx->incoming, raw);
 }
 
+/* ::message, detailed by the type in decimal. Only types somebody listens
+ * to have a quark, so untrusted types create none. */
+static void
+emit_message (GossipCluster *self,
+              Received      *rx,
+              GossipNode    *sender,
+              GossipPacket  *packet)
+{
+  char name[8];
+  GQuark detail;
+  g_autoptr(GossipPacket) made = NULL;
+
+  g_snprintf (name, sizeof name, "%u", rx->msg.envelope.type);
+  detail = g_quark_try_string (name);
+  if (!g_signal_has_handler_pending (self, signals[SIGNAL_MESSAGE], detail, FALSE))
+    return;
+  if (packet == NULL)
+    packet = made = gossip_packet_new (&rx->msg, self->wire.codec, rx->reliable);
+  g_signal_emit (self, signals[SIGNAL_MESSAGE], detail, sender, packet);
+}
+
 static void
 dispatch_user (GossipCluster *self,
                Received      *rx,
@@ -958,10 +1013,12 @@ dispatch_user (GossipCluster *self,
       /* Unknown types are relayed, so nodes that lack a handler still
        * carry the epidemic (BEHAVIOUR.md §4.3). */
       forward (self, rx);
+      emit_message (self, rx, sender, NULL);
       return;
     }
 
   packet = gossip_packet_new (&rx->msg, self->wire.codec, rx->reliable);
+  h->ref_count++;
   switch (h->kind)
     {
     case HANDLER_FORWARD:
@@ -976,7 +1033,7 @@ dispatch_user (GossipCluster *self,
         {
           gossip_cluster_count_drop (self, GOSSIP_DROP_WRONG_TRANSPORT,
                                      "request for a reply arrived over UDP");
-          return;
+          break;
         }
       {
         g_autoptr(GVariant) value = h->reply_func (self, sender, packet, h->user_data);
@@ -988,6 +1045,8 @@ dispatch_user (GossipCluster *self,
       }
       break;
     }
+  handler_free (h);
+  emit_message (self, rx, sender, packet);
 }
 
 /* Pings and acks, most of the traffic, are parsed straight from msgpack
@@ -1122,6 +1181,7 @@ receive_cb (GBytes         *raw,
             gpointer        user_data)
 {
   GossipCluster *self = user_data;
+  g_autoptr(GossipDispatch) dispatch = gossip_cluster_dispatch_begin (self);
   g_autoptr(GError) error = NULL;
   GossipDropReason reason;
   Received rx = { .reliable = reliable, .incoming = incoming };
@@ -1800,6 +1860,7 @@ handler_new (HandlerKind    kind,
 {
   Handler *h = g_new0 (Handler, 1);
 
+  h->ref_count = 1;
   h->kind = kind;
   if (kind == HANDLER_REPLY)
     h->reply_func = (GossipReplyFunc) func;
@@ -1907,7 +1968,9 @@ gossip_cluster_handle_with_reply (GossipCluster     *self,
  * @self: a cluster
  * @message_type: a message type
  *
- * Removes the handler of @message_type.
+ * Removes the handler of @message_type. A handler may unregister itself
+ * (or the handler of any type) while it runs: the destroy notify of its
+ * user data runs once the running call has returned.
  *
  * Returns: whether a handler was removed
  *
@@ -2056,29 +2119,6 @@ gossip_cluster_send (GossipCluster  *self,
 }
 
 /**
- * gossip_cluster_send_reliable:
- * @self: a cluster
- * @message_type: an application message type (64 or more)
- * @value: (nullable): the payload
- * @error: return location for a #GError
- *
- * Like [method@Gossip.Cluster.send] over TCP.
- *
- * Returns: %TRUE if the message was sent on its way
- *
- * Since: 1.0
- */
-gboolean
-gossip_cluster_send_reliable (GossipCluster  *self,
-                              guint16         message_type,
-                              GVariant       *value,
-                              GError        **error)
-{
-  return gossip_cluster_send_full (self, message_type, value, NULL, GOSSIP_SEND_RELIABLE,
-                                   NULL, 0, NULL, error);
-}
-
-/**
  * gossip_cluster_send_to:
  * @self: a cluster
  * @node: the destination
@@ -2103,141 +2143,6 @@ gossip_cluster_send_to (GossipCluster  *self,
 {
   return gossip_cluster_send_full (self, message_type, value, NULL, GOSSIP_SEND_NONE,
                                    &node, 1, NULL, error);
-}
-
-/**
- * gossip_cluster_send_to_reliable:
- * @self: a cluster
- * @node: the destination
- * @message_type: an application message type (64 or more)
- * @value: (nullable): the payload
- * @error: return location for a #GError
- *
- * Like [method@Gossip.Cluster.send_to] over TCP.
- *
- * Returns: %TRUE if the message was sent on its way
- *
- * Since: 1.0
- */
-gboolean
-gossip_cluster_send_to_reliable (GossipCluster  *self,
-                                 GossipNode     *node,
-                                 guint16         message_type,
-                                 GVariant       *value,
-                                 GError        **error)
-{
-  return gossip_cluster_send_full (self, message_type, value, NULL, GOSSIP_SEND_RELIABLE,
-                                   &node, 1, NULL, error);
-}
-
-/**
- * gossip_cluster_send_to_peers:
- * @self: a cluster
- * @nodes: (array length=n_nodes): the destinations
- * @n_nodes: the number of destinations
- * @message_type: an application message type (64 or more)
- * @value: (nullable): the payload
- * @error: return location for a #GError
- *
- * Sends @value to exactly @nodes (best effort). An empty list sends to
- * nobody.
- *
- * Returns: %TRUE if the message was sent on its way
- *
- * Since: 1.0
- */
-gboolean
-gossip_cluster_send_to_peers (GossipCluster  *self,
-                              GossipNode    **nodes,
-                              guint           n_nodes,
-                              guint16         message_type,
-                              GVariant       *value,
-                              GError        **error)
-{
-  GossipNode *none[1] = { NULL };
-
-  return gossip_cluster_send_full (self, message_type, value, NULL, GOSSIP_SEND_NONE,
-                                   nodes ? nodes : none, n_nodes, NULL, error);
-}
-
-/**
- * gossip_cluster_send_to_peers_reliable:
- * @self: a cluster
- * @nodes: (array length=n_nodes): the destinations
- * @n_nodes: the number of destinations
- * @message_type: an application message type (64 or more)
- * @value: (nullable): the payload
- * @error: return location for a #GError
- *
- * Like [method@Gossip.Cluster.send_to_peers] over TCP.
- *
- * Returns: %TRUE if the message was sent on its way
- *
- * Since: 1.0
- */
-gboolean
-gossip_cluster_send_to_peers_reliable (GossipCluster  *self,
-                                       GossipNode    **nodes,
-                                       guint           n_nodes,
-                                       guint16         message_type,
-                                       GVariant       *value,
-                                       GError        **error)
-{
-  GossipNode *none[1] = { NULL };
-
-  return gossip_cluster_send_full (self, message_type, value, NULL, GOSSIP_SEND_RELIABLE,
-                                   nodes ? nodes : none, n_nodes, NULL, error);
-}
-
-/**
- * gossip_cluster_send_excluding:
- * @self: a cluster
- * @exclude_ids: (array zero-terminated=1): IDs of nodes the first hop avoids
- * @message_type: an application message type (64 or more)
- * @value: (nullable): the payload
- * @error: return location for a #GError
- *
- * Like [method@Gossip.Cluster.send], but the first hop avoids the listed
- * nodes (forwarders may still reach them).
- *
- * Returns: %TRUE if the message was sent on its way
- *
- * Since: 1.0
- */
-gboolean
-gossip_cluster_send_excluding (GossipCluster       *self,
-                               const char * const  *exclude_ids,
-                               guint16              message_type,
-                               GVariant            *value,
-                               GError             **error)
-{
-  return gossip_cluster_send_full (self, message_type, value, NULL, GOSSIP_SEND_NONE,
-                                   NULL, 0, exclude_ids, error);
-}
-
-/**
- * gossip_cluster_send_excluding_reliable:
- * @self: a cluster
- * @exclude_ids: (array zero-terminated=1): IDs of nodes the first hop avoids
- * @message_type: an application message type (64 or more)
- * @value: (nullable): the payload
- * @error: return location for a #GError
- *
- * Like [method@Gossip.Cluster.send_excluding] over TCP.
- *
- * Returns: %TRUE if the message was sent on its way
- *
- * Since: 1.0
- */
-gboolean
-gossip_cluster_send_excluding_reliable (GossipCluster       *self,
-                                        const char * const  *exclude_ids,
-                                        guint16              message_type,
-                                        GVariant            *value,
-                                        GError             **error)
-{
-  return gossip_cluster_send_full (self, message_type, value, NULL, GOSSIP_SEND_RELIABLE,
-                                   NULL, 0, exclude_ids, error);
 }
 
 static void

@@ -342,6 +342,7 @@ probe_indirect_start_cb (gpointer user_data)
 {
   Probe *p = user_data;
   GossipCluster *self = p->self;
+  g_autoptr(GossipDispatch) dispatch = gossip_cluster_dispatch_begin (self);
   GossipNodeId exclude[2] = { self->local_id, p->id };
   g_autoptr(GPtrArray) helpers = NULL;
 
@@ -479,6 +480,7 @@ static gboolean
 health_tick_cb (gpointer user_data)
 {
   GossipCluster *self = user_data;
+  g_autoptr(GossipDispatch) dispatch = gossip_cluster_dispatch_begin (self);
   GossipHealth *h = self->health;
   g_autoptr(GPtrArray) all = NULL;
   gint64 now = g_get_monotonic_time ();
@@ -535,6 +537,7 @@ static gboolean
 recovery_tick_cb (gpointer user_data)
 {
   GossipCluster *self = user_data;
+  g_autoptr(GossipDispatch) dispatch = gossip_cluster_dispatch_begin (self);
   g_autoptr(GPtrArray) all = gossip_node_list_snapshot (self->nodes);
   g_autoptr(GHashTable) alive_addresses = g_hash_table_new (g_str_hash, g_str_equal);
 

@@ -22,6 +22,7 @@ void
 gossip_membership_add_node (GossipCluster *self,
                             GossipNode    *node)
 {
+  gossip_cluster_hold_node_notify (self, node);
   gossip_node_list_add (self->nodes, node);
   gossip_cluster_emit_state_changed (self, node, GOSSIP_NODE_STATE_UNKNOWN,
                                      gossip_node_get_state (node));
@@ -48,6 +49,7 @@ gossip_membership_set_state (GossipCluster   *self,
       return;
     }
 
+  gossip_cluster_hold_node_notify (self, node);
   gossip_node_list_set_state (self->nodes, node, state,
                               timestamp > current_ts ? timestamp : gossip_hlc_now ());
   if (state == GOSSIP_NODE_STATE_ALIVE || state == GOSSIP_NODE_STATE_DEAD)
@@ -66,6 +68,7 @@ gossip_membership_remove_node (GossipCluster *self,
   GossipNodeState old = gossip_node_get_state (node);
 
   g_object_ref (node);
+  gossip_cluster_hold_node_notify (self, node);
   gossip_health_forget (self, node);
   gossip_node_list_remove (self->nodes, node);
   gossip_node_set_state_internal (node, GOSSIP_NODE_STATE_UNKNOWN, gossip_node_get_state_timestamp (node));
@@ -227,6 +230,7 @@ join_reply_cb (GObject      *source,
 {
   JoinAttempt *attempt = user_data;
   GossipCluster *self = attempt->self;
+  g_autoptr(GossipDispatch) dispatch = gossip_cluster_dispatch_begin (self);
   GError *error = NULL;
   g_autoptr(GBytes) reply = gossip_transport_request_finish (GOSSIP_TRANSPORT (source), result, &error);
   g_autoptr(GVariant) payload = NULL;
@@ -563,6 +567,7 @@ exchange_reply_cb (GObject      *source,
 {
   Exchange *ex = user_data;
   GossipCluster *self = ex->self;
+  g_autoptr(GossipDispatch) dispatch = gossip_cluster_dispatch_begin (self);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) reply = gossip_transport_request_finish (GOSSIP_TRANSPORT (source), result, &error);
   g_autoptr(GVariant) payload = NULL;
@@ -793,6 +798,7 @@ static gboolean
 sync_timer_cb (gpointer user_data)
 {
   GossipCluster *self = user_data;
+  g_autoptr(GossipDispatch) dispatch = gossip_cluster_dispatch_begin (self);
   g_autoptr(GPtrArray) peers = NULL;
 
   /* A node on its way out no longer takes part in anti-entropy. */
@@ -841,6 +847,7 @@ static gboolean
 lifecycle_timer_cb (gpointer user_data)
 {
   GossipCluster *self = user_data;
+  g_autoptr(GossipDispatch) dispatch = gossip_cluster_dispatch_begin (self);
   g_autoptr(GPtrArray) all = gossip_node_list_snapshot (self->nodes);
   gint64 now = g_get_monotonic_time ();
   gint64 leave_limit = (gint64) self->cfg->suspect_retention_period * 1000;
