@@ -8,7 +8,7 @@
 
 #include "gossip-cluster.h"
 #include "gossip-config-private.h"
-#include "gossip-message-history-private.h"
+#include "gossip-router-private.h"
 #include "gossip-messages-private.h"
 #include "gossip-node-list-private.h"
 #include "gossip-transport-private.h"
@@ -55,7 +55,7 @@ struct _GossipCluster
   GossipNode               *local;
   GossipNodeId              local_id;
   char                     *advertise_address;
-  GossipMessageHistory     *history;
+  GossipRouter             *router;        /* receive filters, drop counters */
   GHashTable               *handlers;      /* GUINT_TO_POINTER (type) -> Handler* */
   GPtrArray                *join_peers;    /* char*, remembered for rejoin */
   GHashTable               *unsolicited_joins; /* address -> last attempt (monotonic µs) */
@@ -76,8 +76,6 @@ struct _GossipCluster
   GHashTable               *ping_waiters;  /* GUINT_TO_POINTER (seq) -> PingWaiter* */
   GossipHealth             *health;
 
-  guint64                   drops[GOSSIP_DROP_N_REASONS];
-  guint64                   packets_in;
   guint64                   packets_out;
   guint64                   probes;
   guint64                   probe_failures;
@@ -285,6 +283,13 @@ void        gossip_health_verify         (GossipCluster      *self,
 /* Someone suspects us: our own health may be the problem. */
 void        gossip_health_self_suspected (GossipCluster      *self);
 guint       gossip_health_get_local_health (GossipCluster    *self);
+
+/* A process-wide hook for the test network conditioner (tests/netsim):
+ * clusters created afterwards send through @wrap (inner, advertised
+ * address), which returns a new transport owning a reference to inner. */
+typedef GossipTransport *(* GossipTransportWrapFunc) (GossipTransport *inner,
+                                                      const char      *local_address);
+void gossip_cluster_set_transport_wrapper (GossipTransportWrapFunc wrap);
 
 /* Stops the node as a crash would: sockets closed, timers gone, no leave
  * message. For tests and the benchmark. */

@@ -21,7 +21,6 @@
 #include "gossip-metadata-private.h"
 #include "gossip-msgpack-codec.h"
 #include "gossip-msgpack-envelope-private.h"
-#include "gossip-netsim-private.h"
 #include "gossip-packet-private.h"
 #include "gossip-socket-transport-private.h"
 #include "gossip-stats-private.h"
@@ -127,7 +126,7 @@ gossip_cluster_finalize (GObject *object)
   g_clear_object (&self->transport);
   g_clear_pointer (&self->nodes, gossip_node_list_free);
   g_clear_object (&self->local);
-  g_clear_pointer (&self->history, gossip_message_history_free);
+  g_clear_pointer (&self->router, gossip_router_free);
   g_clear_pointer (&self->join_peers, g_ptr_array_unref);
   g_clear_pointer (&self->unsolicited_joins, g_hash_table_unref);
   g_clear_pointer (&self->wire.key, g_bytes_unref);
@@ -387,6 +386,15 @@ setup_wire (GossipCluster  *self,
 static void receive_cb (GBytes *raw, gboolean reliable, GossipIncoming *incoming, gpointer user_data);
 static void local_metadata_changed_cb (GossipMetadata *metadata, gpointer user_data);
 
+/* Set by tests/netsim only; NULL in applications. */
+static GossipTransportWrapFunc transport_wrapper;
+
+void
+gossip_cluster_set_transport_wrapper (GossipTransportWrapFunc wrap)
+{
+  g_atomic_pointer_set (&transport_wrapper, wrap);
+}
+
 static gboolean
 setup_transport (GossipCluster  *self,
                  GCancellable   *cancellable,
@@ -406,6 +414,7 @@ setup_transport (GossipCluster  *self,
   };
   g_autolist(GInetSocketAddress) bind = NULL;
   GossipSocketTransport *transport;
+  GossipTransportWrapFunc wrap;
 
   bind = gossip_address_resolve_sync (cfg->bind_address, cfg->default_port, cfg->prefer_ipv6,
                                       cfg->resolver, cancellable, error);
@@ -423,11 +432,12 @@ setup_transport (GossipCluster  *self,
   else
     self->advertise_address = gossip_transport_get_local_address (self->transport);
 
-  if (gossip_netsim_is_enabled ())
+  wrap = g_atomic_pointer_get (&transport_wrapper);
+  if (wrap != NULL)
     {
-      GossipTransport *conditioned = gossip_netsim_transport_new (self->transport, self->advertise_address);
+      GossipTransport *wrapped = wrap (self->transport, self->advertise_address);
       g_object_unref (self->transport);
-      self->transport = conditioned;
+      self->transport = wrapped;
     }
   return TRUE;
 }
@@ -462,10 +472,8 @@ gossip_cluster_initable_init (GInitable     *initable,
   if (!setup_transport (self, cancellable, error))
     return FALSE;
 
-  /* Remember messages at least as long as the replay window accepts them. */
-  self->history = gossip_message_history_new ((gint64) MAX (self->cfg->msg_history_max_age,
-                                                            self->cfg->replay_window) * 1000,
-                                              1 << 20);
+  self->router = gossip_router_new (&self->wire, &self->local_id, self->advertise_address,
+                                   self->cfg->msg_history_max_age, self->cfg->replay_window);
   self->nodes = gossip_node_list_new ();
   gossip_probe_init (self);
   gossip_health_init (self);
@@ -544,7 +552,7 @@ history_timer_cb (gpointer user_data)
 {
   GossipCluster *self = user_data;
 
-  gossip_message_history_prune (self->history, g_get_monotonic_time ());
+  gossip_router_prune (self->router);
   return G_SOURCE_CONTINUE;
 }
 
@@ -777,9 +785,7 @@ gossip_cluster_count_drop (GossipCluster    *self,
                            GossipDropReason  reason,
                            const char       *detail)
 {
-  self->drops[reason]++;
-  g_debug ("%s: dropped a packet (%s): %s", self->advertise_address,
-           gossip_drop_reason_to_string (reason), detail ? detail : "");
+  gossip_router_count_drop (self->router, reason, detail);
 }
 
 GossipEnvelope
@@ -787,13 +793,7 @@ gossip_cluster_envelope (GossipCluster *self,
                          guint16        type,
                          guint8         ttl)
 {
-  GossipEnvelope env = {
-    .type = type,
-    .sender = self->local_id,
-    .id = gossip_hlc_now (),
-    .ttl = ttl,
-  };
-  return env;
+  return gossip_router_envelope (self->router, type, ttl);
 }
 
 static void
@@ -920,7 +920,7 @@ gossip_cluster_broadcast (GossipCluster *self,
       return;
     }
   /* Our own broadcasts may come back through forwarding: pre-record them. */
-  gossip_message_history_record (self->history, &self->local_id, env.id, g_get_monotonic_time ());
+  gossip_router_remember_own (self->router, env.id);
   send_to_targets (self, raw, reliable, targets, NULL, 0);
 }
 
@@ -930,20 +930,11 @@ static void
 forward (GossipCluster *self,
          Received      *rx)
 {
-  GossipEnvelope env = rx->msg.envelope;
-  GossipNodeId exclude[2] = { self->local_id, env.sender };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) raw = NULL;
+  GossipNodeId exclude[2] = { self->local_id, rx->msg.envelope.sender };
+  g_autoptr(GBytes) raw = gossip_router_forward_bytes (self->router, &rx->msg);
 
-  if (env.ttl == 0)
-    return;
-  env.ttl--;
-  raw = gossip_wire_encode (&self->wire, &env, rx->msg.wire_payload, rx->msg.compressed, &error);
   if (raw == NULL)
-    {
-      g_debug ("Could not re-encode a packet to forward: %s", error->message);
-      return;
-    }
+    return;
   send_to_targets (self, raw, rx->reliable, NULL, exclude, G_N_ELEMENTS (exclude));
 }
 
@@ -1157,23 +1148,6 @@ dispatch_system (GossipCluster *self,
   table[type].handler (self, rx, sender, payload);
 }
 
-/* With a cipher, a message ID is a timestamp we can trust as far as the key
- * holders are trusted: a captured packet replayed once the de-duplication
- * history forgot it is refused by its age (Go accepts it again, §12.22).
- * Without a cipher anyone can forge a fresh ID, so the check would be theatre. */
-static gboolean
-is_replay (GossipCluster        *self,
-           const GossipEnvelope *env)
-{
-  gint64 window = (gint64) self->cfg->replay_window * 1000;
-  gint64 age;
-
-  if (self->wire.cipher == NULL || window == 0)
-    return FALSE;
-  age = g_get_real_time () - gossip_hlc_to_unix_usec (env->id);
-  return age > window || age < -window;
-}
-
 static void
 receive_cb (GBytes         *raw,
             gboolean        reliable,
@@ -1182,8 +1156,6 @@ receive_cb (GBytes         *raw,
 {
   GossipCluster *self = user_data;
   g_autoptr(GossipDispatch) dispatch = gossip_cluster_dispatch_begin (self);
-  g_autoptr(GError) error = NULL;
-  GossipDropReason reason;
   Received rx = { .reliable = reliable, .incoming = incoming };
   GossipNode *sender;
   gsize size;
@@ -1191,30 +1163,9 @@ receive_cb (GBytes         *raw,
 
   if (!self->running)
     return;
-  self->packets_in++;
-
-  if (!gossip_wire_decode (&self->wire, data, size, &rx.msg, &reason, &error))
-    {
-      gossip_cluster_count_drop (self, reason, error->message);
-      return;
-    }
-
-  if (gossip_node_id_equal (&rx.msg.envelope.sender, &self->local_id))
-    {
-      gossip_cluster_count_drop (self, GOSSIP_DROP_FROM_SELF, NULL);
-      goto out;
-    }
-  if (is_replay (self, &rx.msg.envelope))
-    {
-      gossip_cluster_count_drop (self, GOSSIP_DROP_REPLAY, "message ID outside the replay window");
-      goto out;
-    }
-  if (!gossip_message_history_record (self->history, &rx.msg.envelope.sender,
-                                      rx.msg.envelope.id, g_get_monotonic_time ()))
-    {
-      self->drops[GOSSIP_DROP_DUPLICATE]++;
-      goto out;
-    }
+  /* Decoding, own packets, replay window and de-duplication: the router. */
+  if (!gossip_router_accept (self->router, data, size, &rx.msg))
+    return;
 
   g_object_ref (self);
   sender = gossip_node_list_lookup (self->nodes, &rx.msg.envelope.sender);
@@ -1228,7 +1179,6 @@ receive_cb (GBytes         *raw,
 
   g_clear_object (&sender);
   g_object_unref (self);
-out:
   gossip_wire_message_clear (&rx.msg);
 }
 
@@ -1779,7 +1729,7 @@ gossip_cluster_get_stats (GossipCluster *self)
 
   gossip_transport_get_counters (self->transport, &tc);
   stats = gossip_stats_new ();
-  gossip_stats_add (stats, "packets-in", self->packets_in);
+  gossip_stats_add (stats, "packets-in", gossip_router_get_packets_in (self->router));
   gossip_stats_add (stats, "packets-out", self->packets_out);
   gossip_stats_add (stats, "udp-datagrams-in", tc.datagrams_in);
   gossip_stats_add (stats, "udp-datagrams-out", tc.datagrams_out);
@@ -1792,14 +1742,14 @@ gossip_cluster_get_stats (GossipCluster *self)
   gossip_stats_add (stats, "tcp-oversize", tc.drops_oversize);
   gossip_stats_add (stats, "tcp-timeouts", tc.drops_timeout);
   gossip_stats_add (stats, "send-failures", tc.drops_send_failure);
-  gossip_stats_add (stats, "dedup-hits", self->drops[GOSSIP_DROP_DUPLICATE]);
+  gossip_stats_add (stats, "dedup-hits", gossip_router_get_drops (self->router, GOSSIP_DROP_DUPLICATE));
   gossip_stats_add (stats, "probes", self->probes);
   gossip_stats_add (stats, "probe-failures", self->probe_failures);
   gossip_stats_add (stats, "suspicions", self->suspicions);
   gossip_stats_add (stats, "refutations", self->refutations);
   gossip_stats_add (stats, "local-health", gossip_health_get_local_health (self));
   for (guint i = 0; i < GOSSIP_DROP_N_REASONS; i++)
-    gossip_stats_add (stats, drop_names[i], self->drops[i]);
+    gossip_stats_add (stats, drop_names[i], gossip_router_get_drops (self->router, i));
   return stats;
 }
 
@@ -2086,7 +2036,7 @@ gossip_cluster_send_full (GossipCluster       *self,
   raw = gossip_wire_encode (&self->wire, &env, payload, FALSE, error);
   if (raw == NULL)
     return FALSE;
-  gossip_message_history_record (self->history, &self->local_id, env.id, g_get_monotonic_time ());
+  gossip_router_remember_own (self->router, env.id);
 
   send_to_targets (self, raw, (flags & GOSSIP_SEND_RELIABLE) != 0, target_array, NULL, 0);
   return TRUE;
