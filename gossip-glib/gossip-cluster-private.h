@@ -82,6 +82,8 @@ struct _GossipCluster
   guint64                   suspicions;
   guint64                   refutations;
 
+  GArray                   *membership_observers; /* MembershipObserver, gossip-membership.c */
+
   /* gossip-cluster-events.c */
   guint                     dispatch_depth;
   gboolean                  flushing;
@@ -160,6 +162,20 @@ void gossip_membership_join_attempt_done (GTask  *task,
                                           GError *error);
 
 /* gossip-membership.c */
+/* Membership's private notification: a layer that keeps per-node state
+ * (health) registers here and learns of each transition instead of being
+ * called by name. Runs after the node list changed (for a removal, just
+ * before the node leaves the list; @new_state is UNKNOWN), before the
+ * public signal is queued. */
+typedef void (* GossipMembershipObserver) (GossipCluster   *self,
+                                           GossipNode      *node,
+                                           GossipNodeState  old_state,
+                                           GossipNodeState  new_state,
+                                           gpointer         data);
+void        gossip_membership_add_observer     (GossipCluster            *self,
+                                                GossipMembershipObserver  func,
+                                                gpointer                  data);
+void        gossip_membership_clear_observers  (GossipCluster *self);
 void        gossip_membership_start            (GossipCluster *self);
 void        gossip_membership_stop             (GossipCluster *self);
 /* The only places node state changes and the signals are emitted. */

@@ -120,6 +120,7 @@ gossip_cluster_finalize (GObject *object)
   GossipCluster *self = GOSSIP_CLUSTER (object);
 
   gossip_cluster_events_clear (self);
+  gossip_membership_clear_observers (self);
   gossip_health_free (self);
   gossip_probe_clear (self);
   g_clear_pointer (&self->ping_waiters, g_hash_table_unref);

@@ -70,6 +70,20 @@ id_dup (const GossipNodeId *id)
   return g_memdup2 (id, sizeof *id);
 }
 
+/* From membership: a node that became Alive or Dead, or left the list,
+ * starts with a clean failure record. */
+static void
+membership_changed_cb (GossipCluster   *self,
+                       GossipNode      *node,
+                       GossipNodeState  old_state,
+                       GossipNodeState  new_state,
+                       gpointer         data)
+{
+  if (new_state == GOSSIP_NODE_STATE_ALIVE || new_state == GOSSIP_NODE_STATE_DEAD ||
+      new_state == GOSSIP_NODE_STATE_UNKNOWN)
+    gossip_health_forget (self, node);
+}
+
 void
 gossip_health_init (GossipCluster *self)
 {
@@ -79,6 +93,7 @@ gossip_health_init (GossipCluster *self)
   h->probes = g_hash_table_new (gossip_node_id_hash, gossip_node_id_equal);
   h->round = g_array_new (FALSE, FALSE, sizeof (GossipNodeId));
   self->health = h;
+  gossip_membership_add_observer (self, membership_changed_cb, NULL);
 }
 
 static Record *

@@ -18,6 +18,42 @@
 /* ------------------------------------------------------------------ */
 /* State changes                                                       */
 
+typedef struct {
+  GossipMembershipObserver func;
+  gpointer                 data;
+} MembershipObserver;
+
+void
+gossip_membership_add_observer (GossipCluster            *self,
+                                GossipMembershipObserver  func,
+                                gpointer                  data)
+{
+  MembershipObserver o = { func, data };
+
+  if (self->membership_observers == NULL)
+    self->membership_observers = g_array_new (FALSE, FALSE, sizeof (MembershipObserver));
+  g_array_append_val (self->membership_observers, o);
+}
+
+void
+gossip_membership_clear_observers (GossipCluster *self)
+{
+  g_clear_pointer (&self->membership_observers, g_array_unref);
+}
+
+static void
+notify_observers (GossipCluster   *self,
+                  GossipNode      *node,
+                  GossipNodeState  old_state,
+                  GossipNodeState  new_state)
+{
+  for (guint i = 0; self->membership_observers != NULL && i < self->membership_observers->len; i++)
+    {
+      MembershipObserver *o = &g_array_index (self->membership_observers, MembershipObserver, i);
+      o->func (self, node, old_state, new_state, o->data);
+    }
+}
+
 void
 gossip_membership_add_node (GossipCluster *self,
                             GossipNode    *node)
@@ -52,8 +88,7 @@ gossip_membership_set_state (GossipCluster   *self,
   gossip_cluster_hold_node_notify (self, node);
   gossip_node_list_set_state (self->nodes, node, state,
                               timestamp > current_ts ? timestamp : gossip_hlc_now ());
-  if (state == GOSSIP_NODE_STATE_ALIVE || state == GOSSIP_NODE_STATE_DEAD)
-    gossip_health_forget (self, node);
+  notify_observers (self, node, old, state);
   if (state == GOSSIP_NODE_STATE_LEAVING)
     gossip_node_set_departed (node, TRUE);
   if (state != GOSSIP_NODE_STATE_ALIVE && node != self->local)
@@ -69,7 +104,7 @@ gossip_membership_remove_node (GossipCluster *self,
 
   g_object_ref (node);
   gossip_cluster_hold_node_notify (self, node);
-  gossip_health_forget (self, node);
+  notify_observers (self, node, old, GOSSIP_NODE_STATE_UNKNOWN);
   gossip_node_list_remove (self->nodes, node);
   gossip_node_set_state_internal (node, GOSSIP_NODE_STATE_UNKNOWN, gossip_node_get_state_timestamp (node));
   gossip_cluster_emit_state_changed (self, node, old, GOSSIP_NODE_STATE_UNKNOWN);
