@@ -8,7 +8,7 @@
 
 #include "gossip-cluster.h"
 #include "gossip-config-private.h"
-#include "gossip-message-history-private.h"
+#include "gossip-router-private.h"
 #include "gossip-messages-private.h"
 #include "gossip-node-list-private.h"
 #include "gossip-transport-private.h"
@@ -25,6 +25,7 @@ typedef enum {
 } HandlerKind;
 
 typedef struct {
+  guint             ref_count;   /* the table's, plus one per call running */
   HandlerKind       kind;
   GossipHandlerFunc func;
   GossipReplyFunc   reply_func;
@@ -59,7 +60,7 @@ struct _GossipCluster
   GossipNode               *local;
   GossipNodeId              local_id;
   char                     *advertise_address;
-  GossipMessageHistory     *history;
+  GossipRouter             *router;        /* receive filters, drop counters */
   GHashTable               *handlers;      /* GUINT_TO_POINTER (type) -> Handler* */
   GPtrArray                *join_peers;    /* char*, remembered for rejoin */
   GHashTable               *unsolicited_joins; /* address -> last attempt (monotonic µs) */
@@ -80,13 +81,19 @@ struct _GossipCluster
   GHashTable               *ping_waiters;  /* GUINT_TO_POINTER (seq) -> PingWaiter* */
   GossipHealth             *health;
 
-  guint64                   drops[GOSSIP_DROP_N_REASONS];
-  guint64                   packets_in;
   guint64                   packets_out;
   guint64                   probes;
   guint64                   probe_failures;
   guint64                   suspicions;
   guint64                   refutations;
+
+  GArray                   *membership_observers; /* MembershipObserver, gossip-membership.c */
+
+  /* gossip-cluster-events.c */
+  guint                     dispatch_depth;
+  gboolean                  flushing;
+  GQueue                    pending_events;
+  GHashTable               *frozen_nodes;  /* GossipNode* whose notifications wait */
 };
 
 /* gossip-cluster.c: sending */
@@ -115,13 +122,36 @@ GossipEnvelope gossip_cluster_envelope (GossipCluster        *self,
                                         guint16               type,
                                         guint8                ttl);
 
-/* gossip-cluster.c: signals, emitted only by membership */
+/* gossip-cluster.c: the public signals, emitted now. */
+void gossip_cluster_signal_state_changed    (GossipCluster   *self,
+                                             GossipNode      *node,
+                                             GossipNodeState  old_state,
+                                             GossipNodeState  new_state);
+void gossip_cluster_signal_metadata_changed (GossipCluster   *self,
+                                             GossipNode      *node);
+
+/* gossip-cluster-events.c: every callback from the main loop (packet,
+ * timer, reply) runs inside a dispatch; the signals membership emits there
+ * wait until the outermost dispatch ends. Use as
+ *   g_autoptr(GossipDispatch) dispatch = gossip_cluster_dispatch_begin (self);
+ * The dispatch holds a reference on the cluster. */
+typedef struct _GossipDispatch GossipDispatch;
+GossipDispatch *gossip_cluster_dispatch_begin (GossipCluster  *self);
+void            gossip_cluster_dispatch_end   (GossipDispatch *dispatch);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GossipDispatch, gossip_cluster_dispatch_end)
+/* Call before changing @node's properties: inside a dispatch, its
+ * notifications are delivered with the queued signals. */
+void gossip_cluster_hold_node_notify      (GossipCluster   *self,
+                                           GossipNode      *node);
+/* Emitted only by membership; queued inside a dispatch. */
 void gossip_cluster_emit_state_changed    (GossipCluster   *self,
                                            GossipNode      *node,
                                            GossipNodeState  old_state,
                                            GossipNodeState  new_state);
 void gossip_cluster_emit_metadata_changed (GossipCluster   *self,
                                            GossipNode      *node);
+void gossip_cluster_events_init           (GossipCluster   *self);
+void gossip_cluster_events_clear          (GossipCluster   *self);
 
 /* The task data of a join: attempts in flight, peers that accepted, and
  * the last failure to report if none did. */
@@ -137,6 +167,20 @@ void gossip_membership_join_attempt_done (GTask  *task,
                                           GError *error);
 
 /* gossip-membership.c */
+/* Membership's private notification: a layer that keeps per-node state
+ * (health) registers here and learns of each transition instead of being
+ * called by name. Runs after the node list changed (for a removal, just
+ * before the node leaves the list; @new_state is UNKNOWN), before the
+ * public signal is queued. */
+typedef void (* GossipMembershipObserver) (GossipCluster   *self,
+                                           GossipNode      *node,
+                                           GossipNodeState  old_state,
+                                           GossipNodeState  new_state,
+                                           gpointer         data);
+void        gossip_membership_add_observer     (GossipCluster            *self,
+                                                GossipMembershipObserver  func,
+                                                gpointer                  data);
+void        gossip_membership_clear_observers  (GossipCluster *self);
 void        gossip_membership_start            (GossipCluster *self);
 void        gossip_membership_stop             (GossipCluster *self);
 /* The only places node state changes and the signals are emitted. */
@@ -265,6 +309,13 @@ void        gossip_health_verify         (GossipCluster      *self,
 /* Someone suspects us: our own health may be the problem. */
 void        gossip_health_self_suspected (GossipCluster      *self);
 guint       gossip_health_get_local_health (GossipCluster    *self);
+
+/* A process-wide hook for the test network conditioner (tests/netsim):
+ * clusters created afterwards send through @wrap (inner, advertised
+ * address), which returns a new transport owning a reference to inner. */
+typedef GossipTransport *(* GossipTransportWrapFunc) (GossipTransport *inner,
+                                                      const char      *local_address);
+void gossip_cluster_set_transport_wrapper (GossipTransportWrapFunc wrap);
 
 /* Stops the node as a crash would: sockets closed, timers gone, no leave
  * message. For tests and the benchmark. */

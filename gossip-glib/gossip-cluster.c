@@ -21,7 +21,6 @@
 #include "gossip-metadata-private.h"
 #include "gossip-msgpack-codec.h"
 #include "gossip-msgpack-envelope-private.h"
-#include "gossip-netsim-private.h"
 #include "gossip-packet-private.h"
 #include "gossip-socket-transport-private.h"
 #include "gossip-stats-private.h"
@@ -69,17 +68,22 @@ enum {
   SIGNAL_NODE_STATE_CHANGED,
   SIGNAL_NODE_METADATA_CHANGED,
   SIGNAL_GOSSIP,
+  SIGNAL_MESSAGE,
   N_SIGNALS
 };
 
 static guint signals[N_SIGNALS];
 
 
+/* A handler may unregister itself (or be replaced) while it runs: the call
+ * holds a reference, and user_data is freed when the last one goes. */
 static void
 handler_free (gpointer data)
 {
   Handler *h = data;
 
+  if (--h->ref_count > 0)
+    return;
   if (h->destroy)
     h->destroy (h->user_data);
   g_free (h);
@@ -117,13 +121,15 @@ gossip_cluster_finalize (GObject *object)
   GossipCluster *self = GOSSIP_CLUSTER (object);
 
   g_clear_error (&self->init_error);
+  gossip_cluster_events_clear (self);
+  gossip_membership_clear_observers (self);
   gossip_health_free (self);
   gossip_probe_clear (self);
   g_clear_pointer (&self->ping_waiters, g_hash_table_unref);
   g_clear_object (&self->transport);
   g_clear_pointer (&self->nodes, gossip_node_list_free);
   g_clear_object (&self->local);
-  g_clear_pointer (&self->history, gossip_message_history_free);
+  g_clear_pointer (&self->router, gossip_router_free);
   g_clear_pointer (&self->join_peers, g_ptr_array_unref);
   g_clear_pointer (&self->unsolicited_joins, g_hash_table_unref);
   g_clear_pointer (&self->wire.key, g_bytes_unref);
@@ -246,6 +252,13 @@ gossip_cluster_class_init (GossipClusterClass *klass)
    * cluster's main context. A node that enters the list comes from
    * %GOSSIP_NODE_STATE_UNKNOWN; one that is removed goes to it.
    *
+   * When a received packet or a timer caused the change, the signal comes
+   * after that packet or timer was completely processed (a push/pull merge
+   * of many nodes: after the whole merge), so @node is already in
+   * @new_state, the cluster's counts agree, and the handler may stop the
+   * cluster, leave or unregister handlers. The node's own notify::state
+   * comes just before, once per node and dispatch.
+   *
    * Since: 1.0
    */
   signals[SIGNAL_NODE_STATE_CHANGED] =
@@ -275,6 +288,26 @@ gossip_cluster_class_init (GossipClusterClass *klass)
    *
    * Since: 1.0
    */
+  /**
+   * GossipCluster::message:
+   * @self: the cluster
+   * @sender: (nullable): the node that sent it, if it is in the node list
+   * @packet: the message
+   *
+   * Emitted for every application message (type 64 or more) that reaches
+   * this node, after the handler registered for its type (if any) ran.
+   * The detail is the message type in decimal: connect to "message::200"
+   * to see only type 200, or to "message" to see all. Any number of
+   * listeners may connect; the signal does not change forwarding (a type
+   * without a handler is relayed as any unknown type is) and does not
+   * answer requests (only a handler registered with
+   * [method@Gossip.Cluster.handle_with_reply] does).
+   *
+   * Since: 1.0
+   */
+  signals[SIGNAL_MESSAGE] =
+    g_signal_new ("message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_DETAILED,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, GOSSIP_TYPE_NODE, GOSSIP_TYPE_PACKET);
   signals[SIGNAL_GOSSIP] =
     g_signal_new ("gossip", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
@@ -288,13 +321,14 @@ gossip_cluster_init (GossipCluster *self)
   self->handlers = g_hash_table_new_full (NULL, NULL, NULL, handler_free);
   self->join_peers = g_ptr_array_new_with_free_func (g_free);
   self->unsolicited_joins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  gossip_cluster_events_init (self);
 }
 
 void
-gossip_cluster_emit_state_changed (GossipCluster   *self,
-                                   GossipNode      *node,
-                                   GossipNodeState  old_state,
-                                   GossipNodeState  new_state)
+gossip_cluster_signal_state_changed (GossipCluster   *self,
+                                     GossipNode      *node,
+                                     GossipNodeState  old_state,
+                                     GossipNodeState  new_state)
 {
   g_signal_emit (self, signals[SIGNAL_NODE_STATE_CHANGED], 0, node, old_state, new_state);
   if (old_state == GOSSIP_NODE_STATE_ALIVE || new_state == GOSSIP_NODE_STATE_ALIVE)
@@ -302,8 +336,8 @@ gossip_cluster_emit_state_changed (GossipCluster   *self,
 }
 
 void
-gossip_cluster_emit_metadata_changed (GossipCluster *self,
-                                      GossipNode    *node)
+gossip_cluster_signal_metadata_changed (GossipCluster *self,
+                                        GossipNode    *node)
 {
   g_signal_emit (self, signals[SIGNAL_NODE_METADATA_CHANGED], 0, node);
 }
@@ -356,12 +390,22 @@ setup_wire (GossipCluster  *self,
 static void receive_cb (GBytes *raw, gboolean reliable, GossipIncoming *incoming, gpointer user_data);
 static void local_metadata_changed_cb (GossipMetadata *metadata, gpointer user_data);
 
+/* Set by tests/netsim only; NULL in applications. */
+static GossipTransportWrapFunc transport_wrapper;
+
+void
+gossip_cluster_set_transport_wrapper (GossipTransportWrapFunc wrap)
+{
+  g_atomic_pointer_set (&transport_wrapper, wrap);
+}
+
 static gboolean
 setup_transport (GossipCluster  *self,
                  GCancellable   *cancellable,
                  GError        **error)
 {
   const GossipConfigValues *cfg = self->cfg;
+  GossipTransportWrapFunc wrap;
 
   if (cfg->transport != NULL)
     {
@@ -415,11 +459,12 @@ setup_transport (GossipCluster  *self,
       return FALSE;
     }
 
-  if (gossip_netsim_is_enabled ())
+  wrap = g_atomic_pointer_get (&transport_wrapper);
+  if (wrap != NULL)
     {
-      GossipTransport *conditioned = gossip_netsim_transport_new (self->transport, self->advertise_address);
+      GossipTransport *wrapped = wrap (self->transport, self->advertise_address);
       g_object_unref (self->transport);
-      self->transport = conditioned;
+      self->transport = wrapped;
     }
   gossip_transport_set_receive_func (self->transport, receive_cb, self);
   return TRUE;
@@ -454,10 +499,8 @@ cluster_set_up (GossipCluster  *self,
   if (!setup_transport (self, cancellable, error))
     return FALSE;
 
-  /* Remember messages at least as long as the replay window accepts them. */
-  self->history = gossip_message_history_new ((gint64) MAX (self->cfg->msg_history_max_age,
-                                                            self->cfg->replay_window) * 1000,
-                                              1 << 20);
+  self->router = gossip_router_new (&self->wire, &self->local_id, self->advertise_address,
+                                   self->cfg->msg_history_max_age, self->cfg->replay_window);
   self->nodes = gossip_node_list_new ();
   gossip_probe_init (self);
   gossip_health_init (self);
@@ -569,7 +612,7 @@ history_timer_cb (gpointer user_data)
 {
   GossipCluster *self = user_data;
 
-  gossip_message_history_prune (self->history, g_get_monotonic_time ());
+  gossip_router_prune (self->router);
   return G_SOURCE_CONTINUE;
 }
 
@@ -807,9 +850,7 @@ gossip_cluster_count_drop (GossipCluster    *self,
                            GossipDropReason  reason,
                            const char       *detail)
 {
-  self->drops[reason]++;
-  g_debug ("%s: dropped a packet (%s): %s", self->advertise_address,
-           gossip_drop_reason_to_string (reason), detail ? detail : "");
+  gossip_router_count_drop (self->router, reason, detail);
 }
 
 GossipEnvelope
@@ -817,13 +858,7 @@ gossip_cluster_envelope (GossipCluster *self,
                          guint16        type,
                          guint8         ttl)
 {
-  GossipEnvelope env = {
-    .type = type,
-    .sender = self->local_id,
-    .id = gossip_hlc_now (),
-    .ttl = ttl,
-  };
-  return env;
+  return gossip_router_envelope (self->router, type, ttl);
 }
 
 static void
@@ -950,7 +985,7 @@ gossip_cluster_broadcast (GossipCluster *self,
       return;
     }
   /* Our own broadcasts may come back through forwarding: pre-record them. */
-  gossip_message_history_record (self->history, &self->local_id, env.id, g_get_monotonic_time ());
+  gossip_router_remember_own (self->router, env.id);
   send_to_targets (self, raw, reliable, targets, NULL, 0);
 }
 
@@ -960,20 +995,11 @@ static void
 forward (GossipCluster *self,
          Received      *rx)
 {
-  GossipEnvelope env = rx->msg.envelope;
-  GossipNodeId exclude[2] = { self->local_id, env.sender };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) raw = NULL;
+  GossipNodeId exclude[2] = { self->local_id, rx->msg.envelope.sender };
+  g_autoptr(GBytes) raw = gossip_router_forward_bytes (self->router, &rx->msg);
 
-  if (env.ttl == 0)
-    return;
-  env.ttl--;
-  raw = gossip_wire_encode (&self->wire, &env, rx->msg.wire_payload, rx->msg.compressed, &error);
   if (raw == NULL)
-    {
-      g_debug ("Could not re-encode a packet to forward: %s", error->message);
-      return;
-    }
+    return;
   send_to_targets (self, raw, rx->reliable, NULL, exclude, G_N_ELEMENTS (exclude));
 }
 
@@ -1009,6 +1035,27 @@ reply_to_request (GossipCluster *self,
   gossip_incoming_reply (rx->incoming, raw);
 }
 
+/* ::message, detailed by the type in decimal. Only types somebody listens
+ * to have a quark, so untrusted types create none. */
+static void
+emit_message (GossipCluster *self,
+              Received      *rx,
+              GossipNode    *sender,
+              GossipPacket  *packet)
+{
+  char name[8];
+  GQuark detail;
+  g_autoptr(GossipPacket) made = NULL;
+
+  g_snprintf (name, sizeof name, "%u", rx->msg.envelope.type);
+  detail = g_quark_try_string (name);
+  if (!g_signal_has_handler_pending (self, signals[SIGNAL_MESSAGE], detail, FALSE))
+    return;
+  if (packet == NULL)
+    packet = made = gossip_packet_new (&rx->msg, self->wire.codec, rx->reliable);
+  g_signal_emit (self, signals[SIGNAL_MESSAGE], detail, sender, packet);
+}
+
 static void
 dispatch_user (GossipCluster *self,
                Received      *rx,
@@ -1022,10 +1069,12 @@ dispatch_user (GossipCluster *self,
       /* Unknown types are relayed, so nodes that lack a handler still
        * carry the epidemic (BEHAVIOUR.md §4.3). */
       forward (self, rx);
+      emit_message (self, rx, sender, NULL);
       return;
     }
 
   packet = gossip_packet_new (&rx->msg, self->wire.codec, rx->reliable);
+  h->ref_count++;
   switch (h->kind)
     {
     case HANDLER_FORWARD:
@@ -1040,7 +1089,7 @@ dispatch_user (GossipCluster *self,
         {
           gossip_cluster_count_drop (self, GOSSIP_DROP_WRONG_TRANSPORT,
                                      "request for a reply arrived over UDP");
-          return;
+          break;
         }
       {
         g_autoptr(GVariant) value = h->reply_func (self, sender, packet, h->user_data);
@@ -1054,6 +1103,8 @@ dispatch_user (GossipCluster *self,
       }
       break;
     }
+  handler_free (h);
+  emit_message (self, rx, sender, packet);
 }
 
 /* Pings and acks, most of the traffic, are parsed straight from msgpack
@@ -1164,23 +1215,6 @@ dispatch_system (GossipCluster *self,
   table[type].handler (self, rx, sender, payload);
 }
 
-/* With a cipher, a message ID is a timestamp we can trust as far as the key
- * holders are trusted: a captured packet replayed once the de-duplication
- * history forgot it is refused by its age (Go accepts it again, §12.22).
- * Without a cipher anyone can forge a fresh ID, so the check would be theatre. */
-static gboolean
-is_replay (GossipCluster        *self,
-           const GossipEnvelope *env)
-{
-  gint64 window = (gint64) self->cfg->replay_window * 1000;
-  gint64 age;
-
-  if (self->wire.cipher == NULL || window == 0)
-    return FALSE;
-  age = g_get_real_time () - gossip_hlc_to_unix_usec (env->id);
-  return age > window || age < -window;
-}
-
 static void
 receive_cb (GBytes         *raw,
             gboolean        reliable,
@@ -1188,8 +1222,7 @@ receive_cb (GBytes         *raw,
             gpointer        user_data)
 {
   GossipCluster *self = user_data;
-  g_autoptr(GError) error = NULL;
-  GossipDropReason reason;
+  g_autoptr(GossipDispatch) dispatch = gossip_cluster_dispatch_begin (self);
   Received rx = { .reliable = reliable, .incoming = incoming };
   GossipNode *sender;
   gsize size;
@@ -1197,30 +1230,9 @@ receive_cb (GBytes         *raw,
 
   if (!self->running)
     return;
-  self->packets_in++;
-
-  if (!gossip_wire_decode (&self->wire, data, size, &rx.msg, &reason, &error))
-    {
-      gossip_cluster_count_drop (self, reason, error->message);
-      return;
-    }
-
-  if (gossip_node_id_equal (&rx.msg.envelope.sender, &self->local_id))
-    {
-      gossip_cluster_count_drop (self, GOSSIP_DROP_FROM_SELF, NULL);
-      goto out;
-    }
-  if (is_replay (self, &rx.msg.envelope))
-    {
-      gossip_cluster_count_drop (self, GOSSIP_DROP_REPLAY, "message ID outside the replay window");
-      goto out;
-    }
-  if (!gossip_message_history_record (self->history, &rx.msg.envelope.sender,
-                                      rx.msg.envelope.id, g_get_monotonic_time ()))
-    {
-      self->drops[GOSSIP_DROP_DUPLICATE]++;
-      goto out;
-    }
+  /* Decoding, own packets, replay window and de-duplication: the router. */
+  if (!gossip_router_accept (self->router, data, size, &rx.msg))
+    return;
 
   g_object_ref (self);
   sender = gossip_node_list_lookup (self->nodes, &rx.msg.envelope.sender);
@@ -1234,7 +1246,6 @@ receive_cb (GBytes         *raw,
 
   g_clear_object (&sender);
   g_object_unref (self);
-out:
   gossip_wire_message_clear (&rx.msg);
 }
 
@@ -1785,7 +1796,7 @@ gossip_cluster_get_stats (GossipCluster *self)
 
   gossip_transport_get_counters (self->transport, &tc);
   stats = gossip_stats_new ();
-  gossip_stats_add (stats, "packets-in", self->packets_in);
+  gossip_stats_add (stats, "packets-in", gossip_router_get_packets_in (self->router));
   gossip_stats_add (stats, "packets-out", self->packets_out);
   gossip_stats_add (stats, "udp-datagrams-in", tc.datagrams_in);
   gossip_stats_add (stats, "udp-datagrams-out", tc.datagrams_out);
@@ -1798,14 +1809,14 @@ gossip_cluster_get_stats (GossipCluster *self)
   gossip_stats_add (stats, "tcp-oversize", tc.drops_oversize);
   gossip_stats_add (stats, "tcp-timeouts", tc.drops_timeout);
   gossip_stats_add (stats, "send-failures", tc.drops_send_failure);
-  gossip_stats_add (stats, "dedup-hits", self->drops[GOSSIP_DROP_DUPLICATE]);
+  gossip_stats_add (stats, "dedup-hits", gossip_router_get_drops (self->router, GOSSIP_DROP_DUPLICATE));
   gossip_stats_add (stats, "probes", self->probes);
   gossip_stats_add (stats, "probe-failures", self->probe_failures);
   gossip_stats_add (stats, "suspicions", self->suspicions);
   gossip_stats_add (stats, "refutations", self->refutations);
   gossip_stats_add (stats, "local-health", gossip_health_get_local_health (self));
   for (guint i = 0; i < GOSSIP_DROP_N_REASONS; i++)
-    gossip_stats_add (stats, drop_names[i], self->drops[i]);
+    gossip_stats_add (stats, drop_names[i], gossip_router_get_drops (self->router, i));
   return stats;
 }
 
@@ -1866,6 +1877,7 @@ handler_new (HandlerKind    kind,
 {
   Handler *h = g_new0 (Handler, 1);
 
+  h->ref_count = 1;
   h->kind = kind;
   if (kind == HANDLER_REPLY)
     h->reply_func = (GossipReplyFunc) func;
@@ -1973,7 +1985,9 @@ gossip_cluster_handle_with_reply (GossipCluster     *self,
  * @self: a cluster
  * @message_type: a message type
  *
- * Removes the handler of @message_type.
+ * Removes the handler of @message_type. A handler may unregister itself
+ * (or the handler of any type) while it runs: the destroy notify of its
+ * user data runs once the running call has returned.
  *
  * Returns: whether a handler was removed
  *
@@ -2106,7 +2120,7 @@ gossip_cluster_send_full (GossipCluster       *self,
   raw = gossip_wire_encode (&self->wire, &env, payload, FALSE, error);
   if (raw == NULL || !check_packet_size (self, raw, error))
     return FALSE;
-  gossip_message_history_record (self->history, &self->local_id, env.id, g_get_monotonic_time ());
+  gossip_router_remember_own (self->router, env.id);
 
   send_to_targets (self, raw, (flags & GOSSIP_SEND_RELIABLE) != 0, target_array, NULL, 0);
   return TRUE;
@@ -2139,29 +2153,6 @@ gossip_cluster_send (GossipCluster  *self,
 }
 
 /**
- * gossip_cluster_send_reliable:
- * @self: a cluster
- * @message_type: an application message type (64 or more)
- * @value: (nullable): the payload
- * @error: return location for a #GError
- *
- * Like [method@Gossip.Cluster.send] over TCP.
- *
- * Returns: %TRUE if the message was sent on its way
- *
- * Since: 1.0
- */
-gboolean
-gossip_cluster_send_reliable (GossipCluster  *self,
-                              guint16         message_type,
-                              GVariant       *value,
-                              GError        **error)
-{
-  return gossip_cluster_send_full (self, message_type, value, NULL, GOSSIP_SEND_RELIABLE,
-                                   NULL, 0, NULL, error);
-}
-
-/**
  * gossip_cluster_send_to:
  * @self: a cluster
  * @node: the destination
@@ -2186,141 +2177,6 @@ gossip_cluster_send_to (GossipCluster  *self,
 {
   return gossip_cluster_send_full (self, message_type, value, NULL, GOSSIP_SEND_NONE,
                                    &node, 1, NULL, error);
-}
-
-/**
- * gossip_cluster_send_to_reliable:
- * @self: a cluster
- * @node: the destination
- * @message_type: an application message type (64 or more)
- * @value: (nullable): the payload
- * @error: return location for a #GError
- *
- * Like [method@Gossip.Cluster.send_to] over TCP.
- *
- * Returns: %TRUE if the message was sent on its way
- *
- * Since: 1.0
- */
-gboolean
-gossip_cluster_send_to_reliable (GossipCluster  *self,
-                                 GossipNode     *node,
-                                 guint16         message_type,
-                                 GVariant       *value,
-                                 GError        **error)
-{
-  return gossip_cluster_send_full (self, message_type, value, NULL, GOSSIP_SEND_RELIABLE,
-                                   &node, 1, NULL, error);
-}
-
-/**
- * gossip_cluster_send_to_peers:
- * @self: a cluster
- * @nodes: (array length=n_nodes): the destinations
- * @n_nodes: the number of destinations
- * @message_type: an application message type (64 or more)
- * @value: (nullable): the payload
- * @error: return location for a #GError
- *
- * Sends @value to exactly @nodes (best effort). An empty list sends to
- * nobody.
- *
- * Returns: %TRUE if the message was sent on its way
- *
- * Since: 1.0
- */
-gboolean
-gossip_cluster_send_to_peers (GossipCluster  *self,
-                              GossipNode    **nodes,
-                              guint           n_nodes,
-                              guint16         message_type,
-                              GVariant       *value,
-                              GError        **error)
-{
-  GossipNode *none[1] = { NULL };
-
-  return gossip_cluster_send_full (self, message_type, value, NULL, GOSSIP_SEND_NONE,
-                                   nodes ? nodes : none, n_nodes, NULL, error);
-}
-
-/**
- * gossip_cluster_send_to_peers_reliable:
- * @self: a cluster
- * @nodes: (array length=n_nodes): the destinations
- * @n_nodes: the number of destinations
- * @message_type: an application message type (64 or more)
- * @value: (nullable): the payload
- * @error: return location for a #GError
- *
- * Like [method@Gossip.Cluster.send_to_peers] over TCP.
- *
- * Returns: %TRUE if the message was sent on its way
- *
- * Since: 1.0
- */
-gboolean
-gossip_cluster_send_to_peers_reliable (GossipCluster  *self,
-                                       GossipNode    **nodes,
-                                       guint           n_nodes,
-                                       guint16         message_type,
-                                       GVariant       *value,
-                                       GError        **error)
-{
-  GossipNode *none[1] = { NULL };
-
-  return gossip_cluster_send_full (self, message_type, value, NULL, GOSSIP_SEND_RELIABLE,
-                                   nodes ? nodes : none, n_nodes, NULL, error);
-}
-
-/**
- * gossip_cluster_send_excluding:
- * @self: a cluster
- * @exclude_ids: (array zero-terminated=1): IDs of nodes the first hop avoids
- * @message_type: an application message type (64 or more)
- * @value: (nullable): the payload
- * @error: return location for a #GError
- *
- * Like [method@Gossip.Cluster.send], but the first hop avoids the listed
- * nodes (forwarders may still reach them).
- *
- * Returns: %TRUE if the message was sent on its way
- *
- * Since: 1.0
- */
-gboolean
-gossip_cluster_send_excluding (GossipCluster       *self,
-                               const char * const  *exclude_ids,
-                               guint16              message_type,
-                               GVariant            *value,
-                               GError             **error)
-{
-  return gossip_cluster_send_full (self, message_type, value, NULL, GOSSIP_SEND_NONE,
-                                   NULL, 0, exclude_ids, error);
-}
-
-/**
- * gossip_cluster_send_excluding_reliable:
- * @self: a cluster
- * @exclude_ids: (array zero-terminated=1): IDs of nodes the first hop avoids
- * @message_type: an application message type (64 or more)
- * @value: (nullable): the payload
- * @error: return location for a #GError
- *
- * Like [method@Gossip.Cluster.send_excluding] over TCP.
- *
- * Returns: %TRUE if the message was sent on its way
- *
- * Since: 1.0
- */
-gboolean
-gossip_cluster_send_excluding_reliable (GossipCluster       *self,
-                                        const char * const  *exclude_ids,
-                                        guint16              message_type,
-                                        GVariant            *value,
-                                        GError             **error)
-{
-  return gossip_cluster_send_full (self, message_type, value, NULL, GOSSIP_SEND_RELIABLE,
-                                   NULL, 0, exclude_ids, error);
 }
 
 static void

@@ -30,7 +30,10 @@ G_BEGIN_DECLS
  * @GOSSIP_SEND_NONE: best effort: UDP when the packet fits
  * @GOSSIP_SEND_RELIABLE: use a TCP connection
  *
- * How a message is sent.
+ * How a message is sent, for [method@Gossip.Cluster.send_full]: the one
+ * call behind gossip_cluster_send() and gossip_cluster_send_to(), which
+ * also takes a list of targets (to send to some peers) and of IDs to avoid
+ * (to send to all but some).
  *
  * Since: 1.0
  */
@@ -196,48 +199,11 @@ gboolean        gossip_cluster_send               (GossipCluster  *self,
                                                    GVariant       *value,
                                                    GError        **error);
 GOSSIP_AVAILABLE_IN_1_0
-gboolean        gossip_cluster_send_reliable      (GossipCluster  *self,
-                                                   guint16         message_type,
-                                                   GVariant       *value,
-                                                   GError        **error);
-GOSSIP_AVAILABLE_IN_1_0
 gboolean        gossip_cluster_send_to            (GossipCluster  *self,
                                                    GossipNode     *node,
                                                    guint16         message_type,
                                                    GVariant       *value,
                                                    GError        **error);
-GOSSIP_AVAILABLE_IN_1_0
-gboolean        gossip_cluster_send_to_reliable   (GossipCluster  *self,
-                                                   GossipNode     *node,
-                                                   guint16         message_type,
-                                                   GVariant       *value,
-                                                   GError        **error);
-GOSSIP_AVAILABLE_IN_1_0
-gboolean        gossip_cluster_send_to_peers      (GossipCluster  *self,
-                                                   GossipNode    **nodes,
-                                                   guint           n_nodes,
-                                                   guint16         message_type,
-                                                   GVariant       *value,
-                                                   GError        **error);
-GOSSIP_AVAILABLE_IN_1_0
-gboolean        gossip_cluster_send_to_peers_reliable (GossipCluster  *self,
-                                                       GossipNode    **nodes,
-                                                       guint           n_nodes,
-                                                       guint16         message_type,
-                                                       GVariant       *value,
-                                                       GError        **error);
-GOSSIP_AVAILABLE_IN_1_0
-gboolean        gossip_cluster_send_excluding     (GossipCluster       *self,
-                                                   const char * const  *exclude_ids,
-                                                   guint16              message_type,
-                                                   GVariant            *value,
-                                                   GError             **error);
-GOSSIP_AVAILABLE_IN_1_0
-gboolean        gossip_cluster_send_excluding_reliable (GossipCluster       *self,
-                                                        const char * const  *exclude_ids,
-                                                        guint16              message_type,
-                                                        GVariant            *value,
-                                                        GError             **error);
 GOSSIP_AVAILABLE_IN_1_0
 void            gossip_cluster_send_to_with_response_async  (GossipCluster       *self,
                                                              GossipNode          *node,

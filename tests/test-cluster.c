@@ -450,8 +450,9 @@ test_reliable (Fixture       *f,
   g_autoptr(GError) error = NULL;
   Member *origin = member (f, 0);
 
-  g_assert_true (gossip_cluster_send_reliable (origin->cluster, 128,
-                                               g_variant_new_parsed ("{'text': <'over tcp'>}"), &error));
+  g_assert_true (gossip_cluster_send_full (origin->cluster, 128,
+                                           g_variant_new_parsed ("{'text': <'over tcp'>}"), NULL,
+                                           GOSSIP_SEND_RELIABLE, NULL, 0, NULL, &error));
   g_assert_true (test_wait_for (every_other_got_one, f, WAIT_MS));
   settle (200);
   for (guint i = 1; i < f->members->len; i++)

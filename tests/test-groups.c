@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "test-utils.h"
-#include "gossip-netsim-private.h"
+#include "gossip-netsim.h"
 
 #define SCALE 0.1
 #define MSG_GROUP 200

@@ -10,7 +10,7 @@
 
 #include "test-utils.h"
 #include "gossip-cluster-private.h"
-#include "gossip-netsim-private.h"
+#include "gossip-netsim.h"
 #include "gossip-wire-private.h"
 
 #define SCALE 0.1

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "test-utils.h"
-#include "gossip-netsim-private.h"
+#include "gossip-netsim.h"
 #include "gossip-leader-heartbeat-private.h"
 
 #define SCALE 0.1

@@ -15,7 +15,7 @@
 #include "gossip-messages-private.h"
 #include "gossip-socket-transport-private.h"
 #include "gossip-wire-private.h"
-#include "gossip-netsim-private.h"
+#include "gossip-netsim.h"
 
 /* ------------------------------------------------------------------ */
 /* A Go seed (BEHAVIOUR.md §3.2 handleJoin, §5.4 handlePing, §5.6 alive,

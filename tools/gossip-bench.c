@@ -28,7 +28,7 @@
 #include "gossip-wire-private.h"
 #include "gossip-msgpack-envelope-private.h"
 #ifdef GOSSIP_HAVE_NETSIM
-#include "gossip-netsim-private.h"
+#include "gossip-netsim.h"
 #endif
 
 #define S2_MESSAGES   20
@@ -824,7 +824,7 @@ swarm_sum_packets_in (Swarm *s)
   guint64 sum = 0;
 
   for (guint i = 0; i < s->members->len; i++)
-    sum += member_at (s, i)->cluster->packets_in;
+    sum += gossip_router_get_packets_in (member_at (s, i)->cluster->router);
   return sum;
 }
 
@@ -834,7 +834,7 @@ swarm_sum_duplicates (Swarm *s)
   guint64 sum = 0;
 
   for (guint i = 0; i < s->members->len; i++)
-    sum += member_at (s, i)->cluster->drops[GOSSIP_DROP_DUPLICATE];
+    sum += gossip_router_get_drops (member_at (s, i)->cluster->router, GOSSIP_DROP_DUPLICATE);
   return sum;
 }
 

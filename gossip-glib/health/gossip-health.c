@@ -77,6 +77,20 @@ id_dup (const GossipNodeId *id)
   return g_memdup2 (id, sizeof *id);
 }
 
+/* From membership: a node that became Alive or Dead, or left the list,
+ * starts with a clean failure record. */
+static void
+membership_changed_cb (GossipCluster   *self,
+                       GossipNode      *node,
+                       GossipNodeState  old_state,
+                       GossipNodeState  new_state,
+                       gpointer         data)
+{
+  if (new_state == GOSSIP_NODE_STATE_ALIVE || new_state == GOSSIP_NODE_STATE_DEAD ||
+      new_state == GOSSIP_NODE_STATE_UNKNOWN)
+    gossip_health_forget (self, node);
+}
+
 void
 gossip_health_init (GossipCluster *self)
 {
@@ -88,6 +102,7 @@ gossip_health_init (GossipCluster *self)
   h->holds = g_hash_table_new_full (gossip_node_id_hash, gossip_node_id_equal, NULL,
                                     (GDestroyNotify) g_source_destroy);
   self->health = h;
+  gossip_membership_add_observer (self, membership_changed_cb, NULL);
 }
 
 static Record *
@@ -431,6 +446,7 @@ probe_indirect_start_cb (gpointer user_data)
 {
   Probe *p = user_data;
   GossipCluster *self = p->self;
+  g_autoptr(GossipDispatch) dispatch = gossip_cluster_dispatch_begin (self);
   GossipNodeId exclude[2] = { self->local_id, p->id };
   g_autoptr(GPtrArray) helpers = NULL;
 
@@ -568,6 +584,7 @@ static gboolean
 health_tick_cb (gpointer user_data)
 {
   GossipCluster *self = user_data;
+  g_autoptr(GossipDispatch) dispatch = gossip_cluster_dispatch_begin (self);
   GossipHealth *h = self->health;
   g_autoptr(GPtrArray) all = NULL;
   gint64 now = g_get_monotonic_time ();
@@ -624,6 +641,7 @@ static gboolean
 recovery_tick_cb (gpointer user_data)
 {
   GossipCluster *self = user_data;
+  g_autoptr(GossipDispatch) dispatch = gossip_cluster_dispatch_begin (self);
   g_autoptr(GPtrArray) all = gossip_node_list_snapshot (self->nodes);
   g_autoptr(GHashTable) alive_addresses = g_hash_table_new (g_str_hash, g_str_equal);
 

@@ -82,6 +82,7 @@ static gboolean
 ping_timeout_cb (gpointer user_data)
 {
   PingWaiter *w = user_data;
+  g_autoptr(GossipDispatch) dispatch = gossip_cluster_dispatch_begin (w->self);
 
   complete (w->self, w->seq, GOSSIP_PROBE_TIMEOUT);
   return G_SOURCE_REMOVE;

@@ -18,10 +18,47 @@
 /* ------------------------------------------------------------------ */
 /* State changes                                                       */
 
+typedef struct {
+  GossipMembershipObserver func;
+  gpointer                 data;
+} MembershipObserver;
+
+void
+gossip_membership_add_observer (GossipCluster            *self,
+                                GossipMembershipObserver  func,
+                                gpointer                  data)
+{
+  MembershipObserver o = { func, data };
+
+  if (self->membership_observers == NULL)
+    self->membership_observers = g_array_new (FALSE, FALSE, sizeof (MembershipObserver));
+  g_array_append_val (self->membership_observers, o);
+}
+
+void
+gossip_membership_clear_observers (GossipCluster *self)
+{
+  g_clear_pointer (&self->membership_observers, g_array_unref);
+}
+
+static void
+notify_observers (GossipCluster   *self,
+                  GossipNode      *node,
+                  GossipNodeState  old_state,
+                  GossipNodeState  new_state)
+{
+  for (guint i = 0; self->membership_observers != NULL && i < self->membership_observers->len; i++)
+    {
+      MembershipObserver *o = &g_array_index (self->membership_observers, MembershipObserver, i);
+      o->func (self, node, old_state, new_state, o->data);
+    }
+}
+
 void
 gossip_membership_add_node (GossipCluster *self,
                             GossipNode    *node)
 {
+  gossip_cluster_hold_node_notify (self, node);
   gossip_node_list_add (self->nodes, node);
   gossip_cluster_emit_state_changed (self, node, GOSSIP_NODE_STATE_UNKNOWN,
                                      gossip_node_get_state (node));
@@ -48,10 +85,10 @@ gossip_membership_set_state (GossipCluster   *self,
       return;
     }
 
+  gossip_cluster_hold_node_notify (self, node);
   gossip_node_list_set_state (self->nodes, node, state,
                               timestamp > current_ts ? timestamp : gossip_hlc_now ());
-  if (state == GOSSIP_NODE_STATE_ALIVE || state == GOSSIP_NODE_STATE_DEAD)
-    gossip_health_forget (self, node);
+  notify_observers (self, node, old, state);
   if (state == GOSSIP_NODE_STATE_LEAVING)
     gossip_node_set_departed (node, TRUE);
   if (state != GOSSIP_NODE_STATE_ALIVE && node != self->local)
@@ -66,7 +103,8 @@ gossip_membership_remove_node (GossipCluster *self,
   GossipNodeState old = gossip_node_get_state (node);
 
   g_object_ref (node);
-  gossip_health_forget (self, node);
+  gossip_cluster_hold_node_notify (self, node);
+  notify_observers (self, node, old, GOSSIP_NODE_STATE_UNKNOWN);
   gossip_node_list_remove (self->nodes, node);
   gossip_node_set_state_internal (node, GOSSIP_NODE_STATE_UNKNOWN, gossip_node_get_state_timestamp (node));
   gossip_cluster_emit_state_changed (self, node, old, GOSSIP_NODE_STATE_UNKNOWN);
@@ -253,6 +291,7 @@ join_reply_cb (GObject      *source,
 {
   JoinAttempt *attempt = user_data;
   GossipCluster *self = attempt->self;
+  g_autoptr(GossipDispatch) dispatch = gossip_cluster_dispatch_begin (self);
   GError *error = NULL;
   g_autoptr(GBytes) reply = gossip_transport_request_finish (GOSSIP_TRANSPORT (source), result, &error);
   g_autoptr(GVariant) payload = NULL;
@@ -594,6 +633,7 @@ exchange_reply_cb (GObject      *source,
 {
   Exchange *ex = user_data;
   GossipCluster *self = ex->self;
+  g_autoptr(GossipDispatch) dispatch = gossip_cluster_dispatch_begin (self);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) reply = gossip_transport_request_finish (GOSSIP_TRANSPORT (source), result, &error);
   g_autoptr(GVariant) payload = NULL;
@@ -824,6 +864,7 @@ static gboolean
 sync_timer_cb (gpointer user_data)
 {
   GossipCluster *self = user_data;
+  g_autoptr(GossipDispatch) dispatch = gossip_cluster_dispatch_begin (self);
   g_autoptr(GPtrArray) peers = NULL;
 
   /* A node on its way out no longer takes part in anti-entropy. */
@@ -872,6 +913,7 @@ static gboolean
 lifecycle_timer_cb (gpointer user_data)
 {
   GossipCluster *self = user_data;
+  g_autoptr(GossipDispatch) dispatch = gossip_cluster_dispatch_begin (self);
   g_autoptr(GPtrArray) all = gossip_node_list_snapshot (self->nodes);
   gint64 now = g_get_monotonic_time ();
   gint64 leave_limit = (gint64) self->cfg->suspect_retention_period * 1000;

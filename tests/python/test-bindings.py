@@ -125,6 +125,21 @@ class ClusterPairMixin:
         self.assertTrue(wait_for(lambda: 129 in received), 'type 129 not received')
         self.assertEqual(received[129], [(self.b_id, 'hello')])
 
+    def test_message_signal(self):
+        # "message::TYPE" (the type in decimal) sees one type, "message" all.
+        detailed = []
+        every = []
+        self.a.connect('message::131',
+                       lambda cluster, sender, packet: detailed.append(
+                           (sender.get_id(), packet.get_payload().unpack())))
+        self.a.connect('message', lambda cluster, sender, packet: every.append(
+            packet.get_message_type()))
+        self.b.send(132, GLib.Variant('s', 'not for 131'))
+        self.b.send(131, GLib.Variant('s', 'for 131'))
+        self.assertTrue(wait_for(lambda: detailed and len(every) == 2), 'message signal not seen')
+        self.assertEqual(detailed, [(self.b_id, 'for 131')])
+        self.assertEqual(sorted(every), [131, 132])
+
     def test_metadata(self):
         self.a.get_local_metadata().set_string('dc', 'eu')
         self.a.update_metadata()

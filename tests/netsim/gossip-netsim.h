@@ -1,6 +1,7 @@
-/* gossip-netsim-private.h: a network conditioner for tests and the benchmark.
+/* gossip-netsim.h: a network conditioner for tests and the benchmark.
  *
- * Not installed. Once enabled, clusters created afterwards in this process
+ * Not part of the library (tests/netsim, linked by the tests and
+ * tools/gossip-bench). Once enabled, clusters created afterwards in this process
  * send through a conditioning transport that drops, delays or blocks
  * traffic per link (keyed by advertised address strings) before it reaches
  * the real sockets. Loss applies to datagrams (TCP would retransmit); blocks

@@ -7,7 +7,8 @@
 #include "config.h"
 
 #include "gossip-error.h"
-#include "gossip-netsim-private.h"
+#include "gossip-cluster-private.h"
+#include "gossip-netsim.h"
 
 typedef struct {
   char    *from;
@@ -38,6 +39,7 @@ gossip_netsim_enable (void)
 {
   g_mutex_lock (&lock);
   enabled = TRUE;
+  gossip_cluster_set_transport_wrapper (gossip_netsim_transport_new);
   if (rules == NULL)
     rules = g_ptr_array_new_with_free_func (rule_free);
   if (rng == NULL)
