@@ -122,6 +122,7 @@ gossip_cluster_finalize (GObject *object)
   g_clear_pointer (&self->nodes, gossip_node_list_free);
   g_clear_object (&self->local);
   g_clear_pointer (&self->history, gossip_message_history_free);
+  g_clear_pointer (&self->repair, gossip_broadcast_repair_free); /* broadcast-repair: free */
   g_clear_pointer (&self->join_peers, g_ptr_array_unref);
   g_clear_pointer (&self->unsolicited_joins, g_hash_table_unref);
   g_clear_pointer (&self->wire.key, g_bytes_unref);
@@ -351,6 +352,14 @@ setup_wire (GossipCluster  *self,
 }
 
 static void receive_cb (GBytes *raw, gboolean reliable, GossipIncoming *incoming, gpointer user_data);
+/* broadcast-repair: see the block before "Receiving" */
+#define REPAIR_KEEP_USEC (500 * G_TIME_SPAN_MILLISECOND)
+#define REPAIR_INTERVAL_MS 15
+#define REPAIR_FIRST_MS 4
+#define REPAIR_FAN_OUT 3
+#define GOSSIP_MSG_REPAIR_DIGEST 48
+#define GOSSIP_MSG_REPAIR_PULL 49
+static void repair_record (GossipCluster *self, const GossipNodeId *origin, guint64 id, GBytes *raw);
 static void local_metadata_changed_cb (GossipMetadata *metadata, gpointer user_data);
 
 static gboolean
@@ -432,6 +441,7 @@ gossip_cluster_initable_init (GInitable     *initable,
   self->history = gossip_message_history_new ((gint64) MAX (self->cfg->msg_history_max_age,
                                                             self->cfg->replay_window) * 1000,
                                               1 << 20);
+  self->repair = gossip_broadcast_repair_new (REPAIR_KEEP_USEC, 1024); /* broadcast-repair: create */
   self->nodes = gossip_node_list_new ();
   gossip_probe_init (self);
   gossip_health_init (self);
@@ -602,6 +612,7 @@ shut_down (GossipCluster *self)
   self->stopped = TRUE;
   g_cancellable_cancel (self->cancellable);
   destroy_source (&self->history_timer);
+  destroy_source (&self->repair_timer); /* broadcast-repair: stop */
   destroy_source (&self->gossip_timer);
   destroy_source (&self->metadata_idle);
   gossip_membership_stop (self);
@@ -887,6 +898,7 @@ gossip_cluster_broadcast (GossipCluster *self,
     }
   /* Our own broadcasts may come back through forwarding: pre-record them. */
   gossip_message_history_record (self->history, &self->local_id, env.id, g_get_monotonic_time ());
+  repair_record (self, &self->local_id, env.id, raw); /* broadcast-repair: keep what we broadcast */
   send_to_targets (self, raw, reliable, targets, NULL, 0);
 }
 
@@ -911,6 +923,104 @@ forward (GossipCluster *self,
       return;
     }
   send_to_targets (self, raw, rx->reliable, NULL, exclude, G_N_ELEMENTS (exclude));
+}
+
+/* broadcast-repair: the glue between the cluster and GossipBroadcastRepair.
+ * While we hold recent broadcasts, every REPAIR_INTERVAL_MS we send a digest
+ * of their IDs (type 48, TTL 0) to REPAIR_FAN_OUT random live peers; a peer
+ * that lacks one answers with a pull (type 49, TTL 0) and we resend the
+ * original bytes. TTL 0: a Go node that has no handler does not relay them. */
+
+static gboolean repair_timer_cb (gpointer user_data);
+static GVariant *decode_payload (GossipCluster *self, Received *rx);
+
+static void
+repair_send (GossipCluster *self,
+             const char    *address,
+             guint16        type,
+             GBytes        *entries)
+{
+  gossip_cluster_send_direct (self, address, type,
+                              g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, entries, TRUE), 0);
+}
+
+static void
+repair_record (GossipCluster      *self,
+               const GossipNodeId *origin,
+               guint64             id,
+               GBytes             *raw)
+{
+  gossip_broadcast_repair_record (self->repair, origin, id, raw, g_get_monotonic_time ());
+  if (self->repair_timer == NULL && !self->stopped)
+    self->repair_timer = add_timer (self, REPAIR_FIRST_MS, repair_timer_cb);
+}
+
+static gboolean
+repair_timer_cb (gpointer user_data)
+{
+  GossipCluster *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  g_autoptr(GBytes) digest = NULL;
+  g_autoptr(GPtrArray) peers = NULL;
+
+  destroy_source (&self->repair_timer);
+  if (!gossip_broadcast_repair_active (self->repair, now))
+    return G_SOURCE_REMOVE;
+  digest = gossip_broadcast_repair_digest (self->repair, now);
+  peers = gossip_node_list_random (self->nodes, REPAIR_FAN_OUT, GOSSIP_STATES_LIVE, &self->local_id, 1);
+  for (guint i = 0; digest != NULL && i < peers->len; i++)
+    if (peers->pdata[i] != self->local)
+      repair_send (self, gossip_node_get_address (peers->pdata[i]), GOSSIP_MSG_REPAIR_DIGEST, digest);
+  self->repair_timer = add_timer (self, REPAIR_INTERVAL_MS, repair_timer_cb);
+  return G_SOURCE_REMOVE;
+}
+
+/* Returns TRUE if @rx was a repair message (handled or dropped). */
+static gboolean
+repair_dispatch (GossipCluster *self,
+                 Received      *rx,
+                 GossipNode    *sender)
+{
+  guint16 type = rx->msg.envelope.type;
+  g_autoptr(GVariant) payload = NULL;
+  const guint8 *data;
+  gsize size;
+
+  if (type != GOSSIP_MSG_REPAIR_DIGEST && type != GOSSIP_MSG_REPAIR_PULL)
+    return FALSE;
+  if (sender == NULL)
+    return TRUE;
+  payload = decode_payload (self, rx);
+  if (payload == NULL)
+    return TRUE;
+  if (!g_variant_is_of_type (payload, G_VARIANT_TYPE_BYTESTRING))
+    {
+      gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, "repair entries are not bytes");
+      return TRUE;
+    }
+  data = g_variant_get_fixed_array (payload, &size, 1);
+  if (type == GOSSIP_MSG_REPAIR_DIGEST)
+    {
+      g_autoptr(GBytes) missing = gossip_broadcast_repair_missing (self->repair, data, size,
+                                                                   g_get_monotonic_time ());
+      if (missing != NULL)
+        repair_send (self, gossip_node_get_address (sender), GOSSIP_MSG_REPAIR_PULL, missing);
+    }
+  else
+    {
+      g_autoptr(GPtrArray) raws = gossip_broadcast_repair_answer (self->repair, data, size);
+      for (guint i = 0; i < raws->len; i++)
+        gossip_cluster_send_raw_to (self, gossip_node_get_address (sender), raws->pdata[i], FALSE);
+    }
+  return TRUE;
+}
+
+/* broadcast-repair: which received types are kept for repair. */
+static gboolean
+repair_keeps (guint16 type)
+{
+  return type >= GOSSIP_USER_MESSAGE_MIN ||
+         (type >= GOSSIP_MSG_ALIVE && type <= GOSSIP_MSG_METADATA);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1065,6 +1175,9 @@ dispatch_system (GossipCluster *self,
       return;
     }
 
+  if (repair_dispatch (self, rx, sender)) /* broadcast-repair: digests and pulls */
+    return;
+
   if (type == GOSSIP_MSG_JOIN)
     {
       if (rx->incoming == NULL)
@@ -1155,6 +1268,9 @@ receive_cb (GBytes         *raw,
       self->drops[GOSSIP_DROP_DUPLICATE]++;
       goto out;
     }
+
+  if (repair_keeps (rx.msg.envelope.type)) /* broadcast-repair: keep what we received */
+    repair_record (self, &rx.msg.envelope.sender, rx.msg.envelope.id, raw);
 
   g_object_ref (self);
   sender = gossip_node_list_lookup (self->nodes, &rx.msg.envelope.sender);
@@ -2024,6 +2140,8 @@ gossip_cluster_send_full (GossipCluster       *self,
   if (raw == NULL)
     return FALSE;
   gossip_message_history_record (self->history, &self->local_id, env.id, g_get_monotonic_time ());
+  if (targets == NULL)
+    repair_record (self, &self->local_id, env.id, raw); /* broadcast-repair: keep what we broadcast */
 
   send_to_targets (self, raw, (flags & GOSSIP_SEND_RELIABLE) != 0, target_array, NULL, 0);
   return TRUE;
