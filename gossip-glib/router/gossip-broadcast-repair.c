@@ -10,14 +10,18 @@
 
 #include <string.h>
 
-#define PULL_AGAIN_USEC (30 * G_TIME_SPAN_MILLISECOND)
+#define PULL_AGAIN_USEC (8 * G_TIME_SPAN_MILLISECOND)
 #define MAX_DIGEST_ENTRIES 48
+/* Each held packet is advertised in this many digests, then only answers
+ * pulls: the repair traffic of one broadcast is bounded, not timed. */
+#define MAX_ADVERTS 10
 
 typedef struct {
   guint8  key[GOSSIP_BROADCAST_REPAIR_ENTRY_SIZE];
   GBytes *raw;        /* NULL: seen long ago, or pulled and not yet here */
   gint64  recorded;   /* when raw arrived; 0 if never */
   gint64  pulled;     /* when we last asked for it */
+  guint   adverts;    /* digests it was in */
 } Entry;
 
 struct _GossipBroadcastRepair {
@@ -161,7 +165,7 @@ gossip_broadcast_repair_active (GossipBroadcastRepair *self,
 {
   prune (self, now);
   for (GList *l = self->order.tail; l != NULL; l = l->prev)
-    if (((Entry *) l->data)->raw != NULL)
+    if (((Entry *) l->data)->raw != NULL && ((Entry *) l->data)->adverts < MAX_ADVERTS)
       return TRUE;
   return FALSE;
 }
@@ -177,8 +181,9 @@ gossip_broadcast_repair_digest (GossipBroadcastRepair *self,
   for (GList *l = self->order.tail; l != NULL && n < MAX_DIGEST_ENTRIES; l = l->prev)
     {
       Entry *e = l->data;
-      if (e->raw == NULL)
+      if (e->raw == NULL || e->adverts >= MAX_ADVERTS)
         continue;
+      e->adverts++;
       g_byte_array_append (out, e->key, sizeof e->key);
       n++;
     }
