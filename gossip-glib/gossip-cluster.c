@@ -354,7 +354,7 @@ setup_wire (GossipCluster  *self,
 static void receive_cb (GBytes *raw, gboolean reliable, GossipIncoming *incoming, gpointer user_data);
 /* broadcast-repair: see the block before "Receiving" */
 #define REPAIR_KEEP_USEC (500 * G_TIME_SPAN_MILLISECOND)
-#define REPAIR_INTERVAL_MS 10
+#define REPAIR_INTERVAL_MS 6
 #define REPAIR_FIRST_MS 2
 #define REPAIR_FAN_OUT 3
 #define GOSSIP_MSG_REPAIR_DIGEST 48

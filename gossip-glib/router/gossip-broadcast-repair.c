@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-#define PULL_AGAIN_USEC (8 * G_TIME_SPAN_MILLISECOND)
+#define PULL_AGAIN_USEC (4 * G_TIME_SPAN_MILLISECOND)
 #define MAX_DIGEST_ENTRIES 48
 /* Each held packet is advertised in this many digests, then only answers
  * pulls: the repair traffic of one broadcast is bounded, not timed. */
