@@ -898,7 +898,8 @@ gossip_cluster_broadcast (GossipCluster *self,
     }
   /* Our own broadcasts may come back through forwarding: pre-record them. */
   gossip_message_history_record (self->history, &self->local_id, env.id, g_get_monotonic_time ());
-  repair_record (self, &self->local_id, env.id, raw); /* broadcast-repair: keep what we broadcast */
+  if (!reliable) /* broadcast-repair: keep what we broadcast; TCP does not lose it */
+    repair_record (self, &self->local_id, env.id, raw);
   send_to_targets (self, raw, reliable, targets, NULL, 0);
 }
 
@@ -922,6 +923,8 @@ forward (GossipCluster *self,
       g_debug ("Could not re-encode a packet to forward: %s", error->message);
       return;
     }
+  if (!rx->reliable)
+    repair_record (self, &env.sender, env.id, raw); /* broadcast-repair: keep what we spread */
   send_to_targets (self, raw, rx->reliable, NULL, exclude, G_N_ELEMENTS (exclude));
 }
 
@@ -983,6 +986,7 @@ repair_dispatch (GossipCluster *self,
 {
   guint16 type = rx->msg.envelope.type;
   g_autoptr(GVariant) payload = NULL;
+  g_autoptr(GBytes) entries = NULL;
   const guint8 *data;
   gsize size;
 
@@ -993,12 +997,13 @@ repair_dispatch (GossipCluster *self,
   payload = decode_payload (self, rx);
   if (payload == NULL)
     return TRUE;
-  if (!g_variant_is_of_type (payload, G_VARIANT_TYPE_BYTESTRING))
+  entries = gossip_broadcast_repair_entries_from_variant (payload);
+  if (entries == NULL)
     {
       gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, "repair entries are not bytes");
       return TRUE;
     }
-  data = g_variant_get_fixed_array (payload, &size, 1);
+  data = g_bytes_get_data (entries, &size);
   if (type == GOSSIP_MSG_REPAIR_DIGEST)
     {
       g_autoptr(GBytes) missing = gossip_broadcast_repair_missing (self->repair, data, size,
@@ -1269,7 +1274,10 @@ receive_cb (GBytes         *raw,
       goto out;
     }
 
-  if (repair_keeps (rx.msg.envelope.type)) /* broadcast-repair: keep what we received */
+  /* broadcast-repair: keep a received broadcast. TTL 0 is a direct broadcast
+   * or an epidemic's last hop; with TTL left, forward() keeps what it spreads
+   * anyway, so an addressed send to a no-forward handler stays addressed. */
+  if (repair_keeps (rx.msg.envelope.type) && rx.msg.envelope.ttl == 0 && !reliable)
     repair_record (self, &rx.msg.envelope.sender, rx.msg.envelope.id, raw);
 
   g_object_ref (self);
@@ -2140,7 +2148,7 @@ gossip_cluster_send_full (GossipCluster       *self,
   if (raw == NULL)
     return FALSE;
   gossip_message_history_record (self->history, &self->local_id, env.id, g_get_monotonic_time ());
-  if (targets == NULL)
+  if (targets == NULL && (flags & GOSSIP_SEND_RELIABLE) == 0)
     repair_record (self, &self->local_id, env.id, raw); /* broadcast-repair: keep what we broadcast */
 
   send_to_targets (self, raw, (flags & GOSSIP_SEND_RELIABLE) != 0, target_array, NULL, 0);

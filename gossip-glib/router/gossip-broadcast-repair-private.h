@@ -46,6 +46,9 @@ GBytes                *gossip_broadcast_repair_missing (GossipBroadcastRepair *s
 GPtrArray             *gossip_broadcast_repair_answer  (GossipBroadcastRepair *self,
                                                         const guint8          *pull,
                                                         gsize                  size);
+/* The packed entries of a digest or pull payload: bytes (msgpack bin) or
+ * an array of numbers 0-255 (JSON). NULL if it is neither. */
+GBytes                *gossip_broadcast_repair_entries_from_variant (GVariant *payload);
 void                   gossip_broadcast_repair_counters (GossipBroadcastRepair         *self,
                                                          GossipBroadcastRepairCounters *out);
 

@@ -252,3 +252,41 @@ gossip_broadcast_repair_counters (GossipBroadcastRepair         *self,
 {
   *out = self->counters;
 }
+
+GBytes *
+gossip_broadcast_repair_entries_from_variant (GVariant *payload)
+{
+  GByteArray *out;
+  gsize n;
+
+  if (g_variant_is_of_type (payload, G_VARIANT_TYPE_BYTESTRING))
+    return g_variant_get_data_as_bytes (payload);
+  if (!g_variant_is_of_type (payload, G_VARIANT_TYPE ("av")))
+    return NULL;
+  n = MIN (g_variant_n_children (payload), (gsize) MAX_DIGEST_ENTRIES * GOSSIP_BROADCAST_REPAIR_ENTRY_SIZE);
+  out = g_byte_array_sized_new ((guint) n);
+  for (gsize i = 0; i < n; i++)
+    {
+      g_autoptr(GVariant) boxed = g_variant_get_child_value (payload, i);
+      g_autoptr(GVariant) child = g_variant_get_variant (boxed);
+      gint64 v;
+      guint8 b;
+
+      if (g_variant_is_of_type (child, G_VARIANT_TYPE_INT64))
+        v = g_variant_get_int64 (child);
+      else if (g_variant_is_of_type (child, G_VARIANT_TYPE_UINT64))
+        v = (gint64) MIN (g_variant_get_uint64 (child), 256);
+      else if (g_variant_is_of_type (child, G_VARIANT_TYPE_DOUBLE))
+        v = (gint64) g_variant_get_double (child);
+      else
+        v = -1;
+      if (v < 0 || v > 255)
+        {
+          g_byte_array_unref (out);
+          return NULL;
+        }
+      b = (guint8) v;
+      g_byte_array_append (out, &b, 1);
+    }
+  return g_byte_array_free_to_bytes (out);
+}
