@@ -1810,7 +1810,9 @@ gossip_cluster_remove_key (GossipCluster  *self,
  * "tcp-requests-out", "bytes-in", "bytes-out", "tcp-connections-refused",
  * "tcp-requests-refused",
  * "tcp-oversize", "tcp-timeouts", "send-failures", "dedup-hits", "probes",
- * "probe-failures", "suspicions", "refutations", "local-health", and
+ *  "probe-failures", "suspicions", "refutations", "local-health",
+ * "repair-recorded", "repair-digests", "repair-pulls", "repair-resent"
+ * (broadcast repair: packets kept, digests and pulls sent, packets resent), and
  * "drop-REASON" for every reason a received packet is dropped
  * ("drop-too-short", "drop-decrypt", "drop-header-decode", ...).
  *
@@ -1862,6 +1864,18 @@ gossip_cluster_get_stats (GossipCluster *self)
   gossip_stats_add (stats, "suspicions", self->suspicions);
   gossip_stats_add (stats, "refutations", self->refutations);
   gossip_stats_add (stats, "local-health", gossip_health_get_local_health (self));
+  { /* broadcast-repair: counters */
+    GossipBroadcastRepairCounters rc;
+    GossipBroadcastRepairCounters zero = { 0 };
+    if (self->repair != NULL)
+      gossip_broadcast_repair_counters (self->repair, &rc);
+    else
+      rc = zero;
+    gossip_stats_add (stats, "repair-recorded", rc.recorded);
+    gossip_stats_add (stats, "repair-digests", rc.digests_built);
+    gossip_stats_add (stats, "repair-pulls", rc.pulls_built);
+    gossip_stats_add (stats, "repair-resent", rc.resent);
+  }
   for (guint i = 0; i < GOSSIP_DROP_N_REASONS; i++)
     gossip_stats_add (stats, drop_names[i], self->drops[i]);
   return stats;
