@@ -360,6 +360,7 @@ static void receive_cb (GBytes *raw, gboolean reliable, GossipIncoming *incoming
 #define GOSSIP_MSG_REPAIR_DIGEST 48
 #define GOSSIP_MSG_REPAIR_PULL 49
 static void repair_record (GossipCluster *self, const GossipNodeId *origin, guint64 id, GBytes *raw);
+static gboolean repair_keeps (guint16 type);
 static void local_metadata_changed_cb (GossipMetadata *metadata, gpointer user_data);
 
 static gboolean
@@ -898,7 +899,7 @@ gossip_cluster_broadcast (GossipCluster *self,
     }
   /* Our own broadcasts may come back through forwarding: pre-record them. */
   gossip_message_history_record (self->history, &self->local_id, env.id, g_get_monotonic_time ());
-  if (!reliable) /* broadcast-repair: keep what we broadcast; TCP does not lose it */
+  if (!reliable && repair_keeps (type)) /* broadcast-repair: keep what we broadcast; TCP does not lose it */
     repair_record (self, &self->local_id, env.id, raw);
   send_to_targets (self, raw, reliable, targets, NULL, 0);
 }
@@ -923,7 +924,7 @@ forward (GossipCluster *self,
       g_debug ("Could not re-encode a packet to forward: %s", error->message);
       return;
     }
-  if (!rx->reliable)
+  if (!rx->reliable && repair_keeps (env.type))
     repair_record (self, &env.sender, env.id, raw); /* broadcast-repair: keep what we spread */
   send_to_targets (self, raw, rx->reliable, NULL, exclude, G_N_ELEMENTS (exclude));
 }
@@ -1020,12 +1021,14 @@ repair_dispatch (GossipCluster *self,
   return TRUE;
 }
 
-/* broadcast-repair: which received types are kept for repair. */
+/* broadcast-repair: which types are kept for repair. Not alive messages:
+ * a join storm sends one per node, and push/pull state sync already
+ * repairs a lost one; repairing them too costs more than it brings. */
 static gboolean
 repair_keeps (guint16 type)
 {
   return type >= GOSSIP_USER_MESSAGE_MIN ||
-         (type >= GOSSIP_MSG_ALIVE && type <= GOSSIP_MSG_METADATA);
+         (type >= GOSSIP_MSG_SUSPICION && type <= GOSSIP_MSG_METADATA);
 }
 
 /* ------------------------------------------------------------------ */
