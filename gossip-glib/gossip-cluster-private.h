@@ -9,6 +9,7 @@
 #include "gossip-cluster.h"
 #include "gossip-config-private.h"
 #include "gossip-router-private.h"
+#include "gossip-broadcast-repair-private.h" /* broadcast-repair: include */
 #include "gossip-messages-private.h"
 #include "gossip-node-list-private.h"
 #include "gossip-transport-private.h"
@@ -61,6 +62,8 @@ struct _GossipCluster
   GossipNodeId              local_id;
   char                     *advertise_address;
   GossipRouter             *router;        /* receive filters, drop counters */
+  GossipBroadcastRepair    *repair;        /* broadcast-repair: state */
+  GSource                  *repair_timer;  /* broadcast-repair: runs only while recent broadcasts exist */
   GHashTable               *handlers;      /* GUINT_TO_POINTER (type) -> Handler* */
   GPtrArray                *join_peers;    /* char*, remembered for rejoin */
   GHashTable               *unsolicited_joins; /* address -> last attempt (monotonic µs) */

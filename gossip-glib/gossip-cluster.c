@@ -130,6 +130,7 @@ gossip_cluster_finalize (GObject *object)
   g_clear_pointer (&self->nodes, gossip_node_list_free);
   g_clear_object (&self->local);
   g_clear_pointer (&self->router, gossip_router_free);
+  g_clear_pointer (&self->repair, gossip_broadcast_repair_free); /* broadcast-repair: free */
   g_clear_pointer (&self->join_peers, g_ptr_array_unref);
   g_clear_pointer (&self->unsolicited_joins, g_hash_table_unref);
   g_clear_pointer (&self->wire.key, g_bytes_unref);
@@ -388,6 +389,15 @@ setup_wire (GossipCluster  *self,
 }
 
 static void receive_cb (GBytes *raw, gboolean reliable, GossipIncoming *incoming, gpointer user_data);
+/* broadcast-repair: see the block before "Receiving" */
+#define REPAIR_KEEP_USEC (500 * G_TIME_SPAN_MILLISECOND)
+#define REPAIR_INTERVAL_MS 6
+#define REPAIR_FIRST_MS 2
+#define REPAIR_FAN_OUT 3
+#define GOSSIP_MSG_REPAIR_DIGEST 48
+#define GOSSIP_MSG_REPAIR_PULL 49
+static void repair_record (GossipCluster *self, const GossipNodeId *origin, guint64 id, GBytes *raw);
+static gboolean repair_keeps (guint16 type);
 static void local_metadata_changed_cb (GossipMetadata *metadata, gpointer user_data);
 
 /* Set by tests/netsim only; NULL in applications. */
@@ -501,6 +511,7 @@ cluster_set_up (GossipCluster  *self,
 
   self->router = gossip_router_new (&self->wire, &self->local_id, self->advertise_address,
                                    self->cfg->msg_history_max_age, self->cfg->replay_window);
+  self->repair = gossip_broadcast_repair_new (REPAIR_KEEP_USEC, 1024); /* broadcast-repair: create */
   self->nodes = gossip_node_list_new ();
   gossip_probe_init (self);
   gossip_health_init (self);
@@ -709,6 +720,7 @@ shut_down (GossipCluster *self)
   self->stopped = TRUE;
   g_cancellable_cancel (self->cancellable);
   destroy_source (&self->history_timer);
+  destroy_source (&self->repair_timer); /* broadcast-repair: stop */
   destroy_source (&self->gossip_timer);
   destroy_source (&self->metadata_idle);
   gossip_membership_stop (self);
@@ -986,6 +998,8 @@ gossip_cluster_broadcast (GossipCluster *self,
     }
   /* Our own broadcasts may come back through forwarding: pre-record them. */
   gossip_router_remember_own (self->router, env.id);
+  if (!reliable && repair_keeps (type)) /* broadcast-repair: keep what we broadcast; TCP does not lose it */
+    repair_record (self, &self->local_id, env.id, raw);
   send_to_targets (self, raw, reliable, targets, NULL, 0);
 }
 
@@ -1000,7 +1014,111 @@ forward (GossipCluster *self,
 
   if (raw == NULL)
     return;
+  if (!rx->reliable && repair_keeps (rx->msg.envelope.type))
+    repair_record (self, &rx->msg.envelope.sender, rx->msg.envelope.id, raw); /* broadcast-repair: keep what we spread */
   send_to_targets (self, raw, rx->reliable, NULL, exclude, G_N_ELEMENTS (exclude));
+}
+
+/* broadcast-repair: the glue between the cluster and GossipBroadcastRepair.
+ * While we hold recent broadcasts, every REPAIR_INTERVAL_MS we send a digest
+ * of their IDs (type 48, TTL 0) to REPAIR_FAN_OUT random live peers; a peer
+ * that lacks one answers with a pull (type 49, TTL 0) and we resend the
+ * original bytes. TTL 0: a Go node that has no handler does not relay them. */
+
+static gboolean repair_timer_cb (gpointer user_data);
+static GVariant *decode_payload (GossipCluster *self, Received *rx);
+
+static void
+repair_send (GossipCluster *self,
+             const char    *address,
+             guint16        type,
+             GBytes        *entries)
+{
+  gossip_cluster_send_direct (self, address, type,
+                              g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, entries, TRUE), 0);
+}
+
+static void
+repair_record (GossipCluster      *self,
+               const GossipNodeId *origin,
+               guint64             id,
+               GBytes             *raw)
+{
+  gossip_broadcast_repair_record (self->repair, origin, id, raw, g_get_monotonic_time ());
+  if (self->repair_timer == NULL && !self->stopped)
+    self->repair_timer = add_timer (self, REPAIR_FIRST_MS, repair_timer_cb);
+}
+
+static gboolean
+repair_timer_cb (gpointer user_data)
+{
+  GossipCluster *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  g_autoptr(GBytes) digest = NULL;
+  g_autoptr(GPtrArray) peers = NULL;
+
+  destroy_source (&self->repair_timer);
+  if (!gossip_broadcast_repair_active (self->repair, now))
+    return G_SOURCE_REMOVE;
+  digest = gossip_broadcast_repair_digest (self->repair, now);
+  peers = gossip_node_list_random (self->nodes, REPAIR_FAN_OUT, GOSSIP_STATES_LIVE, &self->local_id, 1);
+  for (guint i = 0; digest != NULL && i < peers->len; i++)
+    if (peers->pdata[i] != self->local)
+      repair_send (self, gossip_node_get_address (peers->pdata[i]), GOSSIP_MSG_REPAIR_DIGEST, digest);
+  self->repair_timer = add_timer (self, REPAIR_INTERVAL_MS, repair_timer_cb);
+  return G_SOURCE_REMOVE;
+}
+
+/* Returns TRUE if @rx was a repair message (handled or dropped). */
+static gboolean
+repair_dispatch (GossipCluster *self,
+                 Received      *rx,
+                 GossipNode    *sender)
+{
+  guint16 type = rx->msg.envelope.type;
+  g_autoptr(GVariant) payload = NULL;
+  g_autoptr(GBytes) entries = NULL;
+  const guint8 *data;
+  gsize size;
+
+  if (type != GOSSIP_MSG_REPAIR_DIGEST && type != GOSSIP_MSG_REPAIR_PULL)
+    return FALSE;
+  if (sender == NULL)
+    return TRUE;
+  payload = decode_payload (self, rx);
+  if (payload == NULL)
+    return TRUE;
+  entries = gossip_broadcast_repair_entries_from_variant (payload);
+  if (entries == NULL)
+    {
+      gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, "repair entries are not bytes");
+      return TRUE;
+    }
+  data = g_bytes_get_data (entries, &size);
+  if (type == GOSSIP_MSG_REPAIR_DIGEST)
+    {
+      g_autoptr(GBytes) missing = gossip_broadcast_repair_missing (self->repair, data, size,
+                                                                   g_get_monotonic_time ());
+      if (missing != NULL)
+        repair_send (self, gossip_node_get_address (sender), GOSSIP_MSG_REPAIR_PULL, missing);
+    }
+  else
+    {
+      g_autoptr(GPtrArray) raws = gossip_broadcast_repair_answer (self->repair, data, size);
+      for (guint i = 0; i < raws->len; i++)
+        gossip_cluster_send_raw_to (self, gossip_node_get_address (sender), raws->pdata[i], FALSE);
+    }
+  return TRUE;
+}
+
+/* broadcast-repair: which types are kept for repair. Not alive messages:
+ * a join storm sends one per node, and push/pull state sync already
+ * repairs a lost one; repairing them too costs more than it brings. */
+static gboolean
+repair_keeps (guint16 type)
+{
+  return type >= GOSSIP_USER_MESSAGE_MIN ||
+         (type >= GOSSIP_MSG_SUSPICION && type <= GOSSIP_MSG_METADATA);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1182,6 +1300,9 @@ dispatch_system (GossipCluster *self,
       return;
     }
 
+  if (repair_dispatch (self, rx, sender)) /* broadcast-repair: digests and pulls */
+    return;
+
   if (type == GOSSIP_MSG_JOIN)
     {
       if (rx->incoming == NULL)
@@ -1233,6 +1354,12 @@ receive_cb (GBytes         *raw,
   /* Decoding, own packets, replay window and de-duplication: the router. */
   if (!gossip_router_accept (self->router, data, size, &rx.msg))
     return;
+
+  /* broadcast-repair: keep a received broadcast. TTL 0 is a direct broadcast
+   * or an epidemic's last hop; with TTL left, forward() keeps what it spreads
+   * anyway, so an addressed send to a no-forward handler stays addressed. */
+  if (repair_keeps (rx.msg.envelope.type) && rx.msg.envelope.ttl == 0 && !reliable)
+    repair_record (self, &rx.msg.envelope.sender, rx.msg.envelope.id, raw);
 
   g_object_ref (self);
   sender = gossip_node_list_lookup (self->nodes, &rx.msg.envelope.sender);
@@ -1763,7 +1890,9 @@ gossip_cluster_remove_key (GossipCluster  *self,
  * "tcp-requests-out", "bytes-in", "bytes-out", "tcp-connections-refused",
  * "tcp-requests-refused",
  * "tcp-oversize", "tcp-timeouts", "send-failures", "dedup-hits", "probes",
- * "probe-failures", "suspicions", "refutations", "local-health", and
+ *  "probe-failures", "suspicions", "refutations", "local-health",
+ * "repair-recorded", "repair-digests", "repair-pulls", "repair-resent"
+ * (broadcast repair: packets kept, digests and pulls sent, packets resent), and
  * "drop-REASON" for every reason a received packet is dropped
  * ("drop-too-short", "drop-decrypt", "drop-header-decode", ...).
  *
@@ -1815,6 +1944,18 @@ gossip_cluster_get_stats (GossipCluster *self)
   gossip_stats_add (stats, "suspicions", self->suspicions);
   gossip_stats_add (stats, "refutations", self->refutations);
   gossip_stats_add (stats, "local-health", gossip_health_get_local_health (self));
+  { /* broadcast-repair: counters */
+    GossipBroadcastRepairCounters rc;
+    GossipBroadcastRepairCounters zero = { 0 };
+    if (self->repair != NULL)
+      gossip_broadcast_repair_counters (self->repair, &rc);
+    else
+      rc = zero;
+    gossip_stats_add (stats, "repair-recorded", rc.recorded);
+    gossip_stats_add (stats, "repair-digests", rc.digests_built);
+    gossip_stats_add (stats, "repair-pulls", rc.pulls_built);
+    gossip_stats_add (stats, "repair-resent", rc.resent);
+  }
   for (guint i = 0; i < GOSSIP_DROP_N_REASONS; i++)
     gossip_stats_add (stats, drop_names[i], gossip_router_get_drops (self->router, i));
   return stats;
@@ -2121,6 +2262,8 @@ gossip_cluster_send_full (GossipCluster       *self,
   if (raw == NULL || !check_packet_size (self, raw, error))
     return FALSE;
   gossip_router_remember_own (self->router, env.id);
+  if (targets == NULL && (flags & GOSSIP_SEND_RELIABLE) == 0)
+    repair_record (self, &self->local_id, env.id, raw); /* broadcast-repair: keep what we broadcast */
 
   send_to_targets (self, raw, (flags & GOSSIP_SEND_RELIABLE) != 0, target_array, NULL, 0);
   return TRUE;

@@ -698,6 +698,30 @@ inner_request_cb (GObject      *source,
   g_object_unref (task);
 }
 
+/* Makes @context the thread-default one for the calls that follow, unless it
+ * already is: pushing acquires the context, and while glib-networking's TLS
+ * handshake thread holds it (to run accept-certificate on it) that fails.
+ * Returns whether a pop is owed. */
+static gboolean
+enter_context (GMainContext *context)
+{
+  GMainContext *current = g_main_context_ref_thread_default ();
+  gboolean push = current != context;
+
+  g_main_context_unref (current);
+  if (push)
+    g_main_context_push_thread_default (context);
+  return push;
+}
+
+static void
+leave_context (GMainContext *context,
+               gboolean      pushed)
+{
+  if (pushed)
+    g_main_context_pop_thread_default (context);
+}
+
 static void
 gossip_websocket_transport_request_async (GossipTransport     *transport,
                                           const char          *address,
@@ -708,6 +732,7 @@ gossip_websocket_transport_request_async (GossipTransport     *transport,
                                           gpointer             user_data)
 {
   GossipWebsocketTransport *self = GOSSIP_WEBSOCKET_TRANSPORT (transport);
+  gboolean pushed;
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   g_autoptr(GError) error = NULL;
   g_autofree char *url = NULL;
@@ -770,10 +795,10 @@ gossip_websocket_transport_request_async (GossipTransport     *transport,
     }
   g_hash_table_add (self->conns, c);
 
-  g_main_context_push_thread_default (self->context);
+  pushed = enter_context (self->context);
   soup_session_websocket_connect_async (self->session, c->msg, NULL, NULL, G_PRIORITY_DEFAULT,
                                         cancellable, request_connected_cb, ws_conn_ref (c));
-  g_main_context_pop_thread_default (self->context);
+  leave_context (self->context, pushed);
 }
 
 static GBytes *
@@ -929,6 +954,7 @@ gossip_websocket_transport_initable_init (GInitable     *initable,
                                           GError       **error)
 {
   GossipWebsocketTransport *self = GOSSIP_WEBSOCKET_TRANSPORT (initable);
+  gboolean pushed;
   g_autoptr(GError) local_error = NULL;
   GSList *listeners;
   GInetAddress *ia;
@@ -938,12 +964,12 @@ gossip_websocket_transport_initable_init (GInitable     *initable,
   if (self->session != NULL)
     return TRUE;
 
-  g_main_context_push_thread_default (self->context);
+  pushed = enter_context (self->context);
   self->session = soup_session_new_with_options ("timeout", MAX (self->timeout_ms / 1000, 1),
                                                  "idle-timeout", MAX (self->timeout_ms / 1000, 1),
                                                  "proxy-resolver", NULL,
                                                  NULL);
-  g_main_context_pop_thread_default (self->context);
+  leave_context (self->context, pushed);
   if (self->tls_database != NULL)
     soup_session_set_tls_database (self->session, self->tls_database);
 
@@ -961,9 +987,9 @@ gossip_websocket_transport_initable_init (GInitable     *initable,
   if (self->bind_address == NULL)
     return TRUE;
 
-  g_main_context_push_thread_default (self->context);
+  pushed = enter_context (self->context);
   self->own_server = soup_server_new ("tls-certificate", self->tls_certificate, NULL);
-  g_main_context_pop_thread_default (self->context);
+  leave_context (self->context, pushed);
   gossip_websocket_transport_add_handler (self, self->own_server, self->path);
   if (!soup_server_listen (self->own_server, G_SOCKET_ADDRESS (self->bind_address),
                            self->tls_certificate != NULL ? SOUP_SERVER_LISTEN_HTTPS : 0, &local_error))
