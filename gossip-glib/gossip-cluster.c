@@ -8,6 +8,7 @@
  * was thread-default when the cluster was constructed.
  */
 #include "config.h"
+#include "gossip-i18n-private.h"
 
 #include <math.h>
 #include <string.h>
@@ -194,6 +195,8 @@ static void
 gossip_cluster_class_init (GossipClusterClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  gossip_i18n_init ();
 
   object_class->constructed = gossip_cluster_constructed;
   object_class->dispose = gossip_cluster_dispose;

@@ -6,6 +6,7 @@
  * A cluster reads its configuration once, at construction.
  */
 #include "config.h"
+#include "gossip-i18n-private.h"
 
 #include <stddef.h>
 
@@ -280,6 +281,8 @@ gossip_config_class_init (GossipConfigClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+
+  gossip_i18n_init ();
 
   object_class->finalize = gossip_config_finalize;
   object_class->set_property = gossip_config_set_property;

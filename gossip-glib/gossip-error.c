@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "gossip-error.h"
+#include "gossip-i18n-private.h"
 
 /**
  * gossip_error_quark:
@@ -10,4 +11,17 @@
  *
  * Since: 1.0
  */
-G_DEFINE_QUARK (gossip-error-quark, gossip_error)
+GQuark
+gossip_error_quark (void)
+{
+  static GQuark quark = 0;
+
+  /* Every GError of the library names this domain, so the text domain is
+   * bound before its first message is built. */
+  if (G_UNLIKELY (quark == 0))
+    {
+      gossip_i18n_init ();
+      quark = g_quark_from_static_string ("gossip-error-quark");
+    }
+  return quark;
+}
