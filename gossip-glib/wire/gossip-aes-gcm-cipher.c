@@ -182,10 +182,11 @@ gossip_aes_gcm_cipher_seal_with_nonce (GossipAesGcmCipher  *self,
 static GBytes *
 gossip_aes_gcm_cipher_encrypt (GossipCipher  *cipher,
                                GBytes        *key,
-                               const guint8  *plain,
-                               gsize          size,
+                               GBytes        *bytes,
                                GError       **error)
 {
+  gsize size;
+  const guint8 *plain = g_bytes_get_data (bytes, &size);
   guint8 nonce[GOSSIP_AES_GCM_NONCE_SIZE];
   int ret;
 
@@ -204,10 +205,11 @@ gossip_aes_gcm_cipher_encrypt (GossipCipher  *cipher,
 static GBytes *
 gossip_aes_gcm_cipher_decrypt (GossipCipher  *cipher,
                                GBytes        *key,
-                               const guint8  *data,
-                               gsize          size,
+                               GBytes        *bytes,
                                GError       **error)
 {
+  gsize size;
+  const guint8 *data = g_bytes_get_data (bytes, &size);
   GossipAesGcmCipher *self = GOSSIP_AES_GCM_CIPHER (cipher);
   g_autoptr(GMutexLocker) locker = NULL;
   size_t plain_size;

@@ -127,8 +127,6 @@ gossip_cipher_encrypt (GossipCipher  *self,
                        GError       **error)
 {
   GossipCipherInterface *iface;
-  const guint8 *buf;
-  gsize size;
 
   g_return_val_if_fail (GOSSIP_IS_CIPHER (self), NULL);
   g_return_val_if_fail (key != NULL, NULL);
@@ -138,8 +136,7 @@ gossip_cipher_encrypt (GossipCipher  *self,
   iface = GOSSIP_CIPHER_GET_IFACE (self);
   g_return_val_if_fail (iface->encrypt != NULL, NULL);
 
-  buf = g_bytes_get_data (plain, &size);
-  return iface->encrypt (self, key, buf, size, error);
+  return iface->encrypt (self, key, plain, error);
 }
 
 /**
@@ -163,8 +160,6 @@ gossip_cipher_decrypt (GossipCipher  *self,
                        GError       **error)
 {
   GossipCipherInterface *iface;
-  const guint8 *buf;
-  gsize size;
 
   g_return_val_if_fail (GOSSIP_IS_CIPHER (self), NULL);
   g_return_val_if_fail (key != NULL, NULL);
@@ -174,6 +169,5 @@ gossip_cipher_decrypt (GossipCipher  *self,
   iface = GOSSIP_CIPHER_GET_IFACE (self);
   g_return_val_if_fail (iface->decrypt != NULL, NULL);
 
-  buf = g_bytes_get_data (data, &size);
-  return iface->decrypt (self, key, buf, size, error);
+  return iface->decrypt (self, key, data, error);
 }

@@ -26,6 +26,12 @@ G_DECLARE_INTERFACE (GossipCipher, gossip_cipher, GOSSIP, CIPHER, GObject)
  * The virtual methods of [iface@Gossip.Cipher]. No associated data is used,
  * as in the wire protocol of Go gossip v0.6.0.
  *
+ * @encrypt and @decrypt take and return #GBytes, so a cipher can be
+ * written in any language with GObject introspection (`do_encrypt` and
+ * `do_decrypt` in PyGObject). The #GBytes they receive may wrap a packet
+ * buffer that is reused after the call returns: an implementation that
+ * keeps the data must copy it.
+ *
  * Since: 1.0
  */
 struct _GossipCipherInterface
@@ -39,13 +45,11 @@ struct _GossipCipherInterface
   gsize        (* get_overhead) (GossipCipher  *self);
   GBytes     * (* encrypt)      (GossipCipher  *self,
                                  GBytes        *key,
-                                 const guint8  *plain,
-                                 gsize          size,
+                                 GBytes        *plain,
                                  GError       **error);
   GBytes     * (* decrypt)      (GossipCipher  *self,
                                  GBytes        *key,
-                                 const guint8  *data,
-                                 gsize          size,
+                                 GBytes        *data,
                                  GError       **error);
 };
 

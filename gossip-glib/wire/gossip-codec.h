@@ -19,11 +19,17 @@ G_DECLARE_INTERFACE (GossipCodec, gossip_codec, GOSSIP, CODEC, GObject)
  * GossipCodecInterface:
  * @get_name: returns a short name of the codec ("msgpack", "json")
  * @encode: encodes one #GVariant into bytes
- * @decode: decodes exactly one value from @data; trailing bytes are an error
+ * @decode: decodes exactly one value from @bytes; trailing bytes are an error
  *
  * The virtual methods of [iface@Gossip.Codec]. A codec turns the
  * #GVariant value model of gossip-glib into bytes and back; see the
  * "Values on the wire" page of the documentation for the mapping.
+ *
+ * Every virtual method takes and returns #GBytes, so a codec can be
+ * written in any language with GObject introspection (`do_encode` and
+ * `do_decode` in PyGObject). The #GBytes handed to @decode may wrap a
+ * packet buffer that is reused after the call returns: an implementation
+ * that keeps the data must copy it.
  *
  * Since: 1.0
  */
@@ -36,8 +42,7 @@ struct _GossipCodecInterface
                              GVariant      *value,
                              GError       **error);
   GVariant   * (* decode)   (GossipCodec   *self,
-                             const guint8  *data,
-                             gsize          size,
+                             GBytes        *bytes,
                              GError       **error);
 };
 

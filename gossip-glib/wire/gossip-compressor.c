@@ -44,8 +44,6 @@ gossip_compressor_compress (GossipCompressor  *self,
                             GError           **error)
 {
   GossipCompressorInterface *iface;
-  const guint8 *buf;
-  gsize size;
 
   g_return_val_if_fail (GOSSIP_IS_COMPRESSOR (self), NULL);
   g_return_val_if_fail (data != NULL, NULL);
@@ -54,8 +52,7 @@ gossip_compressor_compress (GossipCompressor  *self,
   iface = GOSSIP_COMPRESSOR_GET_IFACE (self);
   g_return_val_if_fail (iface->compress != NULL, NULL);
 
-  buf = g_bytes_get_data (data, &size);
-  return iface->compress (self, buf, size, error);
+  return iface->compress (self, data, error);
 }
 
 /**
@@ -81,8 +78,6 @@ gossip_compressor_decompress (GossipCompressor  *self,
                               GError           **error)
 {
   GossipCompressorInterface *iface;
-  const guint8 *buf;
-  gsize size;
 
   g_return_val_if_fail (GOSSIP_IS_COMPRESSOR (self), NULL);
   g_return_val_if_fail (data != NULL, NULL);
@@ -91,6 +86,5 @@ gossip_compressor_decompress (GossipCompressor  *self,
   iface = GOSSIP_COMPRESSOR_GET_IFACE (self);
   g_return_val_if_fail (iface->decompress != NULL, NULL);
 
-  buf = g_bytes_get_data (data, &size);
-  return iface->decompress (self, buf, size, max_size, error);
+  return iface->decompress (self, data, max_size, error);
 }

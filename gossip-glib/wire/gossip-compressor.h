@@ -21,7 +21,11 @@ G_DECLARE_INTERFACE (GossipCompressor, gossip_compressor, GOSSIP, COMPRESSOR, GO
  * @decompress: decompresses @data, refusing output longer than @max_size
  *   before allocating it
  *
- * The virtual methods of [iface@Gossip.Compressor].
+ * The virtual methods of [iface@Gossip.Compressor]. They take and return
+ * #GBytes, so a compressor can be written in any language with GObject
+ * introspection (`do_compress` and `do_decompress` in PyGObject). The
+ * #GBytes they receive may wrap a buffer that is reused after the call
+ * returns: an implementation that keeps the data must copy it.
  *
  * Since: 1.0
  */
@@ -30,12 +34,10 @@ struct _GossipCompressorInterface
   GTypeInterface g_iface;
 
   GBytes * (* compress)   (GossipCompressor  *self,
-                           const guint8      *data,
-                           gsize              size,
+                           GBytes            *data,
                            GError           **error);
   GBytes * (* decompress) (GossipCompressor  *self,
-                           const guint8      *data,
-                           gsize              size,
+                           GBytes            *data,
                            gsize              max_size,
                            GError           **error);
 };

@@ -850,10 +850,11 @@ node_to_variant (Walker    *w,
 
 static GVariant *
 gossip_json_codec_decode (GossipCodec   *codec,
-                          const guint8  *data,
-                          gsize          size,
+                          GBytes        *bytes,
                           GError       **error)
 {
+  gsize size;
+  const guint8 *data = g_bytes_get_data (bytes, &size);
   g_autoptr(GArray) numbers = g_array_new (FALSE, FALSE, sizeof (NumberSpan));
   g_autoptr(GArray) object_sizes = g_array_new (FALSE, FALSE, sizeof (guint));
   g_autoptr(JsonParser) parser = NULL;

@@ -706,10 +706,11 @@ object_to_variant (const msgpack_object  *obj,
 
 static GVariant *
 gossip_msgpack_codec_decode (GossipCodec   *codec,
-                             const guint8  *data,
-                             gsize          size,
+                             GBytes        *bytes,
                              GError       **error)
 {
+  gsize size;
+  const guint8 *data = g_bytes_get_data (bytes, &size);
   msgpack_unpacked unpacked;
   msgpack_unpack_return ret;
   gsize pos = 0;

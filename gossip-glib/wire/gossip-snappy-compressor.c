@@ -67,10 +67,11 @@ read_claimed_length (const guint8 *data,
 
 static GBytes *
 gossip_snappy_compressor_compress (GossipCompressor  *compressor,
-                                   const guint8      *data,
-                                   gsize              size,
+                                   GBytes            *bytes,
                                    GError           **error)
 {
+  gsize size;
+  const guint8 *data = g_bytes_get_data (bytes, &size);
   static const char empty[1] = { 0 };
   size_t out_size = snappy_max_compressed_length (size);
   char *out = g_malloc (out_size);
@@ -90,11 +91,12 @@ gossip_snappy_compressor_compress (GossipCompressor  *compressor,
 
 static GBytes *
 gossip_snappy_compressor_decompress (GossipCompressor  *compressor,
-                                     const guint8      *data,
-                                     gsize              size,
+                                     GBytes            *bytes,
                                      gsize              max_size,
                                      GError           **error)
 {
+  gsize size;
+  const guint8 *data = g_bytes_get_data (bytes, &size);
   guint64 claimed;
   size_t out_size;
   char *out;

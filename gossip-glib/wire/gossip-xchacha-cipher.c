@@ -274,10 +274,11 @@ gossip_xchacha_cipher_get_overhead (GossipCipher *cipher)
 static GBytes *
 gossip_xchacha_cipher_encrypt (GossipCipher  *cipher,
                                GBytes        *key,
-                               const guint8  *plain,
-                               gsize          size,
+                               GBytes        *bytes,
                                GError       **error)
 {
+  gsize size;
+  const guint8 *plain = g_bytes_get_data (bytes, &size);
   guint8 nonce[GOSSIP_XCHACHA_NONCE_SIZE];
   int ret;
 
@@ -298,10 +299,11 @@ gossip_xchacha_cipher_encrypt (GossipCipher  *cipher,
 static GBytes *
 gossip_xchacha_cipher_decrypt (GossipCipher  *cipher,
                                GBytes        *key,
-                               const guint8  *data,
-                               gsize          size,
+                               GBytes        *bytes,
                                GError       **error)
 {
+  gsize size;
+  const guint8 *data = g_bytes_get_data (bytes, &size);
   if (!gossip_xchacha_cipher_check_key (cipher, g_bytes_get_size (key), error))
     return NULL;
 
