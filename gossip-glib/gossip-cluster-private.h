@@ -58,6 +58,7 @@ struct _GossipCluster
   GossipWire                wire;
   GossipTransport          *transport;
   GossipNodeList           *nodes;
+  GListModel               *node_model;    /* (nullable): read-only view of nodes, made on demand */
   GossipNode               *local;
   GossipNodeId              local_id;
   char                     *advertise_address;

@@ -22,6 +22,7 @@
 #include "gossip-metadata-private.h"
 #include "gossip-msgpack-codec.h"
 #include "gossip-msgpack-envelope-private.h"
+#include "gossip-node-model-private.h"
 #include "gossip-packet-private.h"
 #include "gossip-socket-transport-private.h"
 #include "gossip-stats-private.h"
@@ -60,6 +61,11 @@ enum {
   PROP_LOCAL_NODE,
   PROP_N_ALIVE,
   PROP_RUNNING,
+  PROP_NODES,
+  PROP_N_NODES,
+  PROP_N_SUSPECT,
+  PROP_N_DEAD,
+  PROP_N_LEAVING,
   N_PROPS
 };
 
@@ -128,6 +134,7 @@ gossip_cluster_finalize (GObject *object)
   gossip_probe_clear (self);
   g_clear_pointer (&self->ping_waiters, g_hash_table_unref);
   g_clear_object (&self->transport);
+  g_clear_object (&self->node_model);
   g_clear_pointer (&self->nodes, gossip_node_list_free);
   g_clear_object (&self->local);
   g_clear_pointer (&self->router, gossip_router_free);
@@ -157,7 +164,10 @@ gossip_cluster_set_property (GObject      *object,
   switch (prop_id)
     {
     case PROP_CONFIG:
-      self->config = g_value_dup_object (value);
+      /* A snapshot, so that later changes to the caller's object cannot
+       * reach a running cluster. */
+      if (g_value_get_object (value) != NULL)
+        self->config = gossip_config_snapshot (g_value_get_object (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -186,6 +196,20 @@ gossip_cluster_get_property (GObject    *object,
     case PROP_RUNNING:
       g_value_set_boolean (value, self->running);
       break;
+    case PROP_NODES:
+      g_value_set_object (value, self->nodes ? gossip_cluster_get_nodes (self) : NULL);
+      break;
+    case PROP_N_NODES:
+    case PROP_N_SUSPECT:
+    case PROP_N_DEAD:
+    case PROP_N_LEAVING:
+      g_value_set_uint (value, self->nodes == NULL ? 0 :
+                        prop_id == PROP_N_NODES ? gossip_node_list_size (self->nodes) :
+                        gossip_node_list_count (self->nodes,
+                                                prop_id == PROP_N_SUSPECT ? GOSSIP_NODE_STATE_SUSPECT :
+                                                prop_id == PROP_N_DEAD ? GOSSIP_NODE_STATE_DEAD :
+                                                GOSSIP_NODE_STATE_LEAVING));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -207,7 +231,10 @@ gossip_cluster_class_init (GossipClusterClass *klass)
   /**
    * GossipCluster:config:
    *
-   * The configuration the cluster was made with.
+   * The configuration the cluster was made with. Reading it gives the
+   * snapshot taken at construction, which is what the cluster uses: it
+   * refuses changes (with a warning), and changes to the object passed
+   * in do not reach the cluster.
    *
    * Since: 1.0
    */
@@ -243,6 +270,59 @@ gossip_cluster_class_init (GossipClusterClass *klass)
   props[PROP_RUNNING] = g_param_spec_boolean ("running", NULL, NULL, FALSE,
                                               G_PARAM_READABLE | G_PARAM_STATIC_STRINGS |
                                               G_PARAM_EXPLICIT_NOTIFY);
+  /**
+   * GossipCluster:nodes:
+   *
+   * Every known node, as [method@Gossip.Cluster.get_nodes] returns them: a
+   * read-only #GListModel of [class@Gossip.Node] that a GTK list view can
+   * follow.
+   *
+   * Since: 1.0
+   */
+  props[PROP_NODES] = g_param_spec_object ("nodes", NULL, NULL, G_TYPE_LIST_MODEL,
+                                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * GossipCluster:n-nodes:
+   *
+   * The number of known nodes in every state, the local node included.
+   * Notifies when it changes.
+   *
+   * Since: 1.0
+   */
+  props[PROP_N_NODES] = g_param_spec_uint ("n-nodes", NULL, NULL, 0, G_MAXUINT, 0,
+                                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS |
+                                           G_PARAM_EXPLICIT_NOTIFY);
+  /**
+   * GossipCluster:n-suspect:
+   *
+   * The number of suspected nodes. Notifies when it changes.
+   *
+   * Since: 1.0
+   */
+  props[PROP_N_SUSPECT] = g_param_spec_uint ("n-suspect", NULL, NULL, 0, G_MAXUINT, 0,
+                                             G_PARAM_READABLE | G_PARAM_STATIC_STRINGS |
+                                             G_PARAM_EXPLICIT_NOTIFY);
+  /**
+   * GossipCluster:n-dead:
+   *
+   * The number of dead nodes still listed. Notifies when it changes.
+   *
+   * Since: 1.0
+   */
+  props[PROP_N_DEAD] = g_param_spec_uint ("n-dead", NULL, NULL, 0, G_MAXUINT, 0,
+                                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS |
+                                          G_PARAM_EXPLICIT_NOTIFY);
+  /**
+   * GossipCluster:n-leaving:
+   *
+   * The number of nodes that announced their leave. Notifies when it
+   * changes.
+   *
+   * Since: 1.0
+   */
+  props[PROP_N_LEAVING] = g_param_spec_uint ("n-leaving", NULL, NULL, 0, G_MAXUINT, 0,
+                                             G_PARAM_READABLE | G_PARAM_STATIC_STRINGS |
+                                             G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, props);
 
   /**
@@ -334,9 +414,25 @@ gossip_cluster_signal_state_changed (GossipCluster   *self,
                                      GossipNodeState  old_state,
                                      GossipNodeState  new_state)
 {
+  /* Each count property of the old and the new state changed; UNKNOWN on
+   * either side is a node added to or removed from the list. */
+  static const guint count_props[] = {
+    [GOSSIP_NODE_STATE_UNKNOWN] = PROP_N_NODES,
+    [GOSSIP_NODE_STATE_ALIVE] = PROP_N_ALIVE,
+    [GOSSIP_NODE_STATE_SUSPECT] = PROP_N_SUSPECT,
+    [GOSSIP_NODE_STATE_DEAD] = PROP_N_DEAD,
+    [GOSSIP_NODE_STATE_LEAVING] = PROP_N_LEAVING,
+  };
+
   g_signal_emit (self, signals[SIGNAL_NODE_STATE_CHANGED], 0, node, old_state, new_state);
-  if (old_state == GOSSIP_NODE_STATE_ALIVE || new_state == GOSSIP_NODE_STATE_ALIVE)
-    g_object_notify_by_pspec (G_OBJECT (self), props[PROP_N_ALIVE]);
+  if (old_state == new_state)
+    return;
+  g_object_freeze_notify (G_OBJECT (self));
+  if ((guint) old_state < G_N_ELEMENTS (count_props))
+    g_object_notify_by_pspec (G_OBJECT (self), props[count_props[old_state]]);
+  if ((guint) new_state < G_N_ELEMENTS (count_props))
+    g_object_notify_by_pspec (G_OBJECT (self), props[count_props[new_state]]);
+  g_object_thaw_notify (G_OBJECT (self));
 }
 
 void
@@ -491,7 +587,10 @@ cluster_set_up (GossipCluster  *self,
   g_autoptr(GossipMetadata) metadata = NULL;
 
   if (self->config == NULL)
-    self->config = gossip_config_new ();
+    {
+      g_autoptr(GossipConfig) defaults = gossip_config_new ();
+      self->config = gossip_config_snapshot (defaults);
+    }
   self->cfg = gossip_config_get_values (self->config);
 
   if (!setup_wire (self, error))
@@ -1676,7 +1775,8 @@ gossip_cluster_get_node (GossipCluster *self,
  * @self: a cluster
  *
  * All known nodes in every state, the local node included, as a live
- * list model that a GTK list view can show.
+ * list model that a GTK list view can show. The model is read-only; the
+ * cluster adds and removes nodes and emits #GListModel::items-changed.
  *
  * Returns: (transfer none): a #GListModel of #GossipNode
  *
@@ -1686,7 +1786,11 @@ GListModel *
 gossip_cluster_get_nodes (GossipCluster *self)
 {
   g_return_val_if_fail (GOSSIP_IS_CLUSTER (self), NULL);
-  return gossip_node_list_get_model (self->nodes);
+  g_return_val_if_fail (self->nodes != NULL, NULL);
+
+  if (self->node_model == NULL)
+    self->node_model = gossip_node_model_new (gossip_node_list_get_model (self->nodes));
+  return self->node_model;
 }
 
 /**

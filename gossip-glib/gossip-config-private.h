@@ -57,9 +57,14 @@ typedef struct {
 
   GossipVersionCheckFunc version_check;
   gpointer               version_check_data;
-  GDestroyNotify         version_check_destroy;
+  gpointer               version_check_owner;  /* rc box that frees the data; shared by snapshots */
 } GossipConfigValues;
 
 const GossipConfigValues *gossip_config_get_values (GossipConfig *self);
+
+/* A frozen copy of @self as it is now, which a cluster reads for its whole
+ * life: strings are copied, objects and the key are shared, setters on the
+ * copy warn and change nothing. (transfer full) */
+GossipConfig *gossip_config_snapshot (GossipConfig *self);
 
 G_END_DECLS

@@ -27,8 +27,11 @@
  * and [property@Gossip.Config:max-inbound-connections] have no Go
  * counterpart.
  * Durations are in milliseconds. Create one, set what you
- * need, and pass it to [ctor@Gossip.Cluster.new]; later changes do not
- * affect a running cluster.
+ * need, and pass it to [ctor@Gossip.Cluster.new]. The cluster takes a
+ * snapshot at construction: later changes to this object do not affect it,
+ * and [property@Gossip.Cluster:config] is that snapshot, which refuses
+ * changes with a warning. The codec, compressor, cipher, resolver and
+ * transport objects are shared with the snapshot, not copied.
  *
  * Since: 1.0
  */
@@ -36,7 +39,43 @@ struct _GossipConfig
 {
   GObject            parent_instance;
   GossipConfigValues v;
+  gboolean           frozen;   /* a cluster's snapshot: setters refuse */
 };
+
+/* Owns the user data of a version check, so that a snapshot can share it
+ * and the data lives until the last configuration using it is gone. */
+typedef struct {
+  gpointer       data;
+  GDestroyNotify destroy;
+} CheckOwner;
+
+static void
+check_owner_clear (gpointer p)
+{
+  CheckOwner *owner = p;
+
+  if (owner->destroy != NULL)
+    owner->destroy (owner->data);
+}
+
+static void
+check_owner_release (gpointer owner)
+{
+  if (owner != NULL)
+    g_atomic_rc_box_release_full (owner, check_owner_clear);
+}
+
+static gboolean
+refuse_if_frozen (GossipConfig *self,
+                  const char   *what)
+{
+  if (!self->frozen)
+    return FALSE;
+  g_warning ("The configuration of a running GossipCluster is a snapshot taken "
+             "at construction; “%s” cannot change it. Set it on the "
+             "GossipConfig before gossip_cluster_new().", what);
+  return TRUE;
+}
 
 G_DEFINE_FINAL_TYPE (GossipConfig, gossip_config, G_TYPE_OBJECT)
 
@@ -132,22 +171,27 @@ static GParamSpec *props[N_PROPS];
 #define FIELD(self, type, offset) (*(type *) ((guint8 *) &(self)->v + (offset)))
 
 static void
+values_clear (GossipConfigValues *v)
+{
+  g_clear_pointer (&v->node_id, g_free);
+  g_clear_pointer (&v->bind_address, g_free);
+  g_clear_pointer (&v->advertise_address, g_free);
+  g_clear_pointer (&v->application_version, g_free);
+  g_clear_pointer (&v->encryption_key, g_bytes_unref);
+  g_clear_object (&v->codec);
+  g_clear_object (&v->compressor);
+  g_clear_object (&v->cipher);
+  g_clear_object (&v->resolver);
+  g_clear_object (&v->transport);
+  g_clear_pointer (&v->version_check_owner, check_owner_release);
+}
+
+static void
 gossip_config_finalize (GObject *object)
 {
   GossipConfig *self = GOSSIP_CONFIG (object);
 
-  g_free (self->v.node_id);
-  g_free (self->v.bind_address);
-  g_free (self->v.advertise_address);
-  g_free (self->v.application_version);
-  g_clear_pointer (&self->v.encryption_key, g_bytes_unref);
-  g_clear_object (&self->v.codec);
-  g_clear_object (&self->v.compressor);
-  g_clear_object (&self->v.cipher);
-  g_clear_object (&self->v.resolver);
-  g_clear_object (&self->v.transport);
-  if (self->v.version_check_destroy)
-    self->v.version_check_destroy (self->v.version_check_data);
+  values_clear (&self->v);
   G_OBJECT_CLASS (gossip_config_parent_class)->finalize (object);
 }
 
@@ -165,6 +209,9 @@ gossip_config_set_property (GObject      *object,
                             GParamSpec   *pspec)
 {
   GossipConfig *self = GOSSIP_CONFIG (object);
+
+  if (refuse_if_frozen (self, pspec->name))
+    return;
 
   switch (prop_id)
     {
@@ -455,6 +502,9 @@ gossip_config_scale_intervals (GossipConfig *self,
   g_return_if_fail (GOSSIP_IS_CONFIG (self));
   g_return_if_fail (factor > 0);
 
+  if (refuse_if_frozen (self, "gossip_config_scale_intervals"))
+    return;
+
   for (guint i = 0; i < G_N_ELEMENTS (uint_settings); i++)
     {
       const UintSetting *s = &uint_settings[i];
@@ -659,11 +709,58 @@ gossip_config_set_application_version_check (GossipConfig           *self,
                                               gpointer                user_data,
                                               GDestroyNotify          destroy)
 {
+  CheckOwner *owner;
+
   g_return_if_fail (GOSSIP_IS_CONFIG (self));
 
-  if (self->v.version_check_destroy)
-    self->v.version_check_destroy (self->v.version_check_data);
+  if (refuse_if_frozen (self, "gossip_config_set_application_version_check"))
+    {
+      if (destroy != NULL)
+        destroy (user_data);
+      return;
+    }
+
+  g_clear_pointer (&self->v.version_check_owner, check_owner_release);
+  owner = g_atomic_rc_box_new0 (CheckOwner);
+  owner->data = user_data;
+  owner->destroy = destroy;
   self->v.version_check = func;
   self->v.version_check_data = user_data;
-  self->v.version_check_destroy = destroy;
+  self->v.version_check_owner = owner;
+}
+
+GossipConfig *
+gossip_config_snapshot (GossipConfig *self)
+{
+  GossipConfig *copy;
+  GossipConfigValues *v;
+
+  g_return_val_if_fail (GOSSIP_IS_CONFIG (self), NULL);
+
+  copy = g_object_new (GOSSIP_TYPE_CONFIG, NULL);
+  values_clear (&copy->v);
+  copy->v = self->v;
+  v = &copy->v;
+  v->node_id = g_strdup (v->node_id);
+  v->bind_address = g_strdup (v->bind_address);
+  v->advertise_address = g_strdup (v->advertise_address);
+  v->application_version = g_strdup (v->application_version);
+  if (v->encryption_key != NULL)
+    g_bytes_ref (v->encryption_key);
+  /* Codec, compressor, cipher, resolver and transport are shared: they
+   * are the objects the application chose, not settings. */
+  if (v->codec != NULL)
+    g_object_ref (v->codec);
+  if (v->compressor != NULL)
+    g_object_ref (v->compressor);
+  if (v->cipher != NULL)
+    g_object_ref (v->cipher);
+  if (v->resolver != NULL)
+    g_object_ref (v->resolver);
+  if (v->transport != NULL)
+    g_object_ref (v->transport);
+  if (v->version_check_owner != NULL)
+    g_atomic_rc_box_acquire (v->version_check_owner);
+  copy->frozen = TRUE;
+  return copy;
 }
