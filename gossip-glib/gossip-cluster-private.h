@@ -41,6 +41,14 @@ typedef struct {
   GossipIncoming    *incoming;   /* (nullable) set for reliable requests */
 } Received;
 
+/* Reliable fire-and-forget sends in flight, shared with each request, so
+ * that stop() can close the transport once its leave is out. */
+typedef struct _GossipOutbound {
+  guint            n;
+  GossipTransport *closing;    /* set by stop(): close when n drops to 0 */
+  GSource         *deadline;   /* closes anyway after LEAVE_LINGER_MS */
+} GossipOutbound;
+
 struct _GossipCluster
 {
   GObject                   parent_instance;
@@ -54,6 +62,7 @@ struct _GossipCluster
   gboolean                  init_done;
   GError                   *init_error;
   GCancellable             *cancellable;
+  struct _GossipOutbound   *outbound;      /* reliable sends in flight (rc box) */
 
   GossipWire                wire;
   GossipTransport          *transport;
@@ -68,6 +77,7 @@ struct _GossipCluster
   GHashTable               *handlers;      /* GUINT_TO_POINTER (type) -> Handler* */
   GPtrArray                *join_peers;    /* char*, remembered for rejoin */
   GHashTable               *unsolicited_joins; /* address -> last attempt (monotonic µs) */
+  GHashTable               *join_peer_ids; /* join peer string -> GossipNodeId* that answered it */
 
   gboolean                  running;
   gboolean                  stopped;
@@ -133,6 +143,15 @@ void gossip_cluster_signal_state_changed    (GossipCluster   *self,
                                              GossipNodeState  new_state);
 void gossip_cluster_signal_metadata_changed (GossipCluster   *self,
                                              GossipNode      *node);
+
+/* A join peer given as a host name or srv+NAME is not the address the node
+ * it reaches advertises: remember which node answered, so that the
+ * recovery loop sees it is connected and does not rejoin it for ever. */
+void     gossip_cluster_note_join_peer      (GossipCluster   *self,
+                                             const char      *peer,
+                                             GossipNode      *node);
+gboolean gossip_cluster_join_peer_is_alive  (GossipCluster   *self,
+                                             const char      *peer);
 
 /* gossip-cluster-events.c: every callback from the main loop (packet,
  * timer, reply) runs inside a dispatch; the signals membership emits there

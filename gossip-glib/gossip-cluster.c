@@ -71,6 +71,8 @@ enum {
 
 static GParamSpec *props[N_PROPS];
 
+static void outbound_release (gpointer out);
+
 enum {
   SIGNAL_NODE_STATE_CHANGED,
   SIGNAL_NODE_METADATA_CHANGED,
@@ -140,6 +142,7 @@ gossip_cluster_finalize (GObject *object)
   g_clear_pointer (&self->router, gossip_router_free);
   g_clear_pointer (&self->repair, gossip_broadcast_repair_free); /* broadcast-repair: free */
   g_clear_pointer (&self->join_peers, g_ptr_array_unref);
+  g_clear_pointer (&self->join_peer_ids, g_hash_table_unref);
   g_clear_pointer (&self->unsolicited_joins, g_hash_table_unref);
   g_clear_pointer (&self->wire.key, g_bytes_unref);
   g_clear_pointer (&self->wire.other_keys, g_ptr_array_unref);
@@ -148,6 +151,7 @@ gossip_cluster_finalize (GObject *object)
   g_clear_object (&self->wire.cipher);
   g_free (self->advertise_address);
   g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->outbound, outbound_release);
   g_clear_object (&self->config);
   g_clear_pointer (&self->context, g_main_context_unref);
   G_OBJECT_CLASS (gossip_cluster_parent_class)->finalize (object);
@@ -402,9 +406,11 @@ gossip_cluster_init (GossipCluster *self)
 {
   self->context = g_main_context_ref_thread_default ();
   self->cancellable = g_cancellable_new ();
+  self->outbound = g_rc_box_new0 (GossipOutbound);
   self->handlers = g_hash_table_new_full (NULL, NULL, NULL, handler_free);
   self->join_peers = g_ptr_array_new_with_free_func (g_free);
   self->unsolicited_joins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->join_peer_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   gossip_cluster_events_init (self);
 }
 
@@ -440,6 +446,30 @@ gossip_cluster_signal_metadata_changed (GossipCluster *self,
                                         GossipNode    *node)
 {
   g_signal_emit (self, signals[SIGNAL_NODE_METADATA_CHANGED], 0, node);
+}
+
+void
+gossip_cluster_note_join_peer (GossipCluster *self,
+                               const char    *peer,
+                               GossipNode    *node)
+{
+  gboolean listed = FALSE;
+
+  for (guint i = 0; i < self->join_peers->len && !listed; i++)
+    listed = g_str_equal (self->join_peers->pdata[i], peer);
+  if (listed && g_strcmp0 (peer, gossip_node_get_address (node)) != 0)
+    g_hash_table_insert (self->join_peer_ids, g_strdup (peer),
+                         g_memdup2 (gossip_node_get_node_id (node), sizeof (GossipNodeId)));
+}
+
+gboolean
+gossip_cluster_join_peer_is_alive (GossipCluster *self,
+                                   const char    *peer)
+{
+  const GossipNodeId *id = g_hash_table_lookup (self->join_peer_ids, peer);
+  GossipNode *node = id != NULL ? gossip_node_list_lookup (self->nodes, id) : NULL;
+
+  return node != NULL && gossip_node_get_state (node) == GOSSIP_NODE_STATE_ALIVE;
 }
 
 /* ------------------------------------------------------------------ */
@@ -559,7 +589,11 @@ setup_transport (GossipCluster  *self,
   if (cfg->advertise_address != NULL && cfg->advertise_address[0] != '\0')
     self->advertise_address = g_strdup (cfg->advertise_address);
   else
-    self->advertise_address = gossip_transport_get_local_address (self->transport);
+    {
+      /* A wildcard bind (0.0.0.0, ::) is not an address a peer can dial. */
+      g_autofree char *local = gossip_transport_get_local_address (self->transport);
+      self->advertise_address = gossip_address_advertisable (local);
+    }
   if (self->advertise_address == NULL)
     {
       g_set_error_literal (error, GOSSIP_ERROR, GOSSIP_ERROR_INVALID_CONFIG,
@@ -816,8 +850,44 @@ gossip_cluster_start (GossipCluster *self)
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_RUNNING]);
 }
 
+/* How long stop() lets reliable sends already in flight (its leave, over
+ * TCP) finish before the transport closes. */
+#define LEAVE_LINGER_MS 1000
+
 static void
-shut_down (GossipCluster *self)
+outbound_finish (GossipOutbound *out)
+{
+  if (out->deadline != NULL)
+    {
+      g_source_destroy (out->deadline);
+      g_clear_pointer (&out->deadline, g_source_unref);
+    }
+  if (out->closing != NULL)
+    {
+      gossip_transport_close (out->closing);
+      g_clear_object (&out->closing);
+    }
+}
+
+static void
+outbound_release (gpointer out)
+{
+  g_rc_box_release_full (out, (GDestroyNotify) outbound_finish);
+}
+
+static gboolean
+outbound_deadline_cb (gpointer user_data)
+{
+  GossipOutbound *out = user_data;
+
+  g_debug ("closing the transport with %u reliable sends still in flight", out->n);
+  outbound_finish (out);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+shut_down (GossipCluster *self,
+           gboolean       linger)
 {
   self->stopped = TRUE;
   g_cancellable_cancel (self->cancellable);
@@ -828,7 +898,22 @@ shut_down (GossipCluster *self)
   gossip_membership_stop (self);
   gossip_health_stop (self);
   gossip_probe_clear (self);
-  gossip_transport_close (self->transport);
+  if (linger && self->outbound->n > 0)
+    {
+      /* The leave went out over TCP: nothing more is received, but its
+       * connections get up to LEAVE_LINGER_MS to deliver before the
+       * transport closes, even if the cluster is unreferenced at once. */
+      GossipOutbound *out = self->outbound;
+
+      gossip_transport_set_receive_func (self->transport, NULL, NULL);
+      out->closing = g_object_ref (self->transport);
+      out->deadline = g_timeout_source_new (LEAVE_LINGER_MS);
+      g_source_set_callback (out->deadline, outbound_deadline_cb,
+                             g_rc_box_acquire (out), outbound_release);
+      g_source_attach (out->deadline, self->context);
+    }
+  else
+    gossip_transport_close (self->transport);
   if (self->running)
     {
       self->running = FALSE;
@@ -842,7 +927,7 @@ gossip_cluster_simulate_crash (GossipCluster *self)
   g_return_if_fail (GOSSIP_IS_CLUSTER (self));
 
   if (!self->stopped)
-    shut_down (self);
+    shut_down (self, FALSE);
 }
 
 /**
@@ -851,6 +936,13 @@ gossip_cluster_simulate_crash (GossipCluster *self)
  *
  * Leaves the cluster (unless already leaving), closes the sockets and
  * stops all periodic work. A stopped cluster cannot be started again.
+ *
+ * When the leave goes over TCP (with
+ * [property@Gossip.Config:force-reliable-transport], or to peers reached
+ * only that way), stop() returns at once but lets those sends finish for
+ * up to one second on the cluster's main context before the sockets
+ * close, so that peers see the node as Leaving rather than suspect it.
+ * Nothing is received or emitted after stop() returns.
  *
  * Since: 1.0
  */
@@ -864,7 +956,7 @@ gossip_cluster_stop (GossipCluster *self)
   if (self->running && gossip_node_get_state (self->local) != GOSSIP_NODE_STATE_LEAVING)
     gossip_cluster_leave (self);
 
-  shut_down (self);
+  shut_down (self, TRUE);
 }
 
 /**
@@ -982,9 +1074,13 @@ request_done_cb (GObject      *source,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) reply = gossip_transport_request_finish (GOSSIP_TRANSPORT (source), result, &error);
+  GossipOutbound *out = user_data;
 
   if (reply == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_debug ("reliable send failed: %s", error->message);
+  if (--out->n == 0 && out->closing != NULL)
+    outbound_finish (out);
+  outbound_release (out);
 }
 
 void
@@ -998,8 +1094,13 @@ gossip_cluster_send_raw_to (GossipCluster *self,
   self->packets_out++;
   if (reliable || self->cfg->force_reliable_transport ||
       g_bytes_get_size (raw) >= self->cfg->udp_max_packet_size)
-    gossip_transport_request_async (self->transport, address, raw, GOSSIP_REQUEST_NO_REPLY,
-                                    self->cancellable, request_done_cb, NULL);
+    {
+      /* No cancellable: closing the transport aborts these, and stop()
+       * closes it only once they are done (or after a bound). */
+      self->outbound->n++;
+      gossip_transport_request_async (self->transport, address, raw, GOSSIP_REQUEST_NO_REPLY,
+                                      NULL, request_done_cb, g_rc_box_acquire (self->outbound));
+    }
   else
     gossip_transport_send_datagram (self->transport, address, raw);
 }
@@ -1591,9 +1692,15 @@ sync_result_cb (GObject      *source,
  * @cancellable: (nullable): a #GCancellable
  * @error: return location for a #GError
  *
- * The blocking form of [method@Gossip.Cluster.join_async]. It iterates the
- * cluster's main context until done, so call it only from the thread
- * that runs that context.
+ * The blocking form of [method@Gossip.Cluster.join_async], for short
+ * programs and tests. Prefer join_async() in applications.
+ *
+ * Unlike GIO's blocking calls, this one iterates the cluster's main
+ * context (the thread-default context at construction) until the join is
+ * done, because the cluster's sockets run there: other sources attached
+ * to that context, such as the application's idle handlers and timeouts,
+ * may run inside this call. Call it only from the thread that runs that
+ * context, and not from a callback that must not be re-entered.
  *
  * Returns: the number of peers that accepted; 0 with @error set when none did
  *

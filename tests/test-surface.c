@@ -2,7 +2,9 @@
  *
  * The configuration is a snapshot taken at construction, the node list is
  * a read-only GListModel, and the node counts are properties that notify
- * when they change. Real clusters on 127.0.0.1 with short intervals.
+ * when they change. stop() gets its leave out over TCP, host-name join
+ * peers are not rejoined for ever, and a wildcard bind advertises an
+ * address peers can dial. Real clusters on 127.0.0.1 with short intervals.
  */
 #include "config.h"
 
@@ -200,20 +202,18 @@ notified (NotifyLog  *log,
   return GPOINTER_TO_UINT (g_hash_table_lookup (log->notified, name));
 }
 
-static gboolean
-b_leaving_at_a (gpointer data)
-{
-  Pair *p = data;
-
-  return gossip_cluster_get_n_leaving (p->a) == 1;
-}
+typedef struct {
+  NotifyLog  *log;
+  const char *name;
+  guint       want;
+} NotifyWait;
 
 static gboolean
-b_gone_at_a (gpointer data)
+notified_enough (gpointer data)
 {
-  Pair *p = data;
+  NotifyWait *w = data;
 
-  return gossip_cluster_get_n_leaving (p->a) == 0 && gossip_cluster_get_n_alive (p->a) == 1;
+  return notified (w->log, w->name) >= w->want;
 }
 
 /* The counts are properties that notify when they change, and only then. */
@@ -226,6 +226,7 @@ test_count_properties (void)
   g_autoptr(GossipCluster) b = NULL;
   g_autoptr(GHashTable) table = g_hash_table_new (g_str_hash, g_str_equal);
   NotifyLog log = { NULL, table };
+  NotifyWait wait;
   Pair pair;
   guint n;
 
@@ -238,6 +239,9 @@ test_count_properties (void)
 
   g_assert_cmpuint (join_one (b, a), ==, 1);
   g_assert_true (test_wait_for (both_alive, &pair, WAIT_MS));
+  /* Notifications follow the change, after the dispatch that made it. */
+  wait = (NotifyWait) { &log, "n-alive", 1 };
+  g_assert_true (test_wait_for (notified_enough, &wait, WAIT_MS));
   g_object_get (a, "n-nodes", &n, NULL);
   g_assert_cmpuint (n, ==, 2);
   g_object_get (a, "n-alive", &n, NULL);
@@ -249,16 +253,173 @@ test_count_properties (void)
 
   /* b leaves: Leaving at a, then Dead, then removed. */
   gossip_cluster_stop (b);
-  g_assert_true (test_wait_for (b_leaving_at_a, &pair, WAIT_MS));
-  g_object_get (a, "n-leaving", &n, NULL);
-  g_assert_cmpuint (n, ==, 1);
-  g_assert_cmpuint (notified (&log, "n-leaving"), >=, 1);
+  wait = (NotifyWait) { &log, "n-leaving", 1 };
+  g_assert_true (test_wait_for (notified_enough, &wait, WAIT_MS));
   g_assert_cmpuint (notified (&log, "n-alive"), ==, 2);
-  g_assert_true (test_wait_for (b_gone_at_a, &pair, WAIT_MS));
+  g_object_get (a, "n-alive", &n, NULL);
+  g_assert_cmpuint (n, ==, 1);
+  /* Leaving, then Dead (leaving back to 0), then forgotten. */
+  wait = (NotifyWait) { &log, "n-leaving", 2 };
+  g_assert_true (test_wait_for (notified_enough, &wait, WAIT_MS));
+  wait = (NotifyWait) { &log, "n-nodes", 2 };
+  g_assert_true (test_wait_for (notified_enough, &wait, WAIT_MS));
+  g_object_get (a, "n-nodes", &n, NULL);
+  g_assert_cmpuint (n, ==, 1);
   g_assert_cmpuint (notified (&log, "n-leaving"), ==, 2);
   g_assert_cmpuint (notified (&log, "n-suspect"), ==, 0);
 
   g_signal_handlers_disconnect_by_data (a, &log);
+  gossip_cluster_stop (a);
+}
+
+/* ------------------------------------------------------------------ */
+/* Lifecycle                                                           */
+
+typedef struct {
+  const char *watch_id;      /* the node whose transitions are logged */
+  GString    *log;           /* "old>new " */
+  guint       metadata_events;
+} StateLog;
+
+static void
+state_log_cb (GossipCluster   *cluster,
+              GossipNode      *node,
+              GossipNodeState  old_state,
+              GossipNodeState  new_state,
+              StateLog        *log)
+{
+  if (log->watch_id == NULL || g_str_equal (gossip_node_get_id (node), log->watch_id))
+    g_string_append_printf (log->log, "%d>%d ", old_state, new_state);
+}
+
+static void
+metadata_log_cb (GossipCluster *cluster,
+                 GossipNode    *node,
+                 StateLog      *log)
+{
+  log->metadata_events++;
+}
+
+static gboolean
+log_not_empty (gpointer data)
+{
+  StateLog *log = data;
+
+  return log->log->len > 0;
+}
+
+/* With every send over TCP, stop() still gets its leave out: the peer
+ * sees the node Leaving, never Suspect. */
+static void
+test_stop_leave_reliable (void)
+{
+  g_autoptr(GossipConfig) ca = make_config ();
+  g_autoptr(GossipConfig) cb = make_config ();
+  g_autoptr(GossipCluster) a = NULL;
+  GossipCluster *b;
+  StateLog log = { NULL, g_string_new (NULL), 0 };
+  g_autofree char *want = g_strdup_printf ("%d>%d", GOSSIP_NODE_STATE_ALIVE, GOSSIP_NODE_STATE_LEAVING);
+  g_autofree char *suspect = g_strdup_printf (">%d ", GOSSIP_NODE_STATE_SUSPECT);
+  Pair pair;
+
+  g_object_set (ca, "force-reliable-transport", TRUE, NULL);
+  g_object_set (cb, "force-reliable-transport", TRUE, NULL);
+  a = start_cluster (ca);
+  b = start_cluster (cb);
+  pair = (Pair) { a, b, 2 };
+  g_assert_cmpuint (join_one (b, a), ==, 1);
+  g_assert_true (test_wait_for (both_alive, &pair, WAIT_MS));
+
+  log.watch_id = gossip_node_get_id (gossip_cluster_get_local_node (b));
+  g_signal_connect (a, "node-state-changed", G_CALLBACK (state_log_cb), &log);
+  gossip_cluster_stop (b);
+  /* Dropped at once: the leave's connection must outlive the object. */
+  g_object_unref (b);
+  /* The signal follows the state change (it is emitted after dispatch):
+   * wait for the signal itself. */
+  g_assert_true (test_wait_for (log_not_empty, &log, WAIT_MS));
+  g_test_message ("transitions of b at a: %s", log.log->str);
+  g_assert_true (g_str_has_prefix (log.log->str, want));
+  g_assert_null (strstr (log.log->str, suspect));
+
+  g_signal_handlers_disconnect_by_data (a, &log);
+  g_string_free (log.log, TRUE);
+  gossip_cluster_stop (a);
+}
+
+/* A join peer given as "localhost:PORT" is matched to the node that
+ * answered (which advertises 127.0.0.1:PORT): no rejoin every recovery
+ * interval, so no node-metadata-changed on either side. */
+static void
+test_hostname_join_peer (void)
+{
+  g_autoptr(GossipConfig) ca = make_config ();
+  g_autoptr(GossipConfig) cb = make_config ();
+  g_autoptr(GossipCluster) a = NULL;
+  g_autoptr(GossipCluster) b = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *peer = NULL;
+  const char *advertised;
+  const char *peers[2] = { NULL, NULL };
+  StateLog la = { "-", g_string_new (NULL), 0 }, lb = { "-", g_string_new (NULL), 0 };
+  Pair pair;
+
+  g_object_set (ca, "recovery-attempt-interval", 50, NULL);
+  g_object_set (cb, "recovery-attempt-interval", 50, NULL);
+  a = start_cluster (ca);
+  b = start_cluster (cb);
+  advertised = gossip_cluster_get_advertise_address (a);
+  g_assert_true (g_str_has_prefix (advertised, "127.0.0.1:"));
+  peer = g_strdup_printf ("localhost:%s", strrchr (advertised, ':') + 1);
+  peers[0] = peer;
+  g_assert_cmpuint (gossip_cluster_join (b, peers, NULL, &error), ==, 1);
+  g_assert_no_error (error);
+  pair = (Pair) { a, b, 2 };
+  g_assert_true (test_wait_for (both_alive, &pair, WAIT_MS));
+
+  g_signal_connect (a, "node-metadata-changed", G_CALLBACK (metadata_log_cb), &la);
+  g_signal_connect (b, "node-metadata-changed", G_CALLBACK (metadata_log_cb), &lb);
+  g_signal_connect (a, "node-state-changed", G_CALLBACK (state_log_cb), &la);
+  g_signal_connect (b, "node-state-changed", G_CALLBACK (state_log_cb), &lb);
+  /* Ten recovery intervals: each would have rejoined "localhost". */
+  test_run_for (500);
+  g_assert_cmpuint (la.metadata_events, ==, 0);
+  g_assert_cmpuint (lb.metadata_events, ==, 0);
+  g_assert_cmpuint (gossip_cluster_get_n_alive (a), ==, 2);
+  g_assert_cmpuint (gossip_cluster_get_n_alive (b), ==, 2);
+
+  g_signal_handlers_disconnect_by_data (a, &la);
+  g_signal_handlers_disconnect_by_data (b, &lb);
+  g_string_free (la.log, TRUE);
+  g_string_free (lb.log, TRUE);
+  gossip_cluster_stop (b);
+  gossip_cluster_stop (a);
+}
+
+/* Bound to 0.0.0.0, a node advertises an address peers can dial, and a
+ * peer joins it there. */
+static void
+test_wildcard_advertise (void)
+{
+  g_autoptr(GossipConfig) ca = make_config ();
+  g_autoptr(GossipConfig) cb = make_config ();
+  g_autoptr(GossipCluster) a = NULL;
+  g_autoptr(GossipCluster) b = NULL;
+  const char *advertised;
+  Pair pair;
+
+  gossip_config_set_bind_address (ca, "0.0.0.0:0");
+  a = start_cluster (ca);
+  b = start_cluster (cb);
+  advertised = gossip_cluster_get_advertise_address (a);
+  g_test_message ("bound to 0.0.0.0, advertising %s", advertised);
+  g_assert_false (g_str_has_prefix (advertised, "0.0.0.0"));
+  g_assert_cmpstr (advertised, ==, gossip_node_get_address (gossip_cluster_get_local_node (a)));
+  g_assert_cmpuint (join_one (b, a), ==, 1);
+  pair = (Pair) { a, b, 2 };
+  g_assert_true (test_wait_for (both_alive, &pair, WAIT_MS));
+
+  gossip_cluster_stop (b);
   gossip_cluster_stop (a);
 }
 
@@ -270,6 +431,9 @@ main (int argc, char **argv)
   g_test_add_func ("/surface/config/snapshot", test_config_snapshot);
   g_test_add_func ("/surface/nodes/read-only-model", test_nodes_model);
   g_test_add_func ("/surface/nodes/count-properties", test_count_properties);
+  g_test_add_func ("/surface/lifecycle/stop-leave-reliable", test_stop_leave_reliable);
+  g_test_add_func ("/surface/lifecycle/hostname-join-peer", test_hostname_join_peer);
+  g_test_add_func ("/surface/lifecycle/wildcard-advertise", test_wildcard_advertise);
 
   return g_test_run ();
 }

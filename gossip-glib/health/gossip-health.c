@@ -664,7 +664,8 @@ recovery_tick_cb (gpointer user_data)
   for (guint i = 0; i < self->join_peers->len; i++)
     {
       const char *peer = self->join_peers->pdata[i];
-      if (!g_hash_table_contains (alive_addresses, peer))
+      if (!g_hash_table_contains (alive_addresses, peer) &&
+          !gossip_cluster_join_peer_is_alive (self, peer))
         gossip_membership_join_address (self, peer, NULL);
     }
   return G_SOURCE_CONTINUE;

@@ -333,6 +333,7 @@ join_reply_cb (GObject      *source,
     }
 
   node = accept_node (self, &join);
+  gossip_cluster_note_join_peer (self, attempt->address, node);
   gossip_membership_exchange_state (self, node);
   if (attempt->task != NULL &&
       ((GossipJoinState *) g_task_get_task_data (attempt->task))->joined++ == 0)

@@ -45,6 +45,13 @@ GList   *gossip_address_resolve_sync   (const char          *address,
                                         GCancellable        *cancellable,
                                         GError             **error);
 
+/* @local ("host:port", as a transport reports its bound address) with a
+ * wildcard host (0.0.0.0, ::) replaced by one peers can reach: the first
+ * non-loopback address of an interface that is up, of the same family, or
+ * the loopback address when there is none. Other addresses come back as
+ * they are. (transfer full) */
+char    *gossip_address_advertisable   (const char          *local);
+
 G_END_DECLS
 
 G_BEGIN_DECLS

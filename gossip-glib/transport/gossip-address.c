@@ -9,6 +9,10 @@
 
 #include <string.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "gossip-address-private.h"
 
@@ -646,4 +650,66 @@ gossip_address_parse_websocket (const char  *address,
   if (secure_out != NULL)
     *secure_out = secure;
   return TRUE;
+}
+
+/* The first usable interface address of @family, or NULL. */
+static GInetAddress *
+first_interface_address (GSocketFamily family)
+{
+  struct ifaddrs *list = NULL;
+  GInetAddress *found = NULL;
+
+  if (getifaddrs (&list) != 0)
+    return NULL;
+  for (struct ifaddrs *ifa = list; ifa != NULL && found == NULL; ifa = ifa->ifa_next)
+    {
+      g_autoptr(GSocketAddress) sa = NULL;
+      GInetAddress *addr;
+
+      if (ifa->ifa_addr == NULL || (ifa->ifa_flags & IFF_UP) == 0 || (ifa->ifa_flags & IFF_LOOPBACK) != 0)
+        continue;
+      if (ifa->ifa_addr->sa_family != (family == G_SOCKET_FAMILY_IPV6 ? AF_INET6 : AF_INET))
+        continue;
+      sa = g_socket_address_new_from_native (ifa->ifa_addr,
+                                             family == G_SOCKET_FAMILY_IPV6 ? sizeof (struct sockaddr_in6)
+                                                                            : sizeof (struct sockaddr_in));
+      if (!G_IS_INET_SOCKET_ADDRESS (sa))
+        continue;
+      addr = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (sa));
+      /* A link-local IPv6 address needs a scope that "[addr]:port" cannot carry. */
+      if (g_inet_address_get_is_link_local (addr) || g_inet_address_get_is_loopback (addr))
+        continue;
+      found = g_object_ref (addr);
+    }
+  freeifaddrs (list);
+  return found;
+}
+
+char *
+gossip_address_advertisable (const char *local)
+{
+  GossipAddressSpec spec = { 0 };
+  g_autoptr(GInetAddress) host = NULL;
+  g_autoptr(GInetAddress) reachable = NULL;
+  g_autofree char *text = NULL;
+  GSocketFamily family;
+  guint16 port;
+
+  if (local == NULL || !gossip_address_parse (local, 1, &spec, NULL))
+    return g_strdup (local);
+  host = spec.srv_name == NULL ? g_inet_address_new_from_string (spec.host) : NULL;
+  port = spec.port;
+  gossip_address_spec_clear (&spec);
+  if (host == NULL || !g_inet_address_get_is_any (host))
+    return g_strdup (local);
+
+  family = g_inet_address_get_family (host);
+  reachable = first_interface_address (family);
+  if (reachable == NULL)
+    reachable = g_inet_address_new_loopback (family);
+  text = g_inet_address_to_string (reachable);
+  g_debug ("bound to %s: advertising %s", local, text);
+  if (family == G_SOCKET_FAMILY_IPV6)
+    return g_strdup_printf ("[%s]:%u", text, port);
+  return g_strdup_printf ("%s:%u", text, port);
 }
