@@ -728,6 +728,9 @@ gossip_cluster_new (GossipConfig  *config,
  * gossip_cluster_get_config:
  * @self: a cluster
  *
+ * Gets the configuration the cluster uses: the snapshot of the #GossipConfig
+ * taken at construction. It refuses changes with a warning.
+ *
  * Returns: (transfer none): the configuration
  *
  * Since: 1.0
@@ -963,6 +966,9 @@ gossip_cluster_stop (GossipCluster *self)
  * gossip_cluster_is_running:
  * @self: a cluster
  *
+ * Tells whether the cluster was started and not yet stopped; the same value
+ * as [property@Gossip.Cluster:running].
+ *
  * Returns: whether the cluster is started and not stopped
  *
  * Since: 1.0
@@ -1001,6 +1007,10 @@ n_live (GossipCluster *self)
  * gossip_cluster_calc_fan_out:
  * @self: a cluster
  *
+ * Computes how many peers a broadcast is sent to first: ceil(log2(n) ×
+ * [property@Gossip.Config:fan-out-multiplier]), at least 1 and at most 10,
+ * for the n alive and suspect nodes (BEHAVIOUR.md §3.2, as in Go).
+ *
  * Returns: how many peers a broadcast goes to first
  *
  * Since: 1.0
@@ -1016,6 +1026,10 @@ gossip_cluster_calc_fan_out (GossipCluster *self)
  * gossip_cluster_calc_payload_size:
  * @self: a cluster
  * @n: the number of items to choose from
+ *
+ * Computes how many node states one push/pull state exchange carries when
+ * there are @n to choose from: ceil(log2(n) × [property@Gossip.Config:state-
+ * exchange-multiplier]) plus a small constant, capped, as in Go.
  *
  * Returns: how many node states a push/pull exchange carries for @n nodes
  *
@@ -1657,6 +1671,8 @@ gossip_cluster_join_async (GossipCluster       *self,
  * @result: the result passed to the callback
  * @error: return location for a #GError
  *
+ * Finishes a join started with [method@Gossip.Cluster.join_async].
+ *
  * Returns: the number of peers that accepted the join; 0 with @error set
  *   when none did
  *
@@ -1753,6 +1769,8 @@ gossip_cluster_leave (GossipCluster *self)
  * gossip_cluster_get_local_node:
  * @self: a cluster
  *
+ * Gets the node that stands for this cluster member in its own node list.
+ *
  * Returns: (transfer none): the local node
  *
  * Since: 1.0
@@ -1843,6 +1861,11 @@ gossip_cluster_update_metadata (GossipCluster *self)
  * gossip_cluster_get_advertise_address:
  * @self: a cluster
  *
+ * Gets the address peers use to reach this node:
+ * [property@Gossip.Config:advertise-address] if set, otherwise the bound
+ * address, with a wildcard host (0.0.0.0, ::) replaced by the first non-
+ * loopback interface address.
+ *
  * Returns: the address peers use to reach this node
  *
  * Since: 1.0
@@ -1858,6 +1881,8 @@ gossip_cluster_get_advertise_address (GossipCluster *self)
  * gossip_cluster_get_node:
  * @self: a cluster
  * @id: a node ID in any UUID form
+ *
+ * Looks a node up by its ID.
  *
  * Returns: (transfer none) (nullable): the node, or %NULL if unknown
  *
@@ -1904,6 +1929,9 @@ gossip_cluster_get_nodes (GossipCluster *self)
  * gossip_cluster_get_alive_nodes:
  * @self: a cluster
  *
+ * Lists the nodes that are alive now, as a new array (a snapshot, unlike
+ * [method@Gossip.Cluster.get_nodes]).
+ *
  * Returns: (transfer container) (element-type GossipNode): the alive nodes,
  *   the local node included
  *
@@ -1936,6 +1964,9 @@ gossip_cluster_get_alive_nodes (GossipCluster *self)
  * gossip_cluster_get_n_alive:
  * @self: a cluster
  *
+ * Counts the alive nodes; the same value as
+ * [property@Gossip.Cluster:n-alive].
+ *
  * Returns: the number of alive nodes, the local node included
  *
  * Since: 1.0
@@ -1944,6 +1975,9 @@ COUNT_ACCESSOR (alive, GOSSIP_NODE_STATE_ALIVE)
 /**
  * gossip_cluster_get_n_suspect:
  * @self: a cluster
+ *
+ * Counts the suspected nodes; the same value as
+ * [property@Gossip.Cluster:n-suspect].
  *
  * Returns: the number of suspected nodes
  *
@@ -1954,6 +1988,9 @@ COUNT_ACCESSOR (suspect, GOSSIP_NODE_STATE_SUSPECT)
  * gossip_cluster_get_n_dead:
  * @self: a cluster
  *
+ * Counts the dead nodes not yet forgotten; the same value as
+ * [property@Gossip.Cluster:n-dead].
+ *
  * Returns: the number of dead nodes still listed
  *
  * Since: 1.0
@@ -1962,6 +1999,9 @@ COUNT_ACCESSOR (dead, GOSSIP_NODE_STATE_DEAD)
 /**
  * gossip_cluster_get_n_leaving:
  * @self: a cluster
+ *
+ * Counts the nodes that announced a graceful leave; the same value as
+ * [property@Gossip.Cluster:n-leaving].
  *
  * Returns: the number of nodes that announced their leave
  *
@@ -2178,6 +2218,9 @@ gossip_cluster_get_stats (GossipCluster *self)
 /**
  * gossip_cluster_get_n_nodes:
  * @self: a cluster
+ *
+ * Counts the known nodes in every state, the local node included; the same
+ * value as [property@Gossip.Cluster:n-nodes].
  *
  * Returns: the number of listed nodes in every state
  *
@@ -2633,6 +2676,9 @@ gossip_cluster_send_to_with_response_async (GossipCluster       *self,
  * @self: a cluster
  * @result: the result passed to the callback
  * @error: return location for a #GError
+ *
+ * Finishes a request started with
+ * [method@Gossip.Cluster.send_to_with_response_async] and returns the reply.
  *
  * Returns: (transfer full): the reply, or %NULL with @error set
  *

@@ -37,7 +37,6 @@ typedef struct {
   guint go_suspicion_delay;
   guint recovery_attempt_interval;
   guint dead_node_retention_period;
-  guint refutation_threshold;
   guint ping_timeout;
   guint state_sync_interval;
   guint max_inbound_connections;

@@ -25,7 +25,9 @@
  * [property@Gossip.Config:replay-window],
  * [property@Gossip.Config:go-suspicion-delay] (for clusters with Go nodes)
  * and [property@Gossip.Config:max-inbound-connections] have no Go
- * counterpart.
+ * counterpart. Go's RefutationThreshold has no property here: a suspect
+ * node is restored as soon as it refutes the suspicion itself or a probe
+ * of it succeeds, so a count of refuting peers is never consulted.
  * Durations are in milliseconds. Create one, set what you
  * need, and pass it to [ctor@Gossip.Cluster.new]. The cluster takes a
  * snapshot at construction: later changes to this object do not affect it,
@@ -123,7 +125,6 @@ static const UintSetting uint_settings[] = {
   { "go-suspicion-delay", "In clusters with Go v0.6.0 nodes: how long this node's own first suspicion of a node waits, while no other node has suspected it too, before it is broadcast (ms, 0: at once). Go counts a suspicion only from nodes that suspected on their own, so Go nodes must get the chance first; 3000 matches Go's default SuspectThreshold x HealthCheckInterval", U (go_suspicion_delay), 0, G_MAXINT, 0, TRUE },
   { "recovery-attempt-interval", "Period of dead-node probing (ms)", U (recovery_attempt_interval), 1, G_MAXINT, 10000, TRUE },
   { "dead-node-retention-period", "Time a dead node is kept before removal (ms)", U (dead_node_retention_period), 1, G_MAXINT, 14400000, TRUE },
-  { "refutation-threshold", "Refutations that restore a suspect", U (refutation_threshold), 1, 1000, 2, FALSE },
   { "ping-timeout", "Wait for a ping acknowledgement (ms)", U (ping_timeout), 1, G_MAXINT, 500, TRUE },
   { "state-sync-interval", "Period of push/pull state exchange (ms)", U (state_sync_interval), 1, G_MAXINT, 5000, TRUE },
   { "max-inbound-connections", "Inbound TCP connections open at once", U (max_inbound_connections), 1, 1000000, 1024, FALSE },
@@ -474,6 +475,9 @@ gossip_config_get_values (GossipConfig *self)
 /**
  * gossip_config_new:
  *
+ * Creates a configuration with the defaults of Go gossip v0.6.0 (see
+ * [class@Gossip.Config] for the few differences).
+ *
  * Returns: (transfer full): a configuration with the default settings
  *
  * Since: 1.0
@@ -535,6 +539,8 @@ gossip_config_scale_intervals (GossipConfig *self,
  * gossip_config_get_node_id:
  * @self: a configuration
  *
+ * Gets [property@Gossip.Config:node-id].
+ *
  * Returns: (nullable): the configured node ID
  *
  * Since: 1.0
@@ -552,6 +558,8 @@ STRING_ACCESSORS (node_id, "node-id")
 /**
  * gossip_config_get_bind_address:
  * @self: a configuration
+ *
+ * Gets [property@Gossip.Config:bind-address].
  *
  * Returns: the address to listen on
  *
@@ -571,6 +579,8 @@ STRING_ACCESSORS (bind_address, "bind-address")
  * gossip_config_get_advertise_address:
  * @self: a configuration
  *
+ * Gets [property@Gossip.Config:advertise-address].
+ *
  * Returns: (nullable): the configured advertise address
  *
  * Since: 1.0
@@ -588,6 +598,8 @@ STRING_ACCESSORS (advertise_address, "advertise-address")
 /**
  * gossip_config_get_codec:
  * @self: a configuration
+ *
+ * Gets [property@Gossip.Config:codec].
  *
  * Returns: (transfer none) (nullable): the codec
  *
@@ -607,6 +619,8 @@ OBJECT_ACCESSORS (codec, GossipCodec, "codec")
  * gossip_config_get_compressor:
  * @self: a configuration
  *
+ * Gets [property@Gossip.Config:compressor].
+ *
  * Returns: (transfer none) (nullable): the compressor
  *
  * Since: 1.0
@@ -625,6 +639,8 @@ OBJECT_ACCESSORS (compressor, GossipCompressor, "compressor")
  * gossip_config_get_cipher:
  * @self: a configuration
  *
+ * Gets [property@Gossip.Config:cipher].
+ *
  * Returns: (transfer none) (nullable): the cipher
  *
  * Since: 1.0
@@ -642,6 +658,8 @@ OBJECT_ACCESSORS (cipher, GossipCipher, "cipher")
 /**
  * gossip_config_get_transport:
  * @self: a configuration
+ *
+ * Gets [property@Gossip.Config:transport].
  *
  * Returns: (transfer none) (nullable): the transport the application
  *   supplied
@@ -662,6 +680,8 @@ OBJECT_ACCESSORS (transport, GossipTransport, "transport")
 /**
  * gossip_config_get_encryption_key:
  * @self: a configuration
+ *
+ * Gets [property@Gossip.Config:encryption-key].
  *
  * Returns: (transfer none) (nullable): the encryption key
  *

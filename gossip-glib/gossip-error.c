@@ -7,6 +7,8 @@
 /**
  * gossip_error_quark:
  *
+ * Gets the error domain of gossip-glib, whose codes are [enum@Gossip.Error].
+ *
  * Returns: the error domain of gossip-glib
  *
  * Since: 1.0

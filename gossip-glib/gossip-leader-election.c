@@ -707,6 +707,8 @@ gossip_leader_election_stop (GossipLeaderElection *self)
  * gossip_leader_election_get_cluster:
  * @self: an election
  *
+ * Gets the cluster the election runs on.
+ *
  * Returns: (transfer none): the cluster
  *
  * Since: 1.0
@@ -721,6 +723,8 @@ gossip_leader_election_get_cluster (GossipLeaderElection *self)
 /**
  * gossip_leader_election_get_group:
  * @self: an election
+ *
+ * Gets the node group the election is restricted to, if any.
  *
  * Returns: (transfer none) (nullable): the group restricting the candidates
  *
@@ -737,6 +741,9 @@ gossip_leader_election_get_group (GossipLeaderElection *self)
  * gossip_leader_election_get_is_leader:
  * @self: an election
  *
+ * Tells whether the local node is the leader now; the same value as
+ * [property@Gossip.LeaderElection:is-leader].
+ *
  * Returns: whether the local node is the leader
  *
  * Since: 1.0
@@ -751,6 +758,8 @@ gossip_leader_election_get_is_leader (GossipLeaderElection *self)
 /**
  * gossip_leader_election_get_leader:
  * @self: an election
+ *
+ * Gets the current leader as a node of the cluster, if there is one.
  *
  * Returns: (transfer none) (nullable): the leader, or %NULL
  *
@@ -767,6 +776,8 @@ gossip_leader_election_get_leader (GossipLeaderElection *self)
  * gossip_leader_election_get_leader_id:
  * @self: an election
  *
+ * Gets the ID of the current leader, if there is one.
+ *
  * Returns: (nullable): the leader's node ID, or %NULL
  *
  * Since: 1.0
@@ -782,6 +793,8 @@ gossip_leader_election_get_leader_id (GossipLeaderElection *self)
  * gossip_leader_election_get_term:
  * @self: an election
  *
+ * Gets the election term, which grows with every election.
+ *
  * Returns: the current term (never decreasing)
  *
  * Since: 1.0
@@ -796,6 +809,8 @@ gossip_leader_election_get_term (GossipLeaderElection *self)
 /**
  * gossip_leader_election_get_quorum:
  * @self: an election
+ *
+ * Gets [property@Gossip.LeaderElection:quorum].
  *
  * Returns: the number of eligible Alive nodes needed for a leader now
  *
@@ -815,6 +830,8 @@ gossip_leader_election_get_quorum (GossipLeaderElection *self)
  * gossip_leader_election_has_quorum:
  * @self: an election
  *
+ * Tells whether enough eligible nodes are alive for a leader to be elected.
+ *
  * Returns: whether this node sees a majority of the expected cluster size
  *
  * Since: 1.0
@@ -832,6 +849,8 @@ gossip_leader_election_has_quorum (GossipLeaderElection *self)
 /**
  * gossip_leader_election_get_heartbeat_interval:
  * @self: an election
+ *
+ * Gets [property@Gossip.LeaderElection:heartbeat-interval].
  *
  * Returns: [property@Gossip.LeaderElection:heartbeat-interval], in ms
  *
@@ -875,6 +894,8 @@ gossip_leader_election_set_heartbeat_interval (GossipLeaderElection *self,
  * gossip_leader_election_get_leader_timeout:
  * @self: an election
  *
+ * Gets [property@Gossip.LeaderElection:leader-timeout].
+ *
  * Returns: [property@Gossip.LeaderElection:leader-timeout], in ms
  *
  * Since: 1.0
@@ -911,6 +932,8 @@ gossip_leader_election_set_leader_timeout (GossipLeaderElection *self,
 /**
  * gossip_leader_election_get_min_cluster_size:
  * @self: an election
+ *
+ * Gets [property@Gossip.LeaderElection:min-cluster-size].
  *
  * Returns: [property@Gossip.LeaderElection:min-cluster-size]
  *

@@ -562,6 +562,8 @@ gossip_node_group_new_from_strv (GossipCluster       *cluster,
  * gossip_node_group_get_cluster:
  * @self: a group
  *
+ * Gets the cluster the group watches.
+ *
  * Returns: (transfer none) (nullable): the cluster, or %NULL once closed
  *
  * Since: 1.0
@@ -577,6 +579,8 @@ gossip_node_group_get_cluster (GossipNodeGroup *self)
  * gossip_node_group_contains:
  * @self: a group
  * @node_id: a node ID (canonical UUID string)
+ *
+ * Tells whether a node is in the group.
  *
  * Returns: whether the node is a member
  *
@@ -594,6 +598,8 @@ gossip_node_group_contains (GossipNodeGroup *self,
 /**
  * gossip_node_group_get_count:
  * @self: a group
+ *
+ * Counts the nodes in the group.
  *
  * Returns: the number of members
  *
@@ -620,6 +626,8 @@ strv_has (const char * const *strv,
  * gossip_node_group_get_nodes:
  * @self: a group
  * @exclude_ids: (array zero-terminated=1) (nullable): IDs to leave out
+ *
+ * Lists the nodes of the group.
  *
  * Returns: (transfer container) (element-type GossipNode): the members,
  *   in the order they joined the group, without @exclude_ids
@@ -688,6 +696,8 @@ gossip_node_group_set_data (GossipNodeGroup *self,
  * @self: a group
  * @node_id: the ID of a member
  *
+ * Gets the data the application attached to a member of the group.
+ *
  * Returns: (nullable) (transfer none): the data of the member, or %NULL
  *
  * Since: 1.0
@@ -735,6 +745,8 @@ gossip_node_group_set_object (GossipNodeGroup *self,
  * gossip_node_group_get_object:
  * @self: a group
  * @node_id: the ID of a member
+ *
+ * Gets the object the application attached to a node of the group.
  *
  * Returns: (nullable) (transfer none): the object attached with
  *   [method@Gossip.NodeGroup.set_object], or %NULL

@@ -46,6 +46,8 @@ gossip_packet_get_envelope (GossipPacket *self)
  * gossip_packet_ref:
  * @self: a packet
  *
+ * Takes a reference on @self.
+ *
  * Returns: (transfer full): @self
  *
  * Since: 1.0
@@ -82,6 +84,8 @@ gossip_packet_unref (GossipPacket *self)
  * gossip_packet_get_message_type:
  * @self: a packet
  *
+ * Gets the message type of the packet.
+ *
  * Returns: the message type
  *
  * Since: 1.0
@@ -95,6 +99,8 @@ gossip_packet_get_message_type (GossipPacket *self)
 /**
  * gossip_packet_get_sender_id:
  * @self: a packet
+ *
+ * Gets the ID of the node that sent the packet.
  *
  * Returns: the UUID of the node that originated the message (not of the
  *   node that forwarded it)
@@ -111,6 +117,9 @@ gossip_packet_get_sender_id (GossipPacket *self)
  * gossip_packet_get_message_id:
  * @self: a packet
  *
+ * Gets the message ID of the packet (a hybrid logical clock timestamp),
+ * which de-duplicates broadcasts.
+ *
  * Returns: the message ID, unique per originator (an HLC timestamp)
  *
  * Since: 1.0
@@ -124,6 +133,8 @@ gossip_packet_get_message_id (GossipPacket *self)
 /**
  * gossip_packet_get_ttl:
  * @self: a packet
+ *
+ * Gets the packet's remaining time-to-live in hops.
  *
  * Returns: the hops the message may still travel
  *
@@ -139,6 +150,9 @@ gossip_packet_get_ttl (GossipPacket *self)
  * gossip_packet_is_reliable:
  * @self: a packet
  *
+ * Tells whether the packet came over a reliable connection (TCP, WebSocket)
+ * rather than UDP.
+ *
  * Returns: whether the packet arrived over a reliable (TCP) connection
  *
  * Since: 1.0
@@ -152,6 +166,8 @@ gossip_packet_is_reliable (GossipPacket *self)
 /**
  * gossip_packet_get_payload_bytes:
  * @self: a packet
+ *
+ * Gets the payload as it arrived (decompressed and decrypted, not decoded).
  *
  * Returns: (transfer none): the payload as the codec encoded it
  *

@@ -46,6 +46,8 @@ gossip_stats_add (GossipStats *self,
  * gossip_stats_ref:
  * @self: a stats snapshot
  *
+ * Takes a reference on @self.
+ *
  * Returns: (transfer full): @self
  *
  * Since: 1.0
@@ -81,6 +83,9 @@ gossip_stats_unref (GossipStats *self)
  * @self: a stats snapshot
  * @name: a counter name, such as "packets-in" or "drop-decrypt"
  *
+ * Gets one counter of the snapshot; [method@Gossip.Stats.get_names] lists
+ * them.
+ *
  * Returns: the counter's value, 0 for an unknown name
  *
  * Since: 1.0
@@ -104,6 +109,8 @@ gossip_stats_get (GossipStats *self,
 /**
  * gossip_stats_get_names:
  * @self: a stats snapshot
+ *
+ * Lists the names of the counters in the snapshot.
  *
  * Returns: (transfer full) (array zero-terminated=1): the counter names
  *
@@ -129,6 +136,8 @@ gossip_stats_get_names (GossipStats *self)
 /**
  * gossip_stats_to_variant:
  * @self: a stats snapshot
+ *
+ * Gets every counter of the snapshot as one dictionary.
  *
  * Returns: (transfer full): the counters as an "a{st}" dictionary
  *

@@ -355,6 +355,8 @@ gossip_node_set_departed (GossipNode *self,
  * gossip_node_get_id:
  * @self: a node
  *
+ * Gets the node's ID, a UUID in its canonical text form.
+ *
  * Returns: the node's UUID in canonical lower-case form
  *
  * Since: 1.0
@@ -369,6 +371,8 @@ gossip_node_get_id (GossipNode *self)
 /**
  * gossip_node_get_address:
  * @self: a node
+ *
+ * Gets the address the node advertises, as "host:port" or a WebSocket URL.
  *
  * Returns: the address the node advertises
  *
@@ -385,6 +389,8 @@ gossip_node_get_address (GossipNode *self)
  * gossip_node_get_state:
  * @self: a node
  *
+ * Gets the node's state; the same value as [property@Gossip.Node:state].
+ *
  * Returns: the node's membership state
  *
  * Since: 1.0
@@ -399,6 +405,8 @@ gossip_node_get_state (GossipNode *self)
 /**
  * gossip_node_get_state_timestamp:
  * @self: a node
+ *
+ * Gets the hybrid logical clock timestamp of the node's last state change.
  *
  * Returns: the HLC timestamp of the node's last state change
  *
@@ -415,6 +423,8 @@ gossip_node_get_state_timestamp (GossipNode *self)
  * gossip_node_get_protocol_version:
  * @self: a node
  *
+ * Gets the protocol version the node announced when it joined.
+ *
  * Returns: the protocol version the node announced on join, or 0
  *
  * Since: 1.0
@@ -429,6 +439,8 @@ gossip_node_get_protocol_version (GossipNode *self)
 /**
  * gossip_node_get_application_version:
  * @self: a node
+ *
+ * Gets the application version the node announced when it joined.
  *
  * Returns: the application version the node announced on join, or ""
  *
@@ -445,6 +457,9 @@ gossip_node_get_application_version (GossipNode *self)
  * gossip_node_get_metadata:
  * @self: a node
  *
+ * Gets the node's metadata, which replicates to every node; only the local
+ * node's can be changed.
+ *
  * Returns: (transfer none): the node's metadata
  *
  * Since: 1.0
@@ -460,6 +475,8 @@ gossip_node_get_metadata (GossipNode *self)
  * gossip_node_is_local:
  * @self: a node
  *
+ * Tells whether this is the local node of its cluster.
+ *
  * Returns: whether @self is the local node of its cluster
  *
  * Since: 1.0
@@ -474,6 +491,8 @@ gossip_node_is_local (GossipNode *self)
 /**
  * gossip_node_state_to_string:
  * @state: a node state
+ *
+ * Gets the name of a node state, as Go's NodeState.String() gives it.
  *
  * Returns: a short English name of @state ("alive", "suspect", ...)
  *

@@ -1845,6 +1845,9 @@ gossip_socket_transport_new_with_limits (GInetSocketAddress                *bind
  * gossip_socket_transport_get_bound_address:
  * @self: a socket transport
  *
+ * Gets the address the transport listens on, with the real port when port 0
+ * was asked for.
+ *
  * Returns: (transfer none) (nullable): the address actually bound, with
  *   the real port; %NULL before initialization
  *
@@ -1879,6 +1882,8 @@ gossip_socket_transport_get_counters (GossipSocketTransport   *self,
 /**
  * gossip_socket_transport_get_n_connections:
  * @self: a socket transport
+ *
+ * Counts the inbound TCP connections open now.
  *
  * Returns: the inbound TCP connections open now
  *

@@ -85,6 +85,8 @@ gossip_transport_set_receive_func (GossipTransport            *self,
  * gossip_transport_has_receiver:
  * @self: a transport
  *
+ * Tells whether a cluster receives through the transport.
+ *
  * Returns: whether someone (a cluster) receives this transport's packets
  *
  * Since: 1.0
@@ -136,6 +138,8 @@ gossip_transport_deliver (GossipTransport *self,
 /**
  * gossip_transport_get_local_address:
  * @self: a transport
+ *
+ * Gets the address the transport can be reached at, if it listens.
  *
  * Returns: (transfer full) (nullable): the address string peers should
  *   use to reach this node, derived from what the transport is bound to,
@@ -219,6 +223,8 @@ gossip_transport_request_async (GossipTransport     *self,
  * @result: the result given to the callback
  * @error: return location for a #GError
  *
+ * Finishes a request started with [method@Gossip.Transport.request_async].
+ *
  * Returns: (transfer full): the reply packet for %GOSSIP_REQUEST_REPLY,
  *   an empty #GBytes for %GOSSIP_REQUEST_NO_REPLY, or %NULL with @error
  *   set
@@ -287,6 +293,9 @@ gossip_transport_open_connection_async (GossipTransport     *self,
  * @self: a transport
  * @result: the result given to the callback
  * @error: return location for a #GError
+ *
+ * Finishes opening a connection started with
+ * [method@Gossip.Transport.open_connection_async].
  *
  * Returns: (transfer full): the connection, positioned after the request,
  *   or %NULL with @error set
@@ -432,6 +441,8 @@ gossip_incoming_new (GSocketAddress         *remote_address,
  * gossip_incoming_ref:
  * @self: an incoming request
  *
+ * Takes a reference on @self.
+ *
  * Returns: (transfer full): @self
  *
  * Since: 1.0
@@ -530,6 +541,8 @@ gossip_incoming_steal_connection (GossipIncoming *self)
  * gossip_incoming_get_remote_address:
  * @self: an incoming request
  *
+ * Gets the address of the peer that sent the request, as "host:port".
+ *
  * Returns: (transfer none) (nullable): the address the request came
  *   from, if the transport knows it
  *
@@ -546,6 +559,8 @@ gossip_incoming_get_remote_address (GossipIncoming *self)
 /**
  * gossip_incoming_is_done:
  * @self: an incoming request
+ *
+ * Tells whether the request was already answered or closed.
  *
  * Returns: whether the request was answered or its connection taken
  *

@@ -535,6 +535,9 @@ gossip_websocket_transport_add_handler (GossipWebsocketTransport *self,
  * gossip_websocket_transport_get_server:
  * @self: a WebSocket transport
  *
+ * Gets the libsoup server the transport accepts WebSocket connections on, to
+ * add handlers of the application's own.
+ *
  * Returns: (transfer none) (nullable): the server the transport runs on
  *   its bind address, or %NULL if it has none
  *
