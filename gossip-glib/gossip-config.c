@@ -433,6 +433,298 @@ gossip_config_class_init (GossipConfigClass *klass)
    */
   props[PROP_TRANSPORT] = g_param_spec_object ("transport", NULL, NULL, GOSSIP_TYPE_TRANSPORT, rw);
 
+  /* The table-made settings, documented here for the GIR. */
+  /**
+   * GossipConfig:default-port:
+   *
+   * The port used for an address given without one, such as a bare host name
+   * in a join list. Default: 3500 (Go's DefaultPort).
+   *
+   * Since: 1.0
+   */
+  /**
+   * GossipConfig:compress-min-size:
+   *
+   * Payloads of at least this many bytes are compressed when a
+   * [property@Gossip.Config:compressor] is set, and sent compressed only if
+   * that makes them smaller. In bytes; default: 256.
+   *
+   * Since: 1.0
+   */
+  /**
+   * GossipConfig:gossip-interval:
+   *
+   * The base period of the [signal@Gossip.Cluster::gossip] signal (Go's
+   * HandleGossipFunc), which stretches towards
+   * [property@Gossip.Config:gossip-max-interval] while the cluster is quiet.
+   * In milliseconds; default: 5000. Scaled by
+   * [method@Gossip.Config.scale_intervals].
+   *
+   * Since: 1.0
+   */
+  /**
+   * GossipConfig:gossip-max-interval:
+   *
+   * The longest period of the [signal@Gossip.Cluster::gossip] signal. In
+   * milliseconds; default: 20000. Scaled by
+   * [method@Gossip.Config.scale_intervals].
+   *
+   * Since: 1.0
+   */
+  /**
+   * GossipConfig:tcp-dial-timeout:
+   *
+   * How long a TCP connect may take before the peer counts as unreachable.
+   * In milliseconds; default: 2000. Not read when
+   * [property@Gossip.Config:transport] is set.
+   *
+   * Since: 1.0
+   */
+  /**
+   * GossipConfig:tcp-deadline:
+   *
+   * The deadline of each read and write on a TCP connection. In
+   * milliseconds; default: 2000. Not read when
+   * [property@Gossip.Config:transport] is set.
+   *
+   * Since: 1.0
+   */
+  /**
+   * GossipConfig:udp-max-packet-size:
+   *
+   * Packets of this many bytes or more go over TCP instead of UDP. In bytes,
+   * 64 to 65507; default: 1400.
+   *
+   * Since: 1.0
+   */
+  /**
+   * GossipConfig:tcp-max-packet-size:
+   *
+   * The largest packet accepted over TCP (and over WebSocket); a send of a
+   * larger payload fails with %GOSSIP_ERROR_TOO_LARGE. In bytes; default:
+   * 4194304 (4 MiB). Not read when [property@Gossip.Config:transport] is
+   * set.
+   *
+   * Since: 1.0
+   */
+  /**
+   * GossipConfig:stream-max-packet-size:
+   *
+   * The largest frame of a stream. In bytes; default: 8388608 (8 MiB).
+   *
+   * Since: 1.0
+   */
+  /**
+   * GossipConfig:msg-history-gc-interval:
+   *
+   * How often the history that de-duplicates broadcasts is pruned. In
+   * milliseconds; default: 1000. Scaled by
+   * [method@Gossip.Config.scale_intervals].
+   *
+   * Since: 1.0
+   */
+  /**
+   * GossipConfig:msg-history-max-age:
+   *
+   * How long a message ID is remembered for de-duplication; a copy arriving
+   * later is delivered again. In milliseconds; default: 30000. Scaled by
+   * [method@Gossip.Config.scale_intervals].
+   *
+   * Since: 1.0
+   */
+  /**
+   * GossipConfig:health-check-interval:
+   *
+   * The period of the health tick that probes nodes. In milliseconds;
+   * default: 1000. Scaled by [method@Gossip.Config.scale_intervals].
+   *
+   * Since: 1.0
+   */
+  /**
+   * GossipConfig:health-check-sample-size:
+   *
+   * How many nodes are probed per health tick, round-robin. Default: 2 (Go:
+   * 7; see [class@Gossip.Config]).
+   *
+   * Since: 1.0
+   */
+  /**
+   * GossipConfig:suspect-threshold:
+   *
+   * Failed probes of a node, in a row, before it becomes Suspect. Default:
+   * 3.
+   *
+   * Since: 1.0
+   */
+  /**
+   * GossipConfig:suspect-attempt-interval:
+   *
+   * The period at which suspect nodes are evaluated and Leaving nodes timed
+   * out. In milliseconds; default: 5000. Scaled by
+   * [method@Gossip.Config.scale_intervals].
+   *
+   * Since: 1.0
+   */
+  /**
+   * GossipConfig:suspect-retention-period:
+   *
+   * How long a node stays Suspect (without enough confirmations) or Leaving
+   * before it is declared Dead; a suspect gets one last probe first. In
+   * milliseconds; default: 300000 (5 minutes). Scaled by
+   * [method@Gossip.Config.scale_intervals].
+   *
+   * Since: 1.0
+   */
+  /**
+   * GossipConfig:go-suspicion-delay:
+   *
+   * In clusters with Go v0.6.0 nodes: how long this node's own first
+   * suspicion of a node waits, while no other node has suspected it too,
+   * before it is broadcast. Go counts a suspicion only from nodes that
+   * suspected on their own, so Go nodes must get the chance first; 3000
+   * matches Go's default SuspectThreshold × HealthCheckInterval. In
+   * milliseconds; default: 0 (at once). Scaled by
+   * [method@Gossip.Config.scale_intervals].
+   *
+   * Since: 1.0
+   */
+  /**
+   * GossipConfig:recovery-attempt-interval:
+   *
+   * The period at which dead nodes are probed (a success makes them Alive
+   * again), dead nodes past their retention are forgotten, and join peers
+   * that are not connected are joined again. In milliseconds; default:
+   * 10000. Scaled by [method@Gossip.Config.scale_intervals].
+   *
+   * Since: 1.0
+   */
+  /**
+   * GossipConfig:dead-node-retention-period:
+   *
+   * How long a Dead node stays in the node list before it is forgotten. In
+   * milliseconds; default: 14400000 (4 hours). Scaled by
+   * [method@Gossip.Config.scale_intervals].
+   *
+   * Since: 1.0
+   */
+  /**
+   * GossipConfig:ping-timeout:
+   *
+   * How long a direct or indirect probe waits for its acknowledgement. In
+   * milliseconds; default: 500. Scaled by
+   * [method@Gossip.Config.scale_intervals].
+   *
+   * Since: 1.0
+   */
+  /**
+   * GossipConfig:state-sync-interval:
+   *
+   * The period of the push/pull exchange of node states with a random peer
+   * (anti-entropy). In milliseconds; default: 5000. Scaled by
+   * [method@Gossip.Config.scale_intervals].
+   *
+   * Since: 1.0
+   */
+  /**
+   * GossipConfig:max-inbound-connections:
+   *
+   * How many inbound TCP connections may be open at once; more are refused.
+   * Default: 1024. Not read when [property@Gossip.Config:transport] is set.
+   *
+   * Since: 1.0
+   */
+  /**
+   * GossipConfig:max-outbound-requests:
+   *
+   * How many outbound TCP requests may be in flight at once; more fail at
+   * once. Default: 1024. Not read when [property@Gossip.Config:transport] is
+   * set.
+   *
+   * Since: 1.0
+   */
+  /**
+   * GossipConfig:replay-window:
+   *
+   * With a [property@Gossip.Config:cipher], packets whose message time is
+   * further than this from the local clock are dropped, so a recorded packet
+   * cannot be replayed later. In milliseconds; default: 30000; 0 turns the
+   * check off.
+   *
+   * Since: 1.0
+   */
+  /**
+   * GossipConfig:direct-broadcast-limit:
+   *
+   * Up to this many live peers, a broadcast is sent to each of them directly
+   * instead of to a random fan-out that forwards it (epidemic). Default:
+   * 1024; 0 always uses the epidemic form, as Go does.
+   *
+   * Since: 1.0
+   */
+  /**
+   * GossipConfig:activity-threshold-percent:
+   *
+   * A node heard from within this fraction of
+   * [property@Gossip.Config:health-check-interval] is not probed in that
+   * tick. A fraction (0.5 is half the interval); default: 0.5.
+   *
+   * Since: 1.0
+   */
+  /**
+   * GossipConfig:fan-out-multiplier:
+   *
+   * Scales how many peers a broadcast goes to first; see
+   * [method@Gossip.Cluster.calc_fan_out]. Default: 1.0.
+   *
+   * Since: 1.0
+   */
+  /**
+   * GossipConfig:state-exchange-multiplier:
+   *
+   * Scales how many node states a push/pull exchange carries; see
+   * [method@Gossip.Cluster.calc_payload_size]. Default: 0.8.
+   *
+   * Since: 1.0
+   */
+  /**
+   * GossipConfig:indirect-ping-multiplier:
+   *
+   * Scales how many peers are asked to probe a node indirectly after a
+   * failed direct probe. Default: 0.7.
+   *
+   * Since: 1.0
+   */
+  /**
+   * GossipConfig:ttl-multiplier:
+   *
+   * Scales the time-to-live (in hops) of a broadcast. Default: 1.0.
+   *
+   * Since: 1.0
+   */
+  /**
+   * GossipConfig:enable-indirect-pings:
+   *
+   * Whether a failed direct probe is followed by indirect probes through
+   * other nodes before the failure counts. Default: %TRUE.
+   *
+   * Since: 1.0
+   */
+  /**
+   * GossipConfig:force-reliable-transport:
+   *
+   * Whether every packet goes over TCP; no UDP socket is opened. Default:
+   * %FALSE.
+   *
+   * Since: 1.0
+   */
+  /**
+   * GossipConfig:prefer-ipv6:
+   *
+   * Whether the IPv6 addresses of a host name are tried before its IPv4
+   * ones. Default: %FALSE.
+   *
+   * Since: 1.0
+   */
   for (guint i = 0; i < G_N_ELEMENTS (uint_settings); i++)
     {
       const UintSetting *s = &uint_settings[i];

@@ -7,7 +7,7 @@
 /**
  * gossip_error_quark:
  *
- * Gets the error domain of gossip-glib, whose codes are [enum@Gossip.Error].
+ * Gets the error domain of gossip-glib, whose codes are [error@Gossip.Error].
  *
  * Returns: the error domain of gossip-glib
  *

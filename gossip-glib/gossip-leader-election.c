@@ -810,7 +810,9 @@ gossip_leader_election_get_term (GossipLeaderElection *self)
  * gossip_leader_election_get_quorum:
  * @self: an election
  *
- * Gets [property@Gossip.LeaderElection:quorum].
+ * Computes the quorum: a majority of the known eligible nodes (those of
+ * the group, if the election has one), counting at least
+ * [property@Gossip.LeaderElection:min-cluster-size] nodes.
  *
  * Returns: the number of eligible Alive nodes needed for a leader now
  *
