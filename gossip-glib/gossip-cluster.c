@@ -2417,8 +2417,10 @@ check_packet_size (GossipCluster  *self,
   if (size <= self->cfg->tcp_max_packet_size)
     return TRUE;
   g_set_error (error, GOSSIP_ERROR, GOSSIP_ERROR_TOO_LARGE,
-               _("The message is %" G_GSIZE_FORMAT " bytes once encoded, more than "
-                 "tcp-max-packet-size (%u bytes)"), size, self->cfg->tcp_max_packet_size);
+               /* Plain %llu: xgettext cannot see through G_GSIZE_FORMAT. */
+               _("The message is %llu bytes once encoded, more than "
+                 "tcp-max-packet-size (%u bytes)"),
+               (unsigned long long) size, self->cfg->tcp_max_packet_size);
   return FALSE;
 }
 

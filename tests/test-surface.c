@@ -320,6 +320,7 @@ test_stop_leave_reliable (void)
   StateLog log = { NULL, g_string_new (NULL), 0 };
   g_autofree char *want = g_strdup_printf ("%d>%d", GOSSIP_NODE_STATE_ALIVE, GOSSIP_NODE_STATE_LEAVING);
   g_autofree char *suspect = g_strdup_printf (">%d ", GOSSIP_NODE_STATE_SUSPECT);
+  g_autofree char *b_id = NULL;
   Pair pair;
 
   g_object_set (ca, "force-reliable-transport", TRUE, NULL);
@@ -330,7 +331,9 @@ test_stop_leave_reliable (void)
   g_assert_cmpuint (join_one (b, a), ==, 1);
   g_assert_true (test_wait_for (both_alive, &pair, WAIT_MS));
 
-  log.watch_id = gossip_node_get_id (gossip_cluster_get_local_node (b));
+  /* A copy: b is unreferenced below. */
+  b_id = g_strdup (gossip_node_get_id (gossip_cluster_get_local_node (b)));
+  log.watch_id = b_id;
   g_signal_connect (a, "node-state-changed", G_CALLBACK (state_log_cb), &log);
   gossip_cluster_stop (b);
   /* Dropped at once: the leave's connection must outlive the object. */

@@ -70,8 +70,8 @@ gossip_aes_gcm_cipher_check_key (GossipCipher  *cipher,
     {
       g_set_error (error, GOSSIP_ERROR, GOSSIP_ERROR_INVALID_CONFIG,
                    _("An AES-GCM key must be 16, 24 or 32 bytes long "
-                     "(AES-128, AES-192 or AES-256), not %" G_GSIZE_FORMAT),
-                   key_size);
+                     "(AES-128, AES-192 or AES-256), not %llu"),
+                   (unsigned long long) key_size);
       return FALSE;
     }
 
@@ -222,9 +222,9 @@ gossip_aes_gcm_cipher_decrypt (GossipCipher  *cipher,
   if (size < OVERHEAD)
     {
       g_set_error (error, GOSSIP_ERROR, GOSSIP_ERROR_CRYPTO,
-                   _("Encrypted message too short: %" G_GSIZE_FORMAT
+                   _("Encrypted message too short: %llu"
                      " bytes, AES-GCM needs at least %d"),
-                   size, OVERHEAD);
+                   (unsigned long long) size, OVERHEAD);
       return NULL;
     }
 

@@ -111,9 +111,9 @@ gossip_snappy_compressor_decompress (GossipCompressor  *compressor,
   if (claimed > max_size || claimed > G_MAXUINT32)
     {
       g_set_error (error, GOSSIP_ERROR, GOSSIP_ERROR_TOO_LARGE,
-                   _("Snappy data claims %" G_GUINT64_FORMAT " bytes when "
-                     "decompressed, more than the limit of %" G_GSIZE_FORMAT),
-                   claimed, max_size);
+                   _("Snappy data claims %llu bytes when "
+                     "decompressed, more than the limit of %llu"),
+                   (unsigned long long) claimed, (unsigned long long) max_size);
       return NULL;
     }
 

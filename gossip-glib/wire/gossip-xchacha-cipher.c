@@ -212,9 +212,9 @@ gossip_xchacha_open (const guint8   key[GOSSIP_XCHACHA_KEY_SIZE],
   if (size < OVERHEAD)
     {
       g_set_error (error, GOSSIP_ERROR, GOSSIP_ERROR_CRYPTO,
-                   _("Encrypted message too short: %" G_GSIZE_FORMAT
+                   _("Encrypted message too short: %llu"
                      " bytes, XChaCha20-Poly1305 needs at least %d"),
-                   size, OVERHEAD);
+                   (unsigned long long) size, OVERHEAD);
       return NULL;
     }
 
@@ -251,8 +251,8 @@ gossip_xchacha_cipher_check_key (GossipCipher  *cipher,
   if (key_size != GOSSIP_XCHACHA_KEY_SIZE)
     {
       g_set_error (error, GOSSIP_ERROR, GOSSIP_ERROR_INVALID_CONFIG,
-                   _("An XChaCha20-Poly1305 key must be 32 bytes long, not %" G_GSIZE_FORMAT),
-                   key_size);
+                   _("An XChaCha20-Poly1305 key must be 32 bytes long, not %llu"),
+                   (unsigned long long) key_size);
       return FALSE;
     }
 
