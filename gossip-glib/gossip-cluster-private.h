@@ -78,6 +78,7 @@ struct _GossipCluster
   GPtrArray                *join_peers;    /* char*, remembered for rejoin */
   GHashTable               *unsolicited_joins; /* address -> last attempt (monotonic µs) */
   GHashTable               *join_peer_ids; /* join peer string -> GossipNodeId* that answered it */
+  GHashTable               *joins_in_flight; /* address -> number of join requests awaiting a reply */
 
   gboolean                  running;
   gboolean                  stopped;
@@ -152,6 +153,11 @@ void     gossip_cluster_note_join_peer      (GossipCluster   *self,
                                              GossipNode      *node);
 gboolean gossip_cluster_join_peer_is_alive  (GossipCluster   *self,
                                              const char      *peer);
+/* Joins awaiting their reply, per address: a peer being joined is not
+ * joined again (a slow name lookup must not pile up rejoins). */
+void     gossip_cluster_join_sent           (GossipCluster   *self,
+                                             const char      *address,
+                                             gboolean         sent);
 
 /* gossip-cluster-events.c: every callback from the main loop (packet,
  * timer, reply) runs inside a dispatch; the signals membership emits there

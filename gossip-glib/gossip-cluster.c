@@ -115,7 +115,8 @@ gossip_cluster_dispose (GObject *object)
 
   if (self->running)
     gossip_cluster_stop (self);
-  if (self->transport != NULL)
+  /* After stop(), a leave still in flight closes the transport itself. */
+  if (self->transport != NULL && self->outbound->closing == NULL)
     gossip_transport_close (self->transport);
   destroy_source (&self->metadata_idle);
   if (self->local != NULL)
@@ -143,6 +144,7 @@ gossip_cluster_finalize (GObject *object)
   g_clear_pointer (&self->repair, gossip_broadcast_repair_free); /* broadcast-repair: free */
   g_clear_pointer (&self->join_peers, g_ptr_array_unref);
   g_clear_pointer (&self->join_peer_ids, g_hash_table_unref);
+  g_clear_pointer (&self->joins_in_flight, g_hash_table_unref);
   g_clear_pointer (&self->unsolicited_joins, g_hash_table_unref);
   g_clear_pointer (&self->wire.key, g_bytes_unref);
   g_clear_pointer (&self->wire.other_keys, g_ptr_array_unref);
@@ -411,6 +413,7 @@ gossip_cluster_init (GossipCluster *self)
   self->join_peers = g_ptr_array_new_with_free_func (g_free);
   self->unsolicited_joins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->join_peer_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->joins_in_flight = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gossip_cluster_events_init (self);
 }
 
@@ -469,7 +472,24 @@ gossip_cluster_join_peer_is_alive (GossipCluster *self,
   const GossipNodeId *id = g_hash_table_lookup (self->join_peer_ids, peer);
   GossipNode *node = id != NULL ? gossip_node_list_lookup (self->nodes, id) : NULL;
 
+  if (g_hash_table_contains (self->joins_in_flight, peer))
+    return TRUE;
   return node != NULL && gossip_node_get_state (node) == GOSSIP_NODE_STATE_ALIVE;
+}
+
+void
+gossip_cluster_join_sent (GossipCluster *self,
+                          const char    *address,
+                          gboolean       sent)
+{
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->joins_in_flight, address));
+
+  if (sent)
+    g_hash_table_insert (self->joins_in_flight, g_strdup (address), GUINT_TO_POINTER (n + 1));
+  else if (n <= 1)
+    g_hash_table_remove (self->joins_in_flight, address);
+  else
+    g_hash_table_insert (self->joins_in_flight, g_strdup (address), GUINT_TO_POINTER (n - 1));
 }
 
 /* ------------------------------------------------------------------ */

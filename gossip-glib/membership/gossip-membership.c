@@ -342,6 +342,7 @@ join_reply_cb (GObject      *source,
 fail:
   if (error != NULL)
     g_debug ("join of %s failed: %s", attempt->address, error->message);
+  gossip_cluster_join_sent (self, attempt->address, FALSE);
   gossip_membership_join_attempt_done (attempt->task, error);
   gossip_join_msg_clear (&join);
   gossip_wire_message_clear (&msg);
@@ -399,6 +400,7 @@ gossip_membership_join_address (GossipCluster *self,
   attempt->self = g_object_ref (self);
   attempt->task = task;
   attempt->address = g_strdup (address);
+  gossip_cluster_join_sent (self, address, TRUE);
   gossip_transport_request_async (self->transport, address, raw, GOSSIP_REQUEST_REPLY,
                                   self->cancellable, join_reply_cb, attempt);
 }
