@@ -91,11 +91,13 @@ static const UintSetting uint_settings[] = {
   /**
    * GossipConfig:tcp-max-connections-per-source:
    *
-   * Inbound TCP connections open at once from one IP address (a count;
+   * Idle inbound TCP connections kept from one IP address (a count;
    * default 32, no Go counterpart). At the limit a new connection from
-   * that address closes its own oldest connection still waiting for its
-   * request; at [property@Gossip.Config:max-inbound-connections] a new
-   * connection closes the oldest waiting one of anyone's. So idle
+   * that address closes its own oldest connection that has waited for
+   * its request for a quarter of [property@Gossip.Config:tcp-deadline]
+   * or more (a burst of honest requests, which arrive as they connect,
+   * goes over it); at [property@Gossip.Config:max-inbound-connections] a
+   * new connection closes the oldest waiting one of anyone's. So idle
    * connections from one host cannot lock out honest joins. Both are
    * counted in the "tcp-connections-evicted" statistic.
    *

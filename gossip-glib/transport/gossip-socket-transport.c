@@ -477,6 +477,7 @@ typedef struct {
   GSource               *readable;    /* while reading */
   GList                  link;        /* in the transport's accept order; data is us */
   char                  *source;      /* the peer's IP address */
+  gint64                 accepted_at; /* monotonic */
   guint                  io_timeout_ms;
   InboundPhase           phase;
   guint8                 header[4];
@@ -950,6 +951,7 @@ inbound_start (GossipSocketTransport *self,
   in->io_timeout_ms = self->limits.io_timeout_ms;
   in->source = source;
   in->link.data = in;
+  in->accepted_at = g_get_monotonic_time ();
   in->phase = INBOUND_HEADER;
   g_hash_table_add (self->inbound, in);
   g_queue_push_tail_link (&self->order, &in->link);
@@ -960,16 +962,20 @@ inbound_start (GossipSocketTransport *self,
 }
 
 /* The oldest connection still reading its request (from @source, or from
- * anyone): silent ones first, then those in the middle of a body. */
+ * anyone), accepted before @before: silent ones first, then those in the
+ * middle of a body. */
 static Inbound *
 oldest_idle (GossipSocketTransport *self,
-             const char            *source)
+             const char            *source,
+             gint64                 before)
 {
   for (guint pass = 0; pass < 2; pass++)
     for (GList *l = self->order.head; l != NULL; l = l->next)
       {
         Inbound *in = l->data;
 
+        if (in->accepted_at > before)
+          break;
         if (source != NULL && strcmp (in->source, source) != 0)
           continue;
         if (pass == 0 ? in->phase == INBOUND_HEADER : in->phase != INBOUND_DELIVERED)
@@ -1089,23 +1095,21 @@ tcp_acceptable_cb (GSocket      *socket,
         }
       self->accept_backoff_ms = ACCEPT_BACKOFF_MIN_MS;
 
-      /* One address cannot take every slot: at its share, its own oldest
-       * idle connection makes room; at the global limit, anyone's. Honest
-       * requests finish in milliseconds, so the idle ones are the
-       * attacker's. */
+      /* One address cannot keep many idle slots: at its share, its own
+       * oldest connection that has been silent for a quarter of the
+       * deadline makes room. Honest peers send their request as they
+       * connect, so a burst of them (many nodes on one host) is let
+       * through over the share; at the global limit, the oldest idle
+       * connection of anyone's makes room, whatever its age, and only a
+       * table of requests being served refuses a newcomer. */
       source = remote_ip (conn);
-      if (GPOINTER_TO_UINT (g_hash_table_lookup (self->per_source, source)) >= self->limits.max_per_source &&
-          !evict (self, oldest_idle (self, source), "its address is at the per-source limit"))
-        {
-          g_debug ("Refusing an inbound TCP connection from %s: %u already open from it, none idle",
-                   source, self->limits.max_per_source);
-          self->counters.drops_too_many_connections++;
-          g_socket_close (conn, NULL);
-          g_free (source);
-          continue;
-        }
+      if (GPOINTER_TO_UINT (g_hash_table_lookup (self->per_source, source)) >= self->limits.max_per_source)
+        evict (self,
+               oldest_idle (self, source,
+                            g_get_monotonic_time () - (gint64) self->limits.io_timeout_ms * 1000 / 4),
+               "its address is at the per-source limit");
       if (g_hash_table_size (self->inbound) >= self->limits.max_connections &&
-          !evict (self, oldest_idle (self, NULL), "the connection limit is reached"))
+          !evict (self, oldest_idle (self, NULL, G_MAXINT64), "the connection limit is reached"))
         {
           g_debug ("Refusing an inbound TCP connection: %u already open, none idle",
                    g_hash_table_size (self->inbound));
@@ -2008,10 +2012,12 @@ gossip_socket_transport_class_init (GossipSocketTransportClass *klass)
   /**
    * GossipSocketTransport:max-connections-per-source:
    *
-   * Inbound TCP connections open at once from one IP address. At the
-   * limit a new connection from it closes its own oldest one still
-   * waiting for its request, so one host can never hold the slots of
-   * the others. 0 means the default, 32.
+   * Inbound TCP connections from one IP address that may sit idle. At
+   * the limit a new connection from it closes its own oldest one that
+   * has been waiting for its request for a quarter of
+   * [property@Gossip.SocketTransport:io-timeout] or more, so one host
+   * cannot hold the slots of the others; a burst of honest requests
+   * (which arrive as they connect) goes over it. 0 means the default, 32.
    *
    * Since: 1.0
    */
