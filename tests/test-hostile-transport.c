@@ -217,11 +217,11 @@ honest_join (GossipCluster *cluster,
 
 /* ---- 1: idle connections holding the inbound slots ---- */
 
-/* A's table (64) holds at least one source's share of idle connections. */
+/* A's table (max-inbound-connections 64) is full of idle connections. */
 static gboolean
 table_full (gpointer user_data)
 {
-  return gossip_socket_transport_get_n_connections (user_data) >= 32;
+  return gossip_socket_transport_get_n_connections (user_data) >= 64;
 }
 
 typedef struct {
@@ -275,12 +275,13 @@ run_idle_slots (guint hosts)
   honest_join (b, a);
   g_assert_true (test_wait_for (test_clusters_converged, h.clusters, WAIT_MS));
 
-  /* Hundreds of connections that never send a byte, renewed all the
-   * time, from @hosts sources: the table of A is always full. */
+  /* Connections that never send a byte, 800 new ones a second from @hosts
+   * sources, each held for 5 s (past the server's 2 s deadline): the
+   * table of A is always full. */
   f.target = tcp_address_of (gossip_cluster_get_advertise_address (a));
   f.hosts = hosts;
-  f.max_held = 512;
-  f.per_tick = 32;
+  f.max_held = 4000;
+  f.per_tick = 8;
   g_queue_init (&f.held);
   tick = g_timeout_add (10, idle_flood_tick, &f);
   g_assert_true (test_wait_for (table_full, transport_of (a), WAIT_MS));
@@ -532,7 +533,7 @@ test_descriptor_exhaustion (void)
 /* ---- 3: length prefixes announcing 4 MiB ---- */
 
 #define N_ANNOUNCE 512
-#define N_FEED     32
+#define N_FEED     128
 #define FEED_BYTES (1024 * 1024)
 #define BUDGET     (8 * 1024 * 1024)
 
@@ -593,7 +594,7 @@ test_big_announcements (void)
   rss0 = rss_of ("/proc/self/statm");
 
   /* 512 prefixes of 4 MiB with no body, 32 per source (each source's
-   * share), and 32 more that send 1 MiB of body each, past the budget. */
+   * share), and 128 more that send 1 MiB of body each, past the budget. */
   for (guint i = 0; i < N_ANNOUNCE + N_FEED; i++)
     {
       GSocket *s = attacker_connect (2 + i / 32, target);
