@@ -215,6 +215,13 @@ n_connections_reached (gpointer user_data)
 }
 
 static gboolean
+n_connections_is (gpointer user_data)
+{
+  CounterWait *w = user_data;
+  return gossip_socket_transport_get_n_connections (w->t) == w->want;
+}
+
+static gboolean
 n_connections_zero (gpointer user_data)
 {
   return gossip_socket_transport_get_n_connections (user_data) == 0;
@@ -819,6 +826,117 @@ test_max_connections (void)
   sink_clear (&sb);
 }
 
+typedef struct {
+  GSocket *s;
+  guint    sent;
+} Trickle;
+
+static gboolean
+trickle_cb (gpointer user_data)
+{
+  Trickle *t = user_data;
+  const char byte = 0x55;
+
+  if (g_socket_send (t->s, &byte, 1, NULL, NULL) == 1)
+    t->sent++;
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+set_flag_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+flag_is_set (gpointer user_data)
+{
+  return *(gboolean *) user_data;
+}
+
+/* A body trickling in a byte every 20 ms makes progress all the time, but
+ * the whole body has one deadline: it is cut off, not kept for ever. */
+static void
+test_slow_loris (void)
+{
+  g_autoptr(GError) error = NULL;
+  Sink sb;
+  GossipSocketTransportLimits limits = { 0, };
+  g_autoptr(GossipSocketTransport) b = NULL;
+  const guint8 prefix[4] = { 0x00, 0x00, 0x03, 0xe8 };   /* 1000 bytes */
+  Trickle t = { 0, };
+  CounterWait w;
+  gint64 start;
+  guint tick;
+
+  sink_init (&sb);
+  limits.io_timeout_ms = 300;
+  b = make_transport ("127.0.0.1", &limits, &sb, &error);
+  g_assert_no_error (error);
+
+  t.s = raw_connect (b);
+  g_assert_cmpint (g_socket_send (t.s, (const char *) prefix, 4, NULL, &error), ==, 4);
+  start = g_get_monotonic_time ();
+  tick = g_timeout_add (20, trickle_cb, &t);
+  w.t = b;
+  w.want = 1;
+  g_assert_true (test_wait_for (drops_timeout_reached, &w, 5000));
+  g_source_remove (tick);
+  g_test_message ("closed after %" G_GINT64_FORMAT " ms and %u body bytes",
+                  (g_get_monotonic_time () - start) / 1000, t.sent);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 250 * 1000);
+  g_assert_cmpuint (t.sent, <, 1000);
+  g_assert_cmpuint (t.sent, >, 0);
+  g_assert_true (test_wait_for (raw_peer_closed, t.s, 1000));
+  g_assert_cmpuint (sb.requests->len, ==, 0);
+  g_assert_cmpuint (gossip_socket_transport_get_inbound_bytes (b), ==, 0);
+
+  g_clear_object (&t.s);
+  g_clear_object (&b);
+  sink_clear (&sb);
+}
+
+/* At its share, a source's new connection closes its own oldest one that
+ * has been silent for a quarter of the deadline. */
+static void
+test_per_source (void)
+{
+  g_autoptr(GError) error = NULL;
+  Sink sb;
+  GossipSocketTransportLimits limits = { 0, };
+  g_autoptr(GossipSocketTransport) b = NULL;
+  g_autoptr(GSocket) s1 = NULL;
+  g_autoptr(GSocket) s2 = NULL;
+  g_autoptr(GSocket) s3 = NULL;
+  CounterWait w;
+  gboolean aged = FALSE;
+
+  sink_init (&sb);
+  limits.max_per_source = 2;
+  limits.io_timeout_ms = 800;
+  b = make_transport ("127.0.0.1", &limits, &sb, &error);
+  g_assert_no_error (error);
+  w.t = b;
+
+  s1 = raw_connect (b);
+  s2 = raw_connect (b);
+  w.want = 2;
+  g_assert_true (test_wait_for (n_connections_is, &w, 5000));
+  /* Once both are older than 800 / 4 ms (and well before their deadline). */
+  g_timeout_add (250, set_flag_cb, &aged);
+  g_assert_true (test_wait_for (flag_is_set, &aged, 1000));
+  s3 = raw_connect (b);
+  g_assert_true (test_wait_for (raw_peer_closed, s1, 1000));
+  g_assert_cmpuint (counters (b).drops_evicted, ==, 1);
+  g_assert_false (raw_peer_closed (s2));
+  g_assert_false (raw_peer_closed (s3));
+  g_assert_cmpuint (gossip_socket_transport_get_n_connections (b), ==, 2);
+
+  g_clear_object (&b);
+  sink_clear (&sb);
+}
+
 static void
 test_ipv6 (void)
 {
@@ -945,6 +1063,8 @@ main (int argc, char **argv)
   g_test_add_func ("/transport/server/oversize-prefix", test_oversize_prefix);
   g_test_add_func ("/transport/server/stalled-client", test_stalled_client);
   g_test_add_func ("/transport/server/max-connections", test_max_connections);
+  g_test_add_func ("/transport/server/slow-loris", test_slow_loris);
+  g_test_add_func ("/transport/server/per-source", test_per_source);
   g_test_add_func ("/transport/ipv6", test_ipv6);
 
   return g_test_run ();
