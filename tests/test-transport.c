@@ -826,6 +826,51 @@ test_max_connections (void)
   sink_clear (&sb);
 }
 
+/* A request and a reply of 3 MB each, read in many chunks into buffers
+ * that grow as they arrive: both come through intact. */
+static void
+test_large_round_trip (void)
+{
+  g_autoptr(GError) error = NULL;
+  Sink sb;
+  g_autoptr(GossipSocketTransport) a = NULL;
+  g_autoptr(GossipSocketTransport) b = NULL;
+  g_autofree char *b_addr = NULL;
+  gsize n = 3 * 1000 * 1000 + 7;
+  guint8 *q = g_malloc (n);
+  guint8 *p = g_malloc (n);
+  g_autoptr(GBytes) raw = NULL;
+  g_autoptr(GBytes) reply = NULL;
+  RequestResult r;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      q[i] = (guint8) (i * 7);
+      p[i] = (guint8) (i * 13 + 1);
+    }
+  raw = g_bytes_new_take (q, n);
+  reply = g_bytes_new_take (p, n);
+  sink_init (&sb);
+  sb.reply_now = g_bytes_ref (reply);
+  a = make_transport ("127.0.0.1", NULL, NULL, &error);
+  g_assert_no_error (error);
+  b = make_transport ("127.0.0.1", NULL, &sb, &error);
+  g_assert_no_error (error);
+  b_addr = gossip_transport_get_local_address (GOSSIP_TRANSPORT (b));
+
+  request (a, b_addr, raw, GOSSIP_REQUEST_REPLY, &r);
+  g_assert_no_error (r.error);
+  g_assert_cmpuint (sb.requests->len, ==, 1);
+  g_assert_true (g_bytes_equal (sb.requests->pdata[0], raw));
+  g_assert_true (g_bytes_equal (r.reply, reply));
+  g_assert_cmpuint (gossip_socket_transport_get_inbound_bytes (b), ==, 0);
+  request_result_clear (&r);
+
+  g_clear_object (&a);
+  g_clear_object (&b);
+  sink_clear (&sb);
+}
+
 typedef struct {
   GSocket *s;
   guint    sent;
@@ -1064,6 +1109,7 @@ main (int argc, char **argv)
   g_test_add_func ("/transport/server/stalled-client", test_stalled_client);
   g_test_add_func ("/transport/server/max-connections", test_max_connections);
   g_test_add_func ("/transport/server/slow-loris", test_slow_loris);
+  g_test_add_func ("/transport/large-round-trip", test_large_round_trip);
   g_test_add_func ("/transport/server/per-source", test_per_source);
   g_test_add_func ("/transport/ipv6", test_ipv6);
 

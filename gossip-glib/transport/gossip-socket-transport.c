@@ -1150,7 +1150,9 @@ typedef struct {
 
   guint8                 header[4];
   guint8                *reply;
-  gsize                  reply_len;
+  gsize                  reply_len;       /* announced */
+  gsize                  reply_got;
+  gsize                  reply_cap;
   GError                *last_error;
 } Request;
 
@@ -1323,6 +1325,31 @@ request_reply_failed (GTask      *task,
   request_complete (task, NULL, out);
 }
 
+static void request_body_read_cb (GObject      *source,
+                                  GAsyncResult *result,
+                                  gpointer      user_data);
+
+/* Reads the next chunk of the reply. As on the server side, the buffer
+ * grows with what arrives (at most one chunk ahead), not with what the
+ * length prefix announced. */
+static void
+request_read_more (GTask *task)
+{
+  Request *req = g_task_get_task_data (task);
+  gsize need = req->reply_got + MIN (req->reply_len - req->reply_got, TCP_READ_CHUNK);
+
+  if (need > req->reply_cap)
+    {
+      req->reply_cap = MIN (req->reply_len, MAX (need, req->reply_cap * 2));
+      req->reply = g_realloc (req->reply, req->reply_cap);
+    }
+  WITH_CONTEXT (req->self->context,
+                g_input_stream_read_async (g_io_stream_get_input_stream (G_IO_STREAM (req->conn)),
+                                           req->reply + req->reply_got, need - req->reply_got,
+                                           G_PRIORITY_DEFAULT, req->attempt,
+                                           request_body_read_cb, task));
+}
+
 static void
 request_body_read_cb (GObject      *source,
                       GAsyncResult *result,
@@ -1331,15 +1358,23 @@ request_body_read_cb (GObject      *source,
   GTask *task = user_data;
   Request *req = g_task_get_task_data (task);
   GError *error = NULL;
-  gsize got = 0;
+  gssize got;
 
-  g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &got, &error);
-  clear_source (&req->timeout);
-  if (error != NULL || got != req->reply_len)
+  got = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+  if (got <= 0)
     {
+      clear_source (&req->timeout);
       request_reply_failed (task, error, "a complete reply");
       return;
     }
+  req->reply_got += (gsize) got;
+  if (req->reply_got < req->reply_len)
+    {
+      /* The body's deadline, armed once, still runs. */
+      request_read_more (task);
+      return;
+    }
+  clear_source (&req->timeout);
   req->self->counters.bytes_in += req->reply_len;
   request_complete (task, g_bytes_new_take (g_steal_pointer (&req->reply), req->reply_len), NULL);
 }
@@ -1380,13 +1415,9 @@ request_header_read_cb (GObject      *source,
       return;
     }
 
-  req->reply = g_malloc (len);
   req->reply_len = len;
   request_arm_timeout (req, req->self->limits.io_timeout_ms);
-  WITH_CONTEXT (req->self->context,
-                g_input_stream_read_all_async (g_io_stream_get_input_stream (G_IO_STREAM (req->conn)),
-                                               req->reply, len, G_PRIORITY_DEFAULT, req->attempt,
-                                               request_body_read_cb, task));
+  request_read_more (task);
 }
 
 static void
