@@ -23,9 +23,10 @@
  * interval detect a failure as fast with a third of the traffic); and the
  * additions [property@Gossip.Config:direct-broadcast-limit],
  * [property@Gossip.Config:replay-window],
- * [property@Gossip.Config:go-suspicion-delay] (for clusters with Go nodes)
- * and [property@Gossip.Config:max-inbound-connections] have no Go
- * counterpart.
+ * [property@Gossip.Config:go-suspicion-delay] (for clusters with Go nodes),
+ * [property@Gossip.Config:max-inbound-connections],
+ * [property@Gossip.Config:tcp-max-connections-per-source] and
+ * [property@Gossip.Config:tcp-inbound-budget] have no Go counterpart.
  * Durations are in milliseconds. Create one, set what you
  * need, and pass it to [ctor@Gossip.Cluster.new]; later changes do not
  * affect a running cluster.
