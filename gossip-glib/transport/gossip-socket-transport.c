@@ -1063,6 +1063,21 @@ accept_pause (GossipSocketTransport *self,
   self->accept_backoff_ms = MIN (self->accept_backoff_ms * 2, ACCEPT_BACKOFF_MAX_MS);
 }
 
+/* Errors of the one pending connection (reset before we took it); the
+ * others (EMFILE, ENFILE, ENOBUFS, ENOMEM...) leave it queued. */
+static gboolean
+accept_error_is_transient (const GError *error)
+{
+  return error->domain == G_IO_ERROR &&
+         (error->code == G_IO_ERROR_CONNECTION_CLOSED ||
+          error->code == G_IO_ERROR_BROKEN_PIPE ||
+          error->code == G_IO_ERROR_CONNECTION_REFUSED ||
+          error->code == G_IO_ERROR_TIMED_OUT ||
+          error->code == G_IO_ERROR_HOST_UNREACHABLE ||
+          error->code == G_IO_ERROR_NETWORK_UNREACHABLE ||
+          error->code == G_IO_ERROR_PERMISSION_DENIED);
+}
+
 static char *
 remote_ip (GSocket *socket)
 {
@@ -1090,6 +1105,12 @@ tcp_acceptable_cb (GSocket      *socket,
         {
           if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
             break;
+          if (accept_error_is_transient (error))
+            {
+              /* That connection is gone from the queue: no spin. */
+              g_debug ("TCP accept failed: %s", error->message);
+              continue;
+            }
           accept_pause (self, error);
           return G_SOURCE_REMOVE;
         }
