@@ -223,6 +223,7 @@ connection_opened_cb (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   Open *op = g_task_get_task_data (task);
+  GCancellable *cancellable;
   GError *error = NULL;
 
   op->connection = gossip_transport_open_connection_finish (GOSSIP_TRANSPORT (source), result, &error);
@@ -233,8 +234,9 @@ connection_opened_cb (GObject      *source,
     }
   /* Go reads the ack without a deadline; here the caller's cancellable
    * bounds it, and a peer without a handler closes (EOF). */
+  cancellable = g_task_get_cancellable (task);
   g_input_stream_read_all_async (g_io_stream_get_input_stream (op->connection), op->ack,
-                                 sizeof op->ack, G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
+                                 sizeof op->ack, G_PRIORITY_DEFAULT, cancellable,
                                  ack_read_cb, g_steal_pointer (&task));
 }
 
