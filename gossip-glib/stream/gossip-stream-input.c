@@ -48,6 +48,7 @@ G_DEFINE_FINAL_TYPE (GossipStreamInput, gossip_stream_input, G_TYPE_INPUT_STREAM
 typedef enum {
   STEP_MORE,      /* read again */
   STEP_FRAME,     /* a frame was decoded into pending (maybe empty) */
+  STEP_DECODE,    /* a frame's data is complete: decode_frame() is next */
   STEP_EOF,       /* the peer closed between frames */
   STEP_ERROR,
 } Step;
@@ -159,7 +160,7 @@ got_bytes (GossipStreamInput  *self,
       self->body_have += n;
       if (self->body_have < self->body_len)
         return STEP_MORE;
-      return decode_frame (self, error) ? STEP_FRAME : STEP_ERROR;
+      return STEP_DECODE;
     }
 
   self->header_have += n;
@@ -246,6 +247,10 @@ gossip_stream_input_read (GInputStream  *stream,
           return 0;
         case STEP_ERROR:
           return -1;
+        case STEP_DECODE:
+          if (!decode_frame (self, error))
+            return -1;
+          break;
         case STEP_MORE:
         case STEP_FRAME:
           break;
@@ -261,6 +266,82 @@ typedef struct {
 
 static void read_next (GTask *task);
 
+/* After a frame: hand out what it carried, or read on (an empty frame). */
+static void
+read_continue (GTask *task)
+{
+  GossipStreamInput *self = g_task_get_source_object (task);
+  ReadOp *op = g_task_get_task_data (task);
+
+  if (has_pending (self))
+    {
+      g_task_return_int (task, take_pending (self, op->buffer, op->count));
+      g_object_unref (task);
+    }
+  else
+    read_next (task);
+}
+
+static void
+decode_thread (GTask        *inner,
+               gpointer      source,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  /* The stream's own pending flag keeps every other call out meanwhile. */
+  if (decode_frame (GOSSIP_STREAM_INPUT (source), &error))
+    g_task_return_boolean (inner, TRUE);
+  else
+    g_task_return_error (inner, error);
+}
+
+static void
+decoded_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  read_continue (task);
+}
+
+/* Decrypting and decompressing a big frame takes milliseconds: a worker
+ * thread does it, so the main context keeps serving pings meanwhile (and
+ * both ends of a stream in one process decode in parallel). */
+static void
+decode_async (GTask *task)
+{
+  GossipStreamInput *self = g_task_get_source_object (task);
+  GTask *inner;
+
+  if (self->body_len < GOSSIP_STREAM_THREAD_MIN || (self->params->cipher == NULL && !self->compressed))
+    {
+      GError *error = NULL;
+
+      if (!decode_frame (self, &error))
+        {
+          g_task_return_error (task, error);
+          g_object_unref (task);
+          return;
+        }
+      read_continue (task);
+      return;
+    }
+  inner = g_task_new (self, NULL, decoded_cb, task);
+  g_task_set_source_tag (inner, decode_async);
+  g_task_run_in_thread (inner, decode_thread);
+  g_object_unref (inner);
+}
+
 static void
 read_cb (GObject      *source,
          GAsyncResult *result,
@@ -268,7 +349,6 @@ read_cb (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   GossipStreamInput *self = g_task_get_source_object (task);
-  ReadOp *op = g_task_get_task_data (task);
   GError *error = NULL;
   gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
 
@@ -285,14 +365,14 @@ read_cb (GObject      *source,
     case STEP_ERROR:
       g_task_return_error (task, error);
       return;
+    case STEP_DECODE:
+      decode_async (g_steal_pointer (&task));
+      return;
     case STEP_MORE:
     case STEP_FRAME:
       break;
     }
-  if (has_pending (self))
-    g_task_return_int (task, take_pending (self, op->buffer, op->count));
-  else
-    read_next (g_steal_pointer (&task));
+  read_continue (g_steal_pointer (&task));
 }
 
 static void

@@ -167,6 +167,68 @@ base_can_poll (GOutputStream *base)
 }
 
 static void
+send_frame (GTask *task)
+{
+  GossipStreamOutput *self = g_task_get_source_object (task);
+  Frame *frame = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  int io_priority = g_task_get_priority (task);
+
+  if (base_can_poll (self->base))
+    {
+      g_output_stream_writev_all_async (self->base, frame->vectors, 2, io_priority, cancellable,
+                                        write_done_cb, task);
+      return;
+    }
+  frame->joined = g_malloc (GOSSIP_STREAM_HEADER_SIZE + frame->vectors[1].size);
+  memcpy (frame->joined, frame->header, GOSSIP_STREAM_HEADER_SIZE);
+  memcpy (frame->joined + GOSSIP_STREAM_HEADER_SIZE, frame->vectors[1].buffer, frame->vectors[1].size);
+  g_output_stream_write_all_async (self->base, frame->joined,
+                                   GOSSIP_STREAM_HEADER_SIZE + frame->vectors[1].size,
+                                   io_priority, cancellable, write_all_done_cb, task);
+}
+
+typedef struct {
+  const void *buffer;
+  gsize       count;
+} BuildArgs;
+
+static void
+build_thread (GTask        *inner,
+              gpointer      source,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  BuildArgs *args = task_data;
+  GError *error = NULL;
+  Frame *frame = frame_build (GOSSIP_STREAM_OUTPUT (source), args->buffer, args->count, &error);
+
+  if (frame == NULL)
+    g_task_return_error (inner, error);
+  else
+    g_task_return_pointer (inner, frame, (GDestroyNotify) frame_free);
+}
+
+static void
+built_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+  Frame *frame = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (frame == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  g_task_set_task_data (task, frame, (GDestroyNotify) frame_free);
+  send_frame (task);
+}
+
+static void
 gossip_stream_output_write_async (GOutputStream       *stream,
                                   const void          *buffer,
                                   gsize                count,
@@ -187,6 +249,22 @@ gossip_stream_output_write_async (GOutputStream       *stream,
       g_task_return_int (task, 0);
       return;
     }
+  /* Sealing a big frame takes milliseconds: a worker thread does it, so
+   * the main context keeps serving pings meanwhile. The caller's buffer
+   * stays valid until this write completes. */
+  if (count >= GOSSIP_STREAM_THREAD_MIN && self->params->cipher != NULL)
+    {
+      GTask *inner = g_task_new (self, NULL, built_cb, g_steal_pointer (&task));
+      BuildArgs *args = g_new (BuildArgs, 1);
+
+      args->buffer = buffer;
+      args->count = count;
+      g_task_set_source_tag (inner, build_thread);
+      g_task_set_task_data (inner, args, g_free);
+      g_task_run_in_thread (inner, build_thread);
+      g_object_unref (inner);
+      return;
+    }
   frame = frame_build (self, buffer, count, &error);
   if (frame == NULL)
     {
@@ -194,18 +272,7 @@ gossip_stream_output_write_async (GOutputStream       *stream,
       return;
     }
   g_task_set_task_data (task, frame, (GDestroyNotify) frame_free);
-  if (base_can_poll (self->base))
-    {
-      g_output_stream_writev_all_async (self->base, frame->vectors, 2, io_priority, cancellable,
-                                        write_done_cb, g_steal_pointer (&task));
-      return;
-    }
-  frame->joined = g_malloc (GOSSIP_STREAM_HEADER_SIZE + frame->vectors[1].size);
-  memcpy (frame->joined, frame->header, GOSSIP_STREAM_HEADER_SIZE);
-  memcpy (frame->joined + GOSSIP_STREAM_HEADER_SIZE, frame->vectors[1].buffer, frame->vectors[1].size);
-  g_output_stream_write_all_async (self->base, frame->joined,
-                                   GOSSIP_STREAM_HEADER_SIZE + frame->vectors[1].size,
-                                   io_priority, cancellable, write_all_done_cb, g_steal_pointer (&task));
+  send_frame (g_steal_pointer (&task));
 }
 
 static gssize

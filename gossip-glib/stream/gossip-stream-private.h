@@ -23,6 +23,8 @@ G_BEGIN_DECLS
 /* Frame data is read into memory this much at a time at first, then
  * doubling, so an untrusted length costs only what has arrived. */
 #define GOSSIP_STREAM_READ_CHUNK       (64 * 1024)
+/* Frames at least this big are sealed and opened in a worker thread. */
+#define GOSSIP_STREAM_THREAD_MIN       (128 * 1024)
 
 /* The settings of one side, fixed when the stream is made. Shared by the
  * stream and its two framing halves; immutable but for compress. */
