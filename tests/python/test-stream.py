@@ -125,8 +125,24 @@ class StreamTest(unittest.TestCase):
         peer = self.accepted[0][2]
         data = GLib.Bytes.new(bytes(i % 251 for i in range(4 << 20)))
         done = []
-        peer.get_output_stream().write_all_async(data.get_data(), GLib.PRIORITY_DEFAULT, None,
-                                                 lambda s, r: done.append(s.write_all_finish(r)))
+        offset = [0]
+        out = peer.get_output_stream()
+
+        # write_bytes_async holds a reference on what it writes until it is
+        # done (a Python buffer given to write_all_async need not live that long).
+        def on_written(s, r):
+            offset[0] += s.write_bytes_finish(r)
+            if offset[0] < data.get_size():
+                write_next()
+            else:
+                done.append(True)
+
+        def write_next():
+            size = min(1 << 20, data.get_size() - offset[0])
+            out.write_bytes_async(GLib.Bytes.new_from_bytes(data, offset[0], size), GLib.PRIORITY_DEFAULT,
+                                  None, on_written)
+
+        write_next()
         received = hashlib.sha256()
         count = [0]
         inp = stream.get_input_stream()
