@@ -67,9 +67,9 @@ next_buffer (GossipStreamInput  *self,
       *size = GOSSIP_STREAM_HEADER_SIZE - self->header_have;
       return;
     }
-  /* Room grows with what arrived: a peer that claims 8 MiB and sends a
-   * byte costs 64 KiB. */
-  target = MIN (self->body_len, MAX ((gsize) GOSSIP_STREAM_READ_CHUNK, self->body_have * 2));
+  /* Room grows with what arrived (at most four times it): a peer that
+   * claims 8 MiB and sends a byte costs 64 KiB. */
+  target = MIN (self->body_len, MAX ((gsize) GOSSIP_STREAM_READ_CHUNK, self->body_have * 4));
   if (self->body->len < target)
     g_byte_array_set_size (self->body, target);
   *buffer = self->body->data + self->body_have;
