@@ -168,6 +168,7 @@ gossip_cluster_handle_stream (GossipCluster           *self,
 
 typedef struct {
   GIOStream *connection;
+  char      *address;
   guint8     ack[2];
   guint16    type;
 } Open;
@@ -176,6 +177,7 @@ static void
 open_free (Open *op)
 {
   g_clear_object (&op->connection);
+  g_free (op->address);
   g_free (op);
 }
 
@@ -229,6 +231,9 @@ connection_opened_cb (GObject      *source,
   op->connection = gossip_transport_open_connection_finish (GOSSIP_TRANSPORT (source), result, &error);
   if (op->connection == NULL)
     {
+      /* As after a failed request: the address is resolved afresh next time. */
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        gossip_transport_forget_address (GOSSIP_TRANSPORT (source), op->address);
       g_task_return_error (task, error);
       return;
     }
@@ -314,7 +319,8 @@ gossip_cluster_open_stream_async (GossipCluster       *self,
       return;
     }
   self->packets_out++;
-  gossip_transport_open_connection_async (self->transport, gossip_node_get_address (node), raw,
+  op->address = g_strdup (gossip_node_get_address (node));
+  gossip_transport_open_connection_async (self->transport, op->address, raw,
                                           cancellable, connection_opened_cb, g_steal_pointer (&task));
 }
 
