@@ -1225,6 +1225,9 @@ dispatch_user (GossipCluster *self,
           }
       }
       break;
+    case HANDLER_STREAM:
+      gossip_cluster_streams_dispatch (self, rx, sender, packet, h);
+      break;
     }
   handler_free (h);
   emit_message (self, rx, sender, packet);
@@ -2019,6 +2022,21 @@ register_handler (GossipCluster  *self,
     }
   g_hash_table_insert (self->handlers, GUINT_TO_POINTER (type), h);
   return TRUE;
+}
+
+gboolean
+gossip_cluster_register_handler (GossipCluster  *self,
+                                 guint16         type,
+                                 Handler        *h,
+                                 GError        **error)
+{
+  return register_handler (self, type, h, error);
+}
+
+void
+gossip_cluster_handler_release (Handler *h)
+{
+  handler_free (h);
 }
 
 static Handler *
