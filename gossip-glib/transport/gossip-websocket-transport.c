@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "gossip-websocket-transport.h"
+#include "gossip-websocket-stream-private.h"
 #include "gossip-transport-private.h"
 #include "gossip-address-private.h"
 #include "gossip-error.h"
@@ -131,6 +132,10 @@ typedef struct {
   GBytes                   *frame;
   GCancellable             *attempt;
   SoupMessage              *msg;
+  gboolean                  want_connection;   /* open_connection: hand the WebSocket over */
+
+  /* Server side: the adapter the request's GossipIncoming offers. */
+  GossipWebsocketStream    *stream;
 } WsConn;
 
 static WsConn *
@@ -156,6 +161,7 @@ ws_conn_unref (WsConn *c)
   g_clear_object (&c->remote);
   g_clear_object (&c->attempt);
   g_clear_object (&c->msg);
+  g_clear_object (&c->stream);
   g_clear_pointer (&c->buf, g_byte_array_unref);
   g_clear_pointer (&c->frame, g_bytes_unref);
   g_free (c->address);
@@ -215,6 +221,36 @@ ws_conn_finish (WsConn *c)
     g_hash_table_remove (self->conns, c);
 }
 
+/* The connection goes to a stream adapter: forget it without closing it,
+ * and stop timing it out. The caller holds a reference. */
+static void
+ws_conn_detach (WsConn *c)
+{
+  GossipWebsocketTransport *self = c->transport;
+
+  if (c->finished)
+    return;
+  c->finished = TRUE;
+  clear_source (&c->timeout);
+  if (c->ws != NULL)
+    {
+      g_clear_signal_handler (&c->message_id, c->ws);
+      g_clear_signal_handler (&c->closed_id, c->ws);
+      g_clear_object (&c->ws);
+    }
+  g_clear_object (&c->stream);
+  c->transport = NULL;
+  if (self != NULL)
+    g_hash_table_remove (self->conns, c);
+}
+
+/* The largest message a connection handed to a stream accepts and sends. */
+static gsize
+stream_max_message (GossipWebsocketTransport *self)
+{
+  return MAX ((gsize) self->max_packet_size + 4, (gsize) GOSSIP_WEBSOCKET_STREAM_MAX_MESSAGE);
+}
+
 static void
 ws_send_frame (SoupWebsocketConnection *ws,
                GBytes                  *raw)
@@ -242,10 +278,13 @@ static FeedResult
 ws_conn_feed (WsConn        *c,
               GBytes        *message,
               guint          max_packet,
-              GBytes       **packet_out)
+              GBytes       **packet_out,
+              gsize         *consumed_out)
 {
   gsize len;
   const guint8 *data = g_bytes_get_data (message, &len);
+
+  *consumed_out = 0;
 
   if (c->buf == NULL)
     c->buf = g_byte_array_new ();
@@ -271,6 +310,7 @@ ws_conn_feed (WsConn        *c,
       len = MIN (len, 4 + (gsize) c->expected - c->buf->len);
     }
   g_byte_array_append (c->buf, data, len);
+  *consumed_out = len;
 
   if (!c->have_len && c->buf->len == 4)
     {
@@ -333,6 +373,15 @@ inbound_done (GBytes   *reply,
 {
   WsConn *c = user_data;
 
+  if (connection_taken)
+    {
+      /* A stream: the adapter owns the WebSocket from now on and accepts
+       * stream-sized messages. */
+      if (c->stream != NULL)
+        gossip_websocket_stream_set_max_message (c->stream, stream_max_message (c->transport));
+      ws_conn_detach (c);
+      return;
+    }
   if (reply != NULL && c->ws != NULL &&
       soup_websocket_connection_get_state (c->ws) == SOUP_WEBSOCKET_STATE_OPEN)
     {
@@ -357,6 +406,7 @@ inbound_message_cb (SoupWebsocketConnection *ws,
   WsConn *c = ws_conn_ref (user_data);
   GossipWebsocketTransport *self = c->transport;
   g_autoptr(GBytes) packet = NULL;
+  gsize consumed = 0;
 
   if (self == NULL || c->finished)
     goto out;
@@ -370,7 +420,7 @@ inbound_message_cb (SoupWebsocketConnection *ws,
       goto out;
     }
 
-  switch (ws_conn_feed (c, message, self->max_packet_size, &packet))
+  switch (ws_conn_feed (c, message, self->max_packet_size, &packet, &consumed))
     {
     case FEED_MORE:
       break;
@@ -389,7 +439,13 @@ inbound_message_cb (SoupWebsocketConnection *ws,
         g_clear_signal_handler (&c->message_id, c->ws);
         self->counters.tcp_requests_in++;
         self->counters.bytes_in += g_bytes_get_size (packet);
-        incoming = gossip_incoming_new (c->remote, NULL, inbound_done, ws_conn_ref (c),
+        /* The adapter reads from here on, so that what follows the request
+         * (a stream's frames) waits for whoever takes the connection. */
+        c->stream = gossip_websocket_stream_new (c->ws, GOSSIP_WEBSOCKET_STREAM_BUFFER_LIMIT,
+                                                 (gsize) self->max_packet_size + 4);
+        gossip_websocket_stream_push (c->stream, (const guint8 *) g_bytes_get_data (message, NULL) + consumed,
+                                      g_bytes_get_size (message) - consumed);
+        incoming = gossip_incoming_new (c->remote, G_IO_STREAM (c->stream), inbound_done, ws_conn_ref (c),
                                         (GDestroyNotify) ws_conn_unref);
         gossip_transport_deliver (GOSSIP_TRANSPORT (self), packet, TRUE, incoming);
         gossip_incoming_unref (incoming);
@@ -579,6 +635,7 @@ request_message_cb (SoupWebsocketConnection *ws,
   WsConn *c = ws_conn_ref (user_data);
   GossipWebsocketTransport *self = c->transport;
   GBytes *packet = NULL;
+  gsize consumed;
 
   if (self == NULL || c->finished)
     goto out;
@@ -590,7 +647,7 @@ request_message_cb (SoupWebsocketConnection *ws,
       ws_conn_finish (c);
       goto out;
     }
-  switch (ws_conn_feed (c, message, self->max_packet_size, &packet))
+  switch (ws_conn_feed (c, message, self->max_packet_size, &packet, &consumed))
     {
     case FEED_MORE:
       break;
@@ -669,6 +726,18 @@ request_connected_cb (GObject      *source,
   self->counters.tcp_requests_out++;
   self->counters.bytes_out += g_bytes_get_size (c->frame);
 
+  if (c->want_connection)
+    {
+      GossipWebsocketStream *stream = gossip_websocket_stream_new (ws, GOSSIP_WEBSOCKET_STREAM_BUFFER_LIMIT,
+                                                                   stream_max_message (self));
+      GTask *task = g_steal_pointer (&c->task);
+
+      ws_conn_detach (c);
+      g_task_return_pointer (task, stream, g_object_unref);
+      g_object_unref (task);
+      ws_conn_unref (c);
+      return;
+    }
   if (c->kind == GOSSIP_REQUEST_NO_REPLY)
     {
       request_return (c, g_bytes_new (NULL, 0), NULL);
@@ -723,15 +792,47 @@ leave_context (GMainContext *context,
 }
 
 static void
-gossip_websocket_transport_request_async (GossipTransport     *transport,
-                                          const char          *address,
-                                          GBytes              *raw,
-                                          GossipRequestKind    kind,
-                                          GCancellable        *cancellable,
-                                          GAsyncReadyCallback  callback,
-                                          gpointer             user_data)
+inner_open_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
 {
-  GossipWebsocketTransport *self = GOSSIP_WEBSOCKET_TRANSPORT (transport);
+  GTask *task = user_data;
+  GError *error = NULL;
+  GIOStream *conn = gossip_transport_open_connection_finish (GOSSIP_TRANSPORT (source), result, &error);
+
+  if (conn == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, conn, g_object_unref);
+  g_object_unref (task);
+}
+
+static void gossip_websocket_transport_request_async (GossipTransport     *transport,
+                                                      const char          *address,
+                                                      GBytes              *raw,
+                                                      GossipRequestKind    kind,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+static void gossip_websocket_transport_open_connection_async (GossipTransport     *transport,
+                                                              const char          *address,
+                                                              GBytes              *raw,
+                                                              GCancellable        *cancellable,
+                                                              GAsyncReadyCallback  callback,
+                                                              gpointer             user_data);
+
+/* A request, or with @want_connection the opening of a connection that
+ * outlives it (the request written, the WebSocket handed over). */
+static void
+request_start (GossipWebsocketTransport *self,
+               const char               *address,
+               GBytes                   *raw,
+               GossipRequestKind         kind,
+               gboolean                  want_connection,
+               GCancellable             *cancellable,
+               GAsyncReadyCallback       callback,
+               gpointer                  user_data)
+{
   gboolean pushed;
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   g_autoptr(GError) error = NULL;
@@ -739,7 +840,8 @@ gossip_websocket_transport_request_async (GossipTransport     *transport,
   gsize len = g_bytes_get_size (raw);
   WsConn *c;
 
-  g_task_set_source_tag (task, gossip_websocket_transport_request_async);
+  g_task_set_source_tag (task, want_connection ? (gpointer) gossip_websocket_transport_open_connection_async
+                                               : (gpointer) gossip_websocket_transport_request_async);
   if (self->closed)
     {
       g_task_return_new_error (task, GOSSIP_ERROR, GOSSIP_ERROR_NOT_RUNNING, "The transport is closed");
@@ -754,8 +856,12 @@ gossip_websocket_transport_request_async (GossipTransport     *transport,
                                    address);
           return;
         }
-      gossip_transport_request_async (self->socket_transport, address, raw, kind, cancellable,
-                                      inner_request_cb, g_object_ref (task));
+      if (want_connection)
+        gossip_transport_open_connection_async (self->socket_transport, address, raw, cancellable,
+                                                inner_open_cb, g_object_ref (task));
+      else
+        gossip_transport_request_async (self->socket_transport, address, raw, kind, cancellable,
+                                        inner_request_cb, g_object_ref (task));
       return;
     }
   if (!gossip_address_parse_websocket (address, self->allow_insecure, &url, NULL, &error))
@@ -777,6 +883,7 @@ gossip_websocket_transport_request_async (GossipTransport     *transport,
   c->transport = self;
   c->task = g_object_ref (task);
   c->kind = kind;
+  c->want_connection = want_connection;
   c->address = g_strdup (address);
   c->frame = g_bytes_ref (raw);   /* framed when sent */
   c->msg = soup_message_new ("GET", url);
@@ -799,6 +906,46 @@ gossip_websocket_transport_request_async (GossipTransport     *transport,
   soup_session_websocket_connect_async (self->session, c->msg, NULL, NULL, G_PRIORITY_DEFAULT,
                                         cancellable, request_connected_cb, ws_conn_ref (c));
   leave_context (self->context, pushed);
+}
+
+static void
+gossip_websocket_transport_request_async (GossipTransport     *transport,
+                                          const char          *address,
+                                          GBytes              *raw,
+                                          GossipRequestKind    kind,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data)
+{
+  request_start (GOSSIP_WEBSOCKET_TRANSPORT (transport), address, raw, kind, FALSE,
+                 cancellable, callback, user_data);
+}
+
+/* Streams (PROTOCOL.md §8): the request goes out as one binary message,
+ * exactly like a request, and the caller gets the connection as a
+ * GossipWebsocketStream to read the ack and the frames from. */
+static void
+gossip_websocket_transport_open_connection_async (GossipTransport     *transport,
+                                                  const char          *address,
+                                                  GBytes              *raw,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data)
+{
+  request_start (GOSSIP_WEBSOCKET_TRANSPORT (transport), address, raw, GOSSIP_REQUEST_NO_REPLY, TRUE,
+                 cancellable, callback, user_data);
+}
+
+static GIOStream *
+gossip_websocket_transport_open_connection_finish (GossipTransport  *transport,
+                                                   GAsyncResult     *result,
+                                                   GError          **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, transport), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == gossip_websocket_transport_open_connection_async,
+                        NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 static GBytes *
@@ -932,6 +1079,8 @@ gossip_websocket_transport_iface_init (GossipTransportInterface *iface)
   iface->send_datagram = gossip_websocket_transport_send_datagram;
   iface->request_async = gossip_websocket_transport_request_async;
   iface->request_finish = gossip_websocket_transport_request_finish;
+  iface->open_connection_async = gossip_websocket_transport_open_connection_async;
+  iface->open_connection_finish = gossip_websocket_transport_open_connection_finish;
   iface->forget_address = gossip_websocket_transport_forget_address;
   iface->close = gossip_websocket_transport_close;
   iface->get_counters = gossip_websocket_transport_get_counters;
