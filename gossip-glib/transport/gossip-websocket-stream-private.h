@@ -25,6 +25,8 @@ void                   gossip_websocket_stream_push             (GossipWebsocket
                                                                  gsize                    len);
 void                   gossip_websocket_stream_set_max_message  (GossipWebsocketStream   *self,
                                                                  gsize                    max_message);
+void                   gossip_websocket_stream_set_buffer_limit (GossipWebsocketStream   *self,
+                                                                 gsize                    buffer_limit);
 SoupWebsocketConnection *gossip_websocket_stream_get_connection (GossipWebsocketStream   *self);
 gsize                  gossip_websocket_stream_get_buffered     (GossipWebsocketStream   *self);
 gsize                  gossip_websocket_stream_get_buffered_peak (GossipWebsocketStream  *self);

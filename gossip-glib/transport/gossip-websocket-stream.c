@@ -156,23 +156,25 @@ static void
 read_progress (GossipWebsocketStream *self)
 {
   GTask *task;
+  guint8 *buffer;
 
   if (self->read_task == NULL)
     return;
   if (self->buffered == 0 && !self->eof && self->read_error == NULL && !self->input_closed)
     return;
 
+  /* Cleared before answering: the callback may start the next read. */
   task = g_steal_pointer (&self->read_task);
+  buffer = g_steal_pointer (&self->read_buffer);
   clear_source (&self->read_cancel);
   if (self->buffered > 0)
-    g_task_return_int (task, take_buffered (self, self->read_buffer, self->read_count));
+    g_task_return_int (task, take_buffered (self, buffer, self->read_count));
   else if (self->read_error != NULL)
     g_task_return_error (task, g_error_copy (self->read_error));
   else if (self->input_closed)
     g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CLOSED, "Stream is already closed");
   else
     g_task_return_int (task, 0);
-  self->read_buffer = NULL;
   g_object_unref (task);
 }
 
@@ -255,7 +257,9 @@ message_cb (SoupWebsocketConnection *ws,
                   TRUE);
       return;
     }
-  g_queue_push_tail (&self->chunks, g_bytes_ref (message));
+  /* A copy: libsoup hands out single-frame messages as views into its
+   * read buffer, which it reuses after the signal. */
+  g_queue_push_tail (&self->chunks, g_bytes_new (g_bytes_get_data (message, NULL), len));
   self->buffered += len;
   self->buffered_peak = MAX (self->buffered_peak, self->buffered);
   read_progress (self);
@@ -812,6 +816,17 @@ gossip_websocket_stream_set_max_message (GossipWebsocketStream *self,
   self->max_message = max_message;
   if (self->ws != NULL)
     soup_websocket_connection_set_max_incoming_payload_size (self->ws, max_message);
+}
+
+/* Tests: a small limit to flood. */
+void
+gossip_websocket_stream_set_buffer_limit (GossipWebsocketStream *self,
+                                          gsize                  buffer_limit)
+{
+  g_return_if_fail (GOSSIP_IS_WEBSOCKET_STREAM (self));
+  g_return_if_fail (buffer_limit > 0);
+
+  self->buffer_limit = buffer_limit;
 }
 
 SoupWebsocketConnection *
