@@ -437,7 +437,8 @@ test_ws_bad_input (void)
 
 /* ---- connections that outlive a request (streams) ---- */
 
-#define STREAM_BYTES (64 * 1024 * 1024)
+#define STREAM_BYTES     (64 * 1024 * 1024)
+#define WSS_STREAM_BYTES (64 * 1024 * 1024)
 
 typedef struct {
   GIOStream *conn;      /* the server's, taken from the request */
@@ -1005,18 +1006,9 @@ test_wss (void)
   g_autofree char *openssl = g_find_program_in_path ("openssl");
   Node nodes[3];
 
-  /* Known bug, not yet fixed: stopping a node whose SoupServer still has a
-   * TLS handshake in progress blocks in soup_server_disconnect() (a
-   * synchronous TLS close waits for glib-networking's handshake thread, which
-   * waits for a peer in this same process and main loop). Seen in about half
-   * the runs under load, so the wss run is opt-in until the close path is
-   * asynchronous: GOSSIP_TEST_WSS=1. */
-  if (g_getenv ("GOSSIP_TEST_WSS") == NULL)
-    {
-      g_test_skip ("stopping a wss:// node can deadlock in soup_server_disconnect (known bug); "
-                   "set GOSSIP_TEST_WSS=1 to run");
-      return;
-    }
+  /* Stopping a node while one of its TLS handshakes is in flight used to
+   * block in soup_server_disconnect(); the transport now runs handshakes
+   * itself, cancellably, so this runs every time. */
   dir = g_dir_make_tmp ("gossip-wss-XXXXXX", NULL);
   g_assert_nonnull (dir);
   if (openssl == NULL || !make_certificates (dir))
@@ -1066,6 +1058,50 @@ test_wss (void)
 
   for (guint i = 0; i < 2; i++)
     node_clear (&nodes[i]);
+  remove_dir (dir);
+}
+
+/* Streams over wss:// between two bare transports trusting a test CA, with
+ * no cluster busy on the same main loop. */
+static void
+test_stream_wss (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("gossip-wss-XXXXXX", NULL);
+  g_autofree char *openssl = g_find_program_in_path ("openssl");
+  g_autofree char *ca = NULL;
+  g_autofree char *cert_file = NULL;
+  g_autofree char *key_file = NULL;
+  g_autoptr(GTlsCertificate) cert = NULL;
+  g_autoptr(GTlsDatabase) db = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (dir);
+  if (openssl == NULL || !make_certificates (dir))
+    {
+      remove_dir (dir);
+      g_test_fail_printf ("could not generate certificates with openssl");
+      return;
+    }
+  ca = g_build_filename (dir, "ca.pem", NULL);
+  cert_file = g_build_filename (dir, "server.pem", NULL);
+  key_file = g_build_filename (dir, "server.key", NULL);
+  cert = g_tls_certificate_new_from_files (cert_file, key_file, &error);
+  g_assert_no_error (error);
+  db = g_tls_file_database_new (ca, &error);
+  g_assert_no_error (error);
+
+  {
+    g_autoptr(GossipWebsocketTransport) server = ws_transport_new (TRUE, TOKEN, cert, db);
+    g_autoptr(GossipWebsocketTransport) client = ws_transport_new (FALSE, TOKEN, cert, db);
+    g_autofree char *address = gossip_transport_get_local_address (GOSSIP_TRANSPORT (server));
+
+    g_assert_true (g_str_has_prefix (address, "wss://127.0.0.1:"));
+    stream_both_ways (client, server, WSS_STREAM_BYTES);
+    gossip_transport_set_receive_func (GOSSIP_TRANSPORT (server), NULL, NULL);
+    gossip_transport_close (GOSSIP_TRANSPORT (client));
+    gossip_transport_close (GOSSIP_TRANSPORT (server));
+  }
+  /* The file database reads the CA again for every handshake. */
   remove_dir (dir);
 }
 
@@ -1203,8 +1239,7 @@ test_mixed_socket_and_ws (void)
   /* A WebSocket-only node joins it by its ws:// URL. */
   {
     g_autoptr(GossipWebsocketTransport) t = ws_transport_new (TRUE, NULL, NULL, NULL);
-    SoupServer *server = gossip_websocket_transport_get_server (both);
-    g_autofree char *url = g_strdup_printf ("ws://127.0.0.1:%u/", server_port (server));
+    g_autofree char *url = gossip_transport_get_local_address (GOSSIP_TRANSPORT (both));
     const char *seed[2] = { url, NULL };
 
     node_init (&ws_node, 1, GOSSIP_TRANSPORT (t), NULL);
@@ -1238,6 +1273,7 @@ main (int argc, char **argv)
   g_test_add_func ("/websocket/mixed", test_mixed_socket_and_ws);
   g_test_add_func ("/websocket/stream/ws", test_stream_ws);
   g_test_add_func ("/websocket/stream/bad-peers", test_stream_bad_peers);
+  g_test_add_func ("/websocket/stream/wss", test_stream_wss);
 
   return g_test_run ();
 }

@@ -39,6 +39,8 @@
 
 #include "gossip-websocket-stream-private.h"
 
+#define WRITE_FALLBACK_MS 20
+
 /* ---- the two halves ---- */
 
 #define GOSSIP_TYPE_WEBSOCKET_INPUT (gossip_websocket_input_get_type ())
@@ -96,6 +98,7 @@ struct _GossipWebsocketStream
   /* The one write waiting for the socket. */
   GTask                   *write_task;
   GSource                  *write_source;
+  GSource                  *write_fallback;
   gsize                    write_count;
 
   guint64                  drops_bad_frame;
@@ -186,6 +189,7 @@ write_fail_pending (GossipWebsocketStream *self)
   if (task == NULL)
     return;
   clear_source (&self->write_source);
+  clear_source (&self->write_fallback);
   g_task_return_error (task, g_error_copy (self->write_error));
   g_object_unref (task);
 }
@@ -479,12 +483,29 @@ write_ready_cb (GObject  *pollable,
   GossipWebsocketStream *self = user_data;
   GTask *task = g_steal_pointer (&self->write_task);
 
-  g_clear_pointer (&self->write_source, g_source_unref);
+  clear_source (&self->write_source);
+  clear_source (&self->write_fallback);
   if (task != NULL)
     {
       g_task_return_int (task, self->write_count);
       g_object_unref (task);
     }
+  return G_SOURCE_REMOVE;
+}
+
+/* A main loop always busy at default priority (a node handshaking TLS
+ * for every probe, say) never gets to the low-priority source: now and
+ * then a write completes anyway if the socket takes more. */
+static gboolean
+write_fallback_cb (gpointer user_data)
+{
+  GossipWebsocketStream *self = user_data;
+  GOutputStream *out = g_io_stream_get_output_stream (soup_websocket_connection_get_io_stream (self->ws));
+
+  if (!g_pollable_output_stream_is_writable (G_POLLABLE_OUTPUT_STREAM (out)))
+    return G_SOURCE_CONTINUE;
+  g_clear_pointer (&self->write_fallback, g_source_unref);
+  write_ready_cb (NULL, self);
   return G_SOURCE_REMOVE;
 }
 
@@ -547,6 +568,9 @@ output_write_async (GOutputStream       *stream,
   g_source_set_priority (self->write_source, G_PRIORITY_LOW);
   g_source_set_callback (self->write_source, (GSourceFunc) G_CALLBACK (write_ready_cb), self, NULL);
   g_source_attach (self->write_source, g_task_get_context (self->write_task));
+  self->write_fallback = g_timeout_source_new (WRITE_FALLBACK_MS);
+  g_source_set_callback (self->write_fallback, write_fallback_cb, self, NULL);
+  g_source_attach (self->write_fallback, g_task_get_context (self->write_task));
 }
 
 static gssize

@@ -14,6 +14,8 @@
 #include <glib/gi18n-lib.h>
 
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include "gossip-websocket-transport.h"
 #include "gossip-websocket-stream-private.h"
@@ -41,6 +43,16 @@ struct _GossipWebsocketTransport
 
   SoupSession             *session;
   SoupServer              *own_server;
+  /* The own server's listening socket and TLS handshakes are ours, not
+   * libsoup's: its handshakes cannot be cancelled and soup_server_disconnect()
+   * closes them synchronously, which waits for a handshake thread blocked
+   * on a peer that may never send (a deadlock when that peer needs this
+   * main loop). Only connections that finished their handshake reach the
+   * server, through soup_server_accept_iostream(). */
+  GSocketListener         *listener;
+  GCancellable            *accept_cancel;
+  GSource                 *accept_retry;
+  GHashTable              *handshakes;   /* set of Handshake */
   char                    *local_address;
   GPtrArray               *mounts;       /* Mount* */
   GHashTable              *conns;        /* set of WsConn, one ref each */
@@ -1034,6 +1046,195 @@ gossip_websocket_transport_get_counters (GossipTransport         *transport,
     o[i] = a[i] + b[i];
 }
 
+
+/* ---- the own server's connections ---- */
+
+/* Pending accepts and handshakes hold the transport weakly, so that dropping
+ * it without closing still disposes it (which closes). */
+typedef struct {
+  GWeakRef                  transport;
+  GIOStream                *tls;
+  GSocketConnection        *base;
+  GCancellable             *cancel;
+  GSource                  *timeout;
+} Handshake;
+
+static void accept_next (GossipWebsocketTransport *self);
+
+static void
+closed_quietly_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_io_stream_close_finish (G_IO_STREAM (source), result, NULL);
+}
+
+static void
+serve_connection (GossipWebsocketTransport *self,
+                  GIOStream                *stream,
+                  GSocketConnection        *base)
+{
+  g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address (base, NULL);
+  g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (base, NULL);
+  g_autoptr(GError) error = NULL;
+  gboolean pushed;
+
+  if (local == NULL || remote == NULL)
+    {
+      g_debug ("Dropping an inbound WebSocket connection without addresses");
+      g_io_stream_close_async (stream, G_PRIORITY_DEFAULT, NULL, closed_quietly_cb, NULL);
+      return;
+    }
+  pushed = enter_context (self->context);
+  if (!soup_server_accept_iostream (self->own_server, stream, local, remote, &error))
+    {
+      g_debug ("Dropping an inbound WebSocket connection: %s", error->message);
+      g_io_stream_close_async (stream, G_PRIORITY_DEFAULT, NULL, closed_quietly_cb, NULL);
+    }
+  leave_context (self->context, pushed);
+}
+
+static void
+handshake_free (Handshake *h)
+{
+  clear_source (&h->timeout);
+  /* Asynchronously: a synchronous TLS close is what this avoids. */
+  g_io_stream_close_async (h->tls, G_PRIORITY_DEFAULT, NULL, closed_quietly_cb, NULL);
+  g_object_unref (h->base);
+  g_object_unref (h->tls);
+  g_object_unref (h->cancel);
+  g_weak_ref_clear (&h->transport);
+  g_free (h);
+}
+
+static gboolean
+handshake_timeout_cb (gpointer user_data)
+{
+  Handshake *h = user_data;
+  g_autoptr(GossipWebsocketTransport) self = g_weak_ref_get (&h->transport);
+
+  g_clear_pointer (&h->timeout, g_source_unref);
+  if (self != NULL)
+    self->counters.drops_timeout++;
+  g_debug ("Dropping an inbound wss:// connection: no TLS handshake in time");
+  g_cancellable_cancel (h->cancel);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+handshake_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Handshake *h = user_data;
+  g_autoptr(GossipWebsocketTransport) self = g_weak_ref_get (&h->transport);
+  g_autoptr(GError) error = NULL;
+
+  if (self != NULL)
+    g_hash_table_remove (self->handshakes, h);
+  if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error))
+    g_debug ("Dropping an inbound wss:// connection: %s", error->message);
+  else if (self != NULL && !self->closed)
+    {
+      serve_connection (self, h->tls, h->base);
+      /* The server owns it now. */
+      clear_source (&h->timeout);
+      g_object_unref (h->base);
+      g_object_unref (h->tls);
+      g_object_unref (h->cancel);
+      g_weak_ref_clear (&h->transport);
+      g_free (h);
+      return;
+    }
+  handshake_free (h);
+}
+
+static void
+start_handshake (GossipWebsocketTransport *self,
+                 GSocketConnection        *conn)
+{
+  static const char * const protocols[] = { "http/1.1", "http/1.0", NULL };
+  g_autoptr(GError) error = NULL;
+  GIOStream *tls = g_tls_server_connection_new (G_IO_STREAM (conn), self->tls_certificate, &error);
+  Handshake *h;
+  gboolean pushed;
+
+  if (tls == NULL)
+    {
+      g_debug ("Dropping an inbound wss:// connection: %s", error->message);
+      return;
+    }
+  g_tls_connection_set_require_close_notify (G_TLS_CONNECTION (tls), FALSE);
+  g_tls_connection_set_advertised_protocols (G_TLS_CONNECTION (tls), protocols);
+
+  h = g_new0 (Handshake, 1);
+  g_weak_ref_init (&h->transport, self);
+  h->tls = tls;
+  h->base = g_object_ref (conn);
+  h->cancel = g_cancellable_new ();
+  h->timeout = g_timeout_source_new (self->timeout_ms);
+  g_source_set_callback (h->timeout, handshake_timeout_cb, h, NULL);
+  g_source_attach (h->timeout, self->context);
+  g_hash_table_add (self->handshakes, h);
+
+  pushed = enter_context (self->context);
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT, h->cancel, handshake_cb, h);
+  leave_context (self->context, pushed);
+}
+
+static gboolean
+accept_retry_cb (gpointer user_data)
+{
+  GossipWebsocketTransport *self = user_data;
+
+  g_clear_pointer (&self->accept_retry, g_source_unref);
+  accept_next (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+accept_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  GWeakRef *ref = user_data;
+  g_autoptr(GossipWebsocketTransport) self = g_weak_ref_get (ref);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketConnection) conn = g_socket_listener_accept_finish (G_SOCKET_LISTENER (source), result,
+                                                                       NULL, &error);
+
+  g_weak_ref_clear (ref);
+  g_free (ref);
+  if (self == NULL || self->closed)
+    return;   /* an accepted connection closes with its last reference */
+  if (conn == NULL)
+    {
+      /* Out of descriptors, say: try again shortly rather than spin. */
+      g_debug ("Accepting a WebSocket connection failed: %s", error->message);
+      self->accept_retry = g_timeout_source_new (100);
+      g_source_set_callback (self->accept_retry, accept_retry_cb, self, NULL);
+      g_source_attach (self->accept_retry, self->context);
+      return;
+    }
+  accept_next (self);
+  g_socket_set_option (g_socket_connection_get_socket (conn), IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
+  if (self->tls_certificate != NULL)
+    start_handshake (self, conn);
+  else
+    serve_connection (self, G_IO_STREAM (conn), conn);
+}
+
+static void
+accept_next (GossipWebsocketTransport *self)
+{
+  gboolean pushed = enter_context (self->context);
+  GWeakRef *ref = g_new0 (GWeakRef, 1);
+
+  g_weak_ref_init (ref, self);
+  g_socket_listener_accept_async (self->listener, self->accept_cancel, accept_cb, ref);
+  leave_context (self->context, pushed);
+}
+
 static void
 gossip_websocket_transport_close (GossipTransport *transport)
 {
@@ -1051,6 +1252,23 @@ gossip_websocket_transport_close (GossipTransport *transport)
       soup_server_remove_handler (m->server, m->path);
     }
   g_ptr_array_set_size (self->mounts, 0);
+
+  /* Listener and handshakes first, without waiting for anything: what
+   * the server still holds finished its handshake and closes at once. */
+  g_cancellable_cancel (self->accept_cancel);
+  clear_source (&self->accept_retry);
+  if (self->listener != NULL)
+    g_socket_listener_close (self->listener);
+  list = g_hash_table_get_keys (self->handshakes);
+  for (GList *l = list; l != NULL; l = l->next)
+    {
+      Handshake *h = l->data;
+
+      clear_source (&h->timeout);
+      g_cancellable_cancel (h->cancel);
+    }
+  g_list_free (list);
+  g_hash_table_remove_all (self->handshakes);   /* each frees itself when its handshake returns */
   if (self->own_server != NULL)
     soup_server_disconnect (self->own_server);
 
@@ -1105,7 +1323,7 @@ gossip_websocket_transport_initable_init (GInitable     *initable,
   GossipWebsocketTransport *self = GOSSIP_WEBSOCKET_TRANSPORT (initable);
   gboolean pushed;
   g_autoptr(GError) local_error = NULL;
-  GSList *listeners;
+  g_autoptr(GSocketAddress) effective = NULL;
   GInetAddress *ia;
   g_autofree char *ip = NULL;
   guint port = 0;
@@ -1140,8 +1358,9 @@ gossip_websocket_transport_initable_init (GInitable     *initable,
   self->own_server = soup_server_new ("tls-certificate", self->tls_certificate, NULL);
   leave_context (self->context, pushed);
   gossip_websocket_transport_add_handler (self, self->own_server, self->path);
-  if (!soup_server_listen (self->own_server, G_SOCKET_ADDRESS (self->bind_address),
-                           self->tls_certificate != NULL ? SOUP_SERVER_LISTEN_HTTPS : 0, &local_error))
+  self->listener = g_socket_listener_new ();
+  if (!g_socket_listener_add_address (self->listener, G_SOCKET_ADDRESS (self->bind_address), G_SOCKET_TYPE_STREAM,
+                                      G_SOCKET_PROTOCOL_TCP, NULL, &effective, &local_error))
     {
       g_autofree char *where = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (self->bind_address));
 
@@ -1151,18 +1370,8 @@ gossip_websocket_transport_initable_init (GInitable     *initable,
                    _("Could not listen on %s: %s"), where, local_error->message);
       return FALSE;
     }
-
-  /* The listeners, not soup_server_get_uris(), which leaks an address
-   * per call in libsoup 3.2. */
-  listeners = soup_server_get_listeners (self->own_server);
-  if (listeners != NULL)
-    {
-      g_autoptr(GSocketAddress) local = g_socket_get_local_address (listeners->data, NULL);
-
-      if (local != NULL)
-        port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
-    }
-  g_slist_free (listeners);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+  accept_next (self);
   ia = g_inet_socket_address_get_address (self->bind_address);
   ip = g_inet_address_to_string (ia);
   self->local_address = g_strdup_printf (g_inet_address_get_family (ia) == G_SOCKET_FAMILY_IPV6
@@ -1315,6 +1524,9 @@ gossip_websocket_transport_finalize (GObject *object)
   g_clear_object (&self->socket_transport);
   g_clear_object (&self->session);
   g_clear_object (&self->own_server);
+  g_clear_object (&self->listener);
+  g_clear_object (&self->accept_cancel);
+  g_clear_pointer (&self->handshakes, g_hash_table_unref);
   g_clear_object (&self->tls_certificate);
   g_clear_object (&self->tls_database);
   g_clear_object (&self->bind_address);
@@ -1449,4 +1661,6 @@ gossip_websocket_transport_init (GossipWebsocketTransport *self)
   self->timeout_ms = DEFAULT_TIMEOUT_MS;
   self->mounts = g_ptr_array_new_with_free_func ((GDestroyNotify) mount_free);
   self->conns = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) ws_conn_unref, NULL);
+  self->accept_cancel = g_cancellable_new ();
+  self->handshakes = g_hash_table_new (NULL, NULL);
 }
