@@ -5,7 +5,11 @@
  * a CA and a server certificate generated at test time (openssl) and
  * validation on; the gossip handler on the application's own SoupServer
  * beside another route; and bad input (text frames, an oversized length,
- * a peer that stops mid-frame) counted while the server keeps serving. */
+ * a peer that stops mid-frame) counted while the server keeps serving.
+ * Connections that outlive a request (streams): open_connection on one
+ * transport, the connection taken from GossipIncoming on the other, 64 MiB
+ * each way over ws:// and wss:// with SHA-256 sums, a close on either side
+ * read as end of stream, and bad peers on a taken connection. */
 #include "config.h"
 
 #include <string.h>

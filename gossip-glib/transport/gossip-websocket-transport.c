@@ -6,7 +6,12 @@
  * of §3.2 (U32BE(len) ‖ packet, an optional reply the same way), each
  * write one binary message, and the reader treats the messages as one
  * continuous byte stream. Lengths are checked before anything grows past
- * them; text messages end the connection and are counted. Addresses that
+ * them; text messages end the connection and are counted. A connection
+ * that outlives its request (a stream, §8: open_connection, or
+ * GossipIncoming's connection taken on the server side) is handed over as
+ * a GossipWebsocketStream. The own server's listening socket and TLS
+ * handshakes are run here, not by libsoup, so that closing never waits
+ * for a handshake in flight. Addresses that
  * are not ws:// or wss:// go to an optional socket transport, so one node
  * can serve both kinds of peers. */
 #include "config.h"
@@ -602,6 +607,12 @@ gossip_websocket_transport_add_handler (GossipWebsocketTransport *self,
 /**
  * gossip_websocket_transport_get_server:
  * @self: a WebSocket transport
+ *
+ * The transport accepts connections (and runs their TLS handshakes)
+ * itself and hands them to this server with soup_server_accept_iostream(),
+ * so soup_server_get_listeners() lists nothing; the address it serves is
+ * [method@Gossip.Transport.get_local_address]. Other handlers may be
+ * added to it.
  *
  * Returns: (transfer none) (nullable): the server the transport runs on
  *   its bind address, or %NULL if it has none
