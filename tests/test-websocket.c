@@ -854,6 +854,72 @@ test_stream_ws (void)
   gossip_transport_close (GOSSIP_TRANSPORT (server));
 }
 
+static void
+read_cancelled_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  GError **error = user_data;
+
+  g_assert_cmpint (g_input_stream_read_finish (G_INPUT_STREAM (source), result, error), ==, -1);
+}
+
+/* A taken connection belongs to whoever took it: it outlives both
+ * transports. A pending read can be cancelled without losing anything;
+ * synchronous calls are refused; opening towards nobody is an error. */
+static void
+test_stream_ownership (void)
+{
+  g_autoptr(GossipWebsocketTransport) server = ws_transport_new (TRUE, NULL, NULL, NULL);
+  g_autoptr(GossipWebsocketTransport) client = ws_transport_new (FALSE, NULL, NULL, NULL);
+  g_autoptr(GCancellable) cancel = g_cancellable_new ();
+  g_autoptr(GBytes) got = NULL;
+  g_autoptr(GBytes) request = g_bytes_new_static ("x", 1);
+  g_autofree char *dead = NULL;
+  GError *error = NULL;
+  Taker taker;
+  GIOStream *conn = NULL;
+  guint8 buf[8];
+  Opened o = { 0 };
+
+  open_pair (client, server, &taker, &conn);
+  gossip_transport_set_receive_func (GOSSIP_TRANSPORT (server), NULL, NULL);
+  dead = gossip_transport_get_local_address (GOSSIP_TRANSPORT (server));
+  gossip_transport_close (GOSSIP_TRANSPORT (client));
+  gossip_transport_close (GOSSIP_TRANSPORT (server));
+
+  g_assert_cmpint (g_input_stream_read (g_io_stream_get_input_stream (conn), buf, sizeof buf, NULL, &error),
+                   ==, -1);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+  g_clear_error (&error);
+
+  g_input_stream_read_async (g_io_stream_get_input_stream (conn), buf, sizeof buf, G_PRIORITY_DEFAULT,
+                             cancel, read_cancelled_cb, &error);
+  g_cancellable_cancel (cancel);
+  g_assert_true (test_wait_for (pointer_set, &error, WAIT_MS));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+
+  write_now (taker.conn, "after", 5);
+  got = read_now (conn, 5);
+  g_assert_cmpmem (g_bytes_get_data (got, NULL), 5, "after", 5);
+  close_now (conn);
+  g_clear_object (&conn);
+  taker_clear (&taker);
+
+  /* Nobody listens there any more. */
+  {
+    g_autoptr(GossipWebsocketTransport) other = ws_transport_new (FALSE, NULL, NULL, NULL);
+
+    gossip_transport_open_connection_async (GOSSIP_TRANSPORT (other), dead, request, NULL, opened_cb, &o);
+    g_assert_true (test_wait_for (opened_done, &o, WAIT_MS));
+    g_assert_null (o.conn);
+    g_assert_error (o.error, GOSSIP_ERROR, GOSSIP_ERROR_CONNECT);
+    g_clear_error (&o.error);
+    gossip_transport_close (GOSSIP_TRANSPORT (other));
+  }
+}
+
 /* Bad peers on a taken connection: text, a flood nobody reads, a message
  * cut off midway. Each is an error or the end, never a crash, and the
  * flood never holds more than the limit. */
@@ -1277,6 +1343,7 @@ main (int argc, char **argv)
   g_test_add_func ("/websocket/mixed", test_mixed_socket_and_ws);
   g_test_add_func ("/websocket/stream/ws", test_stream_ws);
   g_test_add_func ("/websocket/stream/bad-peers", test_stream_bad_peers);
+  g_test_add_func ("/websocket/stream/ownership", test_stream_ownership);
   g_test_add_func ("/websocket/stream/wss", test_stream_wss);
 
   return g_test_run ();

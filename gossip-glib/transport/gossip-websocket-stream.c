@@ -18,11 +18,15 @@
  * never surfaces (libsoup discards it): the reader sees the end instead.
  *
  * Writing: each write sends min(count, max-message) bytes as one binary
- * message, and completes once libsoup has handed all it queued to the
- * socket and the socket accepts more (a low-priority writability source,
- * which the main loop dispatches only when libsoup's own output source has
- * nothing left to write), so a fast writer is held back by the peer's
- * reading and memory stays bounded by a message plus the socket buffer.
+ * message (a zero-length write sends nothing) and completes once the
+ * socket accepts more and libsoup has nothing left to send: a source of
+ * low priority on the socket's writability, which the main loop
+ * dispatches only in an iteration where libsoup's own output source (of
+ * default priority) is not ready. So a fast writer is held back by the
+ * peer's reading, and what libsoup queues stays about one message. On a
+ * main loop so busy that low priority never runs, a write completes
+ * anyway every 20 ms if the socket is writable. Cancelling a write works
+ * until it is queued; after that it completes normally.
  *
  * Closing the GIOStream or its output stream sends a WebSocket close
  * (1000) and returns at once; libsoup finishes the handshake in the
@@ -31,8 +35,11 @@
  *
  * Only the asynchronous calls work: everything runs from libsoup's signals
  * on the connection's main context, so a synchronous read or write there
- * could never complete. Synchronous read and write fail with
- * G_IO_ERROR_NOT_SUPPORTED; synchronous close works (it never blocks). */
+ * could never complete. Synchronous read and write always fail with
+ * G_IO_ERROR_NOT_SUPPORTED; synchronous close works (it never blocks). A
+ * pending read can be cancelled (G_IO_ERROR_CANCELLED, nothing lost). The
+ * adapter has no timeouts of its own; one read and one write may be
+ * pending at a time, both on the connection's main context. */
 #include "config.h"
 
 #include <string.h>
@@ -328,11 +335,6 @@ input_read (GInputStream  *stream,
             GCancellable  *cancellable,
             GError       **error)
 {
-  GossipWebsocketStream *self = GOSSIP_WEBSOCKET_INPUT (stream)->owner;
-
-  /* What is already here can be had without waiting. */
-  if (self != NULL && self->buffered > 0)
-    return take_buffered (self, buffer, count);
   g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                        "A WebSocket stream can only be read asynchronously");
   return -1;
