@@ -855,6 +855,50 @@ test_stream_ws (void)
 }
 
 static void
+keep_receive (GBytes         *raw,
+              gboolean        reliable,
+              GossipIncoming *incoming,
+              gpointer        user_data)
+{
+  *(GossipIncoming **) user_data = gossip_incoming_ref (incoming);
+}
+
+/* The receiver takes the connection only after the transport closed:
+ * it gets one that ends, not a crash. */
+static void
+test_stream_steal_after_close (void)
+{
+  g_autoptr(GossipWebsocketTransport) server = ws_transport_new (TRUE, NULL, NULL, NULL);
+  g_autoptr(GossipWebsocketTransport) client = ws_transport_new (FALSE, NULL, NULL, NULL);
+  g_autofree char *address = gossip_transport_get_local_address (GOSSIP_TRANSPORT (server));
+  g_autoptr(GBytes) request = g_bytes_new_static ("late", 4);
+  g_autoptr(GIOStream) late = NULL;
+  GossipIncoming *incoming = NULL;
+  Opened o = { 0 };
+  Reader *r = g_new0 (Reader, 1);
+
+  gossip_transport_set_receive_func (GOSSIP_TRANSPORT (server), keep_receive, &incoming);
+  gossip_transport_open_connection_async (GOSSIP_TRANSPORT (client), address, request, NULL, opened_cb, &o);
+  g_assert_true (test_wait_for (opened_done, &o, WAIT_MS));
+  g_assert_no_error (o.error);
+  g_assert_true (test_wait_for (pointer_set, &incoming, WAIT_MS));
+  gossip_transport_close (GOSSIP_TRANSPORT (server));
+
+  late = gossip_incoming_steal_connection (incoming);
+  g_assert_nonnull (late);
+  gossip_incoming_unref (incoming);
+  /* The opener sees its connection end. */
+  reader_start (r, o.conn, G_MAXUINT64);
+  g_assert_true (test_wait_for (reader_stopped, r, WAIT_MS));
+  g_assert_cmpuint (r->got, ==, 0);
+  reader_clear (r);
+  g_free (r);
+  g_clear_object (&o.conn);
+  gossip_transport_set_receive_func (GOSSIP_TRANSPORT (server), NULL, NULL);
+  gossip_transport_close (GOSSIP_TRANSPORT (client));
+}
+
+static void
 read_cancelled_cb (GObject      *source,
                    GAsyncResult *result,
                    gpointer      user_data)
@@ -1350,6 +1394,7 @@ main (int argc, char **argv)
   g_test_add_func ("/websocket/stream/ws", test_stream_ws);
   g_test_add_func ("/websocket/stream/bad-peers", test_stream_bad_peers);
   g_test_add_func ("/websocket/stream/ownership", test_stream_ownership);
+  g_test_add_func ("/websocket/stream/steal-after-close", test_stream_steal_after_close);
   g_test_add_func ("/websocket/stream/wss", test_stream_wss);
 
   return g_test_run ();

@@ -394,7 +394,7 @@ inbound_done (GBytes   *reply,
     {
       /* A stream: the adapter owns the WebSocket from now on and accepts
        * stream-sized messages. */
-      if (c->stream != NULL)
+      if (c->stream != NULL && c->transport != NULL)
         gossip_websocket_stream_set_max_message (c->stream, stream_max_message (c->transport));
       ws_conn_detach (c);
       return;
