@@ -1225,6 +1225,77 @@ test_stream_wss (void)
   remove_dir (dir);
 }
 
+static gboolean
+loop_idle (gpointer user_data)
+{
+  return !g_main_context_pending (NULL);
+}
+
+/* The deadlock that kept the wss test opt-in: a peer that connected and
+ * sends nothing leaves a TLS handshake blocked in its thread; closing the
+ * transport must not wait for it. */
+static void
+test_close_with_handshake_in_flight (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("gossip-wss-XXXXXX", NULL);
+  g_autofree char *openssl = g_find_program_in_path ("openssl");
+  g_autofree char *cert_file = NULL;
+  g_autofree char *key_file = NULL;
+  g_autoptr(GTlsCertificate) cert = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GossipWebsocketTransport) server = NULL;
+  g_autoptr(GSocketClient) tcp = g_socket_client_new ();
+  g_autoptr(GSocketConnection) silent = NULL;
+  g_autofree char *address = NULL;
+  g_autoptr(GBytes) hello = NULL;
+  gint64 start;
+  guint port;
+
+  g_assert_nonnull (dir);
+  if (openssl == NULL || !make_certificates (dir))
+    {
+      remove_dir (dir);
+      g_test_fail_printf ("could not generate certificates with openssl");
+      return;
+    }
+  cert_file = g_build_filename (dir, "server.pem", NULL);
+  key_file = g_build_filename (dir, "server.key", NULL);
+  cert = g_tls_certificate_new_from_files (cert_file, key_file, &error);
+  g_assert_no_error (error);
+  remove_dir (dir);
+
+  server = ws_transport_new (TRUE, NULL, cert, NULL);
+  address = gossip_transport_get_local_address (GOSSIP_TRANSPORT (server));
+  g_assert_true (g_str_has_prefix (address, "wss://127.0.0.1:"));
+  port = (guint) g_ascii_strtoull (address + strlen ("wss://127.0.0.1:"), NULL, 10);
+
+  /* A TCP connection, and the first byte of a ClientHello, then silence. */
+  silent = g_socket_client_connect_to_host (tcp, "127.0.0.1", port, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (silent)), "\x16", 1,
+                                            NULL, NULL, &error));
+  g_assert_no_error (error);
+  /* Until the server accepted it and its handshake thread waits. */
+  g_assert_true (test_wait_for (loop_idle, NULL, WAIT_MS));
+
+  start = g_get_monotonic_time ();
+  gossip_transport_close (GOSSIP_TRANSPORT (server));
+  g_test_message ("closed in %.3f s with a handshake in flight",
+                  (g_get_monotonic_time () - start) / 1e6);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 2 * G_USEC_PER_SEC);
+
+  /* The peer finds the connection gone (an alert at most, then the end). */
+  {
+    Reader *r = g_new0 (Reader, 1);
+
+    reader_start (r, G_IO_STREAM (silent), G_MAXUINT64);
+    g_assert_true (test_wait_for (reader_stopped, r, WAIT_MS));
+    g_assert_cmpuint (r->got, <, 64);
+    reader_clear (r);
+    g_free (r);
+  }
+}
+
 /* ---- mounted on the application's server ---- */
 
 /* From the listener: soup_server_get_uris() leaks in libsoup 3.2. */
@@ -1389,6 +1460,7 @@ main (int argc, char **argv)
   g_test_add_func ("/websocket/three-nodes-token", test_ws_three_nodes_token);
   g_test_add_func ("/websocket/bad-input", test_ws_bad_input);
   g_test_add_func ("/websocket/wss", test_wss);
+  g_test_add_func ("/websocket/wss-close-in-handshake", test_close_with_handshake_in_flight);
   g_test_add_func ("/websocket/mounted-handler", test_mounted_handler);
   g_test_add_func ("/websocket/mixed", test_mixed_socket_and_ws);
   g_test_add_func ("/websocket/stream/ws", test_stream_ws);
