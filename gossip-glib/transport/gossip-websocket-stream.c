@@ -780,15 +780,10 @@ gossip_websocket_stream_init (GossipWebsocketStream *self)
   g_queue_init (&self->chunks);
 }
 
-/**
- * gossip_websocket_stream_new:
- * @ws: an open WebSocket connection
- * @buffer_limit: unread bytes kept before the stream fails
- * @max_message: the largest message sent or accepted
- *
- * Wraps @ws, which the adapter then owns: it reads every message from
- * now on, and closes @ws when closed or finalized.
- */
+/* Wraps @ws, which the adapter then owns: it reads every message from now
+ * on, and closes @ws when closed or finalized. @buffer_limit: unread bytes
+ * kept before the stream fails; @max_message: the largest message sent or
+ * accepted. */
 GossipWebsocketStream *
 gossip_websocket_stream_new (SoupWebsocketConnection *ws,
                              gsize                    buffer_limit,
