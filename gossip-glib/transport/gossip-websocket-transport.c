@@ -393,9 +393,13 @@ inbound_done (GBytes   *reply,
   if (connection_taken)
     {
       /* A stream: the adapter owns the WebSocket from now on and accepts
-       * stream-sized messages. */
+       * stream-sized messages and buffering. Until now a peer could only
+       * make it hold as much as one request. */
       if (c->stream != NULL && c->transport != NULL)
-        gossip_websocket_stream_set_max_message (c->stream, stream_max_message (c->transport));
+        {
+          gossip_websocket_stream_set_max_message (c->stream, stream_max_message (c->transport));
+          gossip_websocket_stream_set_buffer_limit (c->stream, GOSSIP_WEBSOCKET_STREAM_BUFFER_LIMIT);
+        }
       ws_conn_detach (c);
       return;
     }
@@ -458,7 +462,7 @@ inbound_message_cb (SoupWebsocketConnection *ws,
         self->counters.bytes_in += g_bytes_get_size (packet);
         /* The adapter reads from here on, so that what follows the request
          * (a stream's frames) waits for whoever takes the connection. */
-        c->stream = gossip_websocket_stream_new (c->ws, GOSSIP_WEBSOCKET_STREAM_BUFFER_LIMIT,
+        c->stream = gossip_websocket_stream_new (c->ws, (gsize) self->max_packet_size + 4,
                                                  (gsize) self->max_packet_size + 4);
         gossip_websocket_stream_push (c->stream, (const guint8 *) g_bytes_get_data (message, NULL) + consumed,
                                       g_bytes_get_size (message) - consumed);
