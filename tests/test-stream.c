@@ -16,7 +16,10 @@ typedef enum {
   OPT_NONE = 0,
   OPT_CIPHER = 1 << 0,
   OPT_SNAPPY = 1 << 1,
+  OPT_WS = 1 << 2,     /* WebSocket-only nodes (ws://) instead of TCP */
 } Opts;
+
+#define OPT_FRAMED(opts) (((opts) & (OPT_CIPHER | OPT_SNAPPY)) != 0)
 
 static GossipCluster *
 node_new_full (Opts opts, double scale)
@@ -38,6 +41,22 @@ node_new_full (Opts opts, double scale)
     {
       g_autoptr(GossipCompressor) snappy = gossip_snappy_compressor_new ();
       gossip_config_set_compressor (config, snappy);
+    }
+  if (opts & OPT_WS)
+    {
+      g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+      g_autoptr(GSocketAddress) bind = g_inet_socket_address_new (lo, 0);
+      g_autoptr(GossipWebsocketTransport) ws = NULL;
+
+      ws = g_initable_new (GOSSIP_TYPE_WEBSOCKET_TRANSPORT, NULL, &error,
+                           "bind-address", bind,
+                           "allow-insecure-websockets", TRUE,
+                           "timeout", 3000,
+                           NULL);
+      g_assert_no_error (error);
+      gossip_config_set_transport (config, GOSSIP_TRANSPORT (ws));
+      /* Every WebSocket probe is a connection with a handshake. */
+      g_object_set (config, "ping-timeout", 500, NULL);
     }
   cluster = gossip_cluster_new (config, NULL, &error);
   g_assert_no_error (error);
@@ -342,8 +361,8 @@ run_bulk (Opts opts, guint64 total)
   g_assert_no_error (error);
   g_assert_true (GOSSIP_IS_STREAM (opened));
   g_assert_true (test_wait_for (one_accepted, &acc, 10000));
-  g_assert_cmpint (gossip_stream_is_framed (opened), ==, opts != OPT_NONE);
-  g_assert_cmpint (gossip_stream_is_framed (acc.stream), ==, opts != OPT_NONE);
+  g_assert_cmpint (gossip_stream_is_framed (opened), ==, OPT_FRAMED (opts));
+  g_assert_cmpint (gossip_stream_is_framed (acc.stream), ==, OPT_FRAMED (opts));
   g_assert_cmpstr (g_variant_get_string (acc.open_payload, NULL), ==, "bulk");
   g_assert_nonnull (acc.sender);
 
@@ -395,6 +414,20 @@ test_bulk_snappy (void)
   run_bulk (OPT_SNAPPY, 16 << 20);
 }
 
+/* The same bytes over WebSocket-only nodes: the stream rides the
+ * transport's connection (binary messages as one byte stream). */
+static void
+test_bulk_ws_aes_snappy (void)
+{
+  run_bulk (OPT_WS | OPT_CIPHER | OPT_SNAPPY, 64 << 20);
+}
+
+static void
+test_bulk_ws_plain (void)
+{
+  run_bulk (OPT_WS, 16 << 20);
+}
+
 static void
 test_bulk_plain (void)
 {
@@ -441,6 +474,12 @@ static void
 echo_next (Echo *e)
 {
   gossip_stream_read_message_async (e->stream, 0, NULL, echo_read_cb, e);
+}
+
+static gboolean
+echoed_23 (gpointer user_data)
+{
+  return ((Echo *) user_data)->echoed >= 23;
 }
 
 static gboolean
@@ -552,6 +591,9 @@ run_messages (Opts opts)
     g_assert_error (w.error, GOSSIP_ERROR, GOSSIP_ERROR_INVALID_ARGUMENT);
     g_clear_error (&w.error);
   }
+  /* The echo side counts a reply when its write completes, which over a
+   * WebSocket may come after our read of it. */
+  g_assert_true (test_wait_for (echoed_23, &echo, 10000));
   g_assert_cmpuint (echo.echoed, ==, 23);
 
   g_clear_object (&s);
@@ -573,6 +615,12 @@ static void
 test_messages_plain (void)
 {
   run_messages (OPT_NONE);
+}
+
+static void
+test_messages_ws (void)
+{
+  run_messages (OPT_WS | OPT_CIPHER);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1201,8 +1249,11 @@ main (int argc, char **argv)
   g_test_add_func ("/stream/bulk/aes", test_bulk_aes);
   g_test_add_func ("/stream/bulk/snappy", test_bulk_snappy);
   g_test_add_func ("/stream/bulk/plain", test_bulk_plain);
+  g_test_add_func ("/stream/bulk/ws-aes-snappy-64mib", test_bulk_ws_aes_snappy);
+  g_test_add_func ("/stream/bulk/ws-plain", test_bulk_ws_plain);
   g_test_add_func ("/stream/messages/framed", test_messages_framed);
   g_test_add_func ("/stream/messages/plain", test_messages_plain);
+  g_test_add_func ("/stream/messages/ws", test_messages_ws);
   g_test_add_func ("/stream/errors/peer-closes-mid-frame", test_peer_closes_mid_frame);
   g_test_add_func ("/stream/errors/peer-closes-mid-header", test_peer_closes_mid_header);
   g_test_add_func ("/stream/errors/oversized-claim", test_oversized_claim);
