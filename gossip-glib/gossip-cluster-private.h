@@ -23,6 +23,7 @@ typedef enum {
   HANDLER_FORWARD,
   HANDLER_NO_FORWARD,
   HANDLER_REPLY,
+  HANDLER_STREAM,  /* gossip-cluster-streams.c */
 } HandlerKind;
 
 typedef struct {
@@ -30,6 +31,7 @@ typedef struct {
   HandlerKind       kind;
   GossipHandlerFunc func;
   GossipReplyFunc   reply_func;
+  gpointer          stream_func; /* GossipStreamHandlerFunc */
   gpointer          user_data;
   GDestroyNotify    destroy;
 } Handler;
@@ -136,6 +138,21 @@ void     gossip_cluster_broadcast      (GossipCluster        *self,
 GossipEnvelope gossip_cluster_envelope (GossipCluster        *self,
                                         guint16               type,
                                         guint8                ttl);
+
+/* gossip-cluster.c: handlers registered from other files (streams). */
+gboolean gossip_cluster_register_handler (GossipCluster  *self,
+                                          guint16         type,
+                                          Handler        *h,
+                                          GError        **error);
+/* Drops a reference taken with h->ref_count++ around a call. */
+void     gossip_cluster_handler_release  (Handler        *h);
+
+/* gossip-cluster-streams.c: a packet of a stream type arrived. */
+void     gossip_cluster_streams_dispatch (GossipCluster  *self,
+                                          Received       *rx,
+                                          GossipNode     *sender,
+                                          GossipPacket   *packet,
+                                          Handler        *h);
 
 /* gossip-cluster.c: the public signals, emitted now. */
 void gossip_cluster_signal_state_changed    (GossipCluster   *self,

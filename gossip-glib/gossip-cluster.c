@@ -586,6 +586,8 @@ setup_transport (GossipCluster  *self,
         .dial_timeout_ms = cfg->tcp_dial_timeout,
         .io_timeout_ms = cfg->tcp_deadline,
         .max_connections = cfg->max_inbound_connections,
+        .max_per_source = cfg->tcp_max_connections_per_source,
+        .inbound_budget = cfg->tcp_inbound_budget,
         .max_requests = cfg->max_outbound_requests,
         .default_port = cfg->default_port,
         .prefer_ipv6 = cfg->prefer_ipv6,
@@ -1457,6 +1459,9 @@ dispatch_user (GossipCluster *self,
           }
       }
       break;
+    case HANDLER_STREAM:
+      gossip_cluster_streams_dispatch (self, rx, sender, packet, h);
+      break;
     }
   handler_free (h);
   emit_message (self, rx, sender, packet);
@@ -2163,7 +2168,10 @@ gossip_cluster_remove_key (GossipCluster  *self,
  * "udp-datagrams-in", "udp-datagrams-out", "tcp-requests-in",
  * "tcp-requests-out", "bytes-in", "bytes-out", "tcp-connections-refused",
  * "tcp-requests-refused",
- * "tcp-oversize", "tcp-timeouts", "send-failures", "dedup-hits", "probes",
+ * "tcp-oversize", "tcp-timeouts", "tcp-connections-evicted" (idle inbound
+ * connections closed for a new one), "tcp-accept-errors" (each pausing the
+ * listener), "tcp-budget-waits" (request bodies paused at
+ * [property@Gossip.Config:tcp-inbound-budget]), "send-failures", "dedup-hits", "probes",
  *  "probe-failures", "suspicions", "refutations", "local-health",
  * "repair-recorded", "repair-digests", "repair-pulls", "repair-resent"
  * (broadcast repair: packets kept, digests and pulls sent, packets resent), and
@@ -2211,6 +2219,9 @@ gossip_cluster_get_stats (GossipCluster *self)
   gossip_stats_add (stats, "tcp-requests-refused", tc.drops_too_many_requests);
   gossip_stats_add (stats, "tcp-oversize", tc.drops_oversize);
   gossip_stats_add (stats, "tcp-timeouts", tc.drops_timeout);
+  gossip_stats_add (stats, "tcp-connections-evicted", tc.drops_evicted);
+  gossip_stats_add (stats, "tcp-accept-errors", tc.accept_errors);
+  gossip_stats_add (stats, "tcp-budget-waits", tc.budget_waits);
   gossip_stats_add (stats, "send-failures", tc.drops_send_failure);
   gossip_stats_add (stats, "dedup-hits", gossip_router_get_drops (self->router, GOSSIP_DROP_DUPLICATE));
   gossip_stats_add (stats, "probes", self->probes);
@@ -2285,6 +2296,21 @@ register_handler (GossipCluster  *self,
     }
   g_hash_table_insert (self->handlers, GUINT_TO_POINTER (type), h);
   return TRUE;
+}
+
+gboolean
+gossip_cluster_register_handler (GossipCluster  *self,
+                                 guint16         type,
+                                 Handler        *h,
+                                 GError        **error)
+{
+  return register_handler (self, type, h, error);
+}
+
+void
+gossip_cluster_handler_release (Handler *h)
+{
+  handler_free (h);
 }
 
 static Handler *

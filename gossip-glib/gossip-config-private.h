@@ -40,6 +40,8 @@ typedef struct {
   guint ping_timeout;
   guint state_sync_interval;
   guint max_inbound_connections;
+  guint tcp_max_connections_per_source;
+  guint tcp_inbound_budget;
   guint max_outbound_requests;
   guint direct_broadcast_limit;
   guint replay_window;

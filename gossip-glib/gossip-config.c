@@ -23,11 +23,13 @@
  * interval detect a failure as fast with a third of the traffic); and the
  * additions [property@Gossip.Config:direct-broadcast-limit],
  * [property@Gossip.Config:replay-window],
- * [property@Gossip.Config:go-suspicion-delay] (for clusters with Go nodes)
- * and [property@Gossip.Config:max-inbound-connections] have no Go
- * counterpart. Go's RefutationThreshold has no property here: a suspect
- * node is restored as soon as it refutes the suspicion itself or a probe
- * of it succeeds, so a count of refuting peers is never consulted.
+ * [property@Gossip.Config:go-suspicion-delay] (for clusters with Go nodes),
+ * [property@Gossip.Config:max-inbound-connections],
+ * [property@Gossip.Config:tcp-max-connections-per-source] and
+ * [property@Gossip.Config:tcp-inbound-budget] have no Go counterpart.
+ * Go's RefutationThreshold has no property here: a suspect node is
+ * restored as soon as it refutes the suspicion itself or a probe of it
+ * succeeds, so a count of refuting peers is never consulted.
  * Durations are in milliseconds. Create one, set what you
  * need, and pass it to [ctor@Gossip.Cluster.new]. The cluster takes a
  * snapshot at construction: later changes to this object do not affect it,
@@ -128,6 +130,35 @@ static const UintSetting uint_settings[] = {
   { "ping-timeout", "Wait for a ping acknowledgement (ms)", U (ping_timeout), 1, G_MAXINT, 500, TRUE },
   { "state-sync-interval", "Period of push/pull state exchange (ms)", U (state_sync_interval), 1, G_MAXINT, 5000, TRUE },
   { "max-inbound-connections", "Inbound TCP connections open at once", U (max_inbound_connections), 1, 1000000, 1024, FALSE },
+  /**
+   * GossipConfig:tcp-max-connections-per-source:
+   *
+   * Idle inbound TCP connections kept from one IP address (a count;
+   * default 32, no Go counterpart). At the limit a new connection from
+   * that address closes its own oldest connection that has waited for
+   * its request for a quarter of [property@Gossip.Config:tcp-deadline]
+   * or more (a burst of honest requests, which arrive as they connect,
+   * goes over it); at [property@Gossip.Config:max-inbound-connections] a
+   * new connection closes the oldest waiting one of anyone's. So idle
+   * connections from one host cannot lock out honest joins. Both are
+   * counted in the "tcp-connections-evicted" statistic.
+   *
+   * Since: 1.0
+   */
+  { "tcp-max-connections-per-source", "Inbound TCP connections open at once from one IP address", U (tcp_max_connections_per_source), 1, 1000000, 32, FALSE },
+  /**
+   * GossipConfig:tcp-inbound-budget:
+   *
+   * Request bytes buffered at once across all inbound TCP connections, in
+   * bytes (default 67108864, 64 MiB; no Go counterpart). A request body
+   * is buffered as its bytes arrive, never on the strength of its length
+   * prefix alone; once the buffers reach the budget, bodies that need
+   * more room wait (the "tcp-budget-waits" statistic) until room is freed
+   * or [property@Gossip.Config:tcp-deadline] closes them.
+   *
+   * Since: 1.0
+   */
+  { "tcp-inbound-budget", "Request bytes buffered across all inbound TCP connections", U (tcp_inbound_budget), 65536, G_MAXINT, 67108864, FALSE },
   { "max-outbound-requests", "TCP requests in flight at once (more are refused)", U (max_outbound_requests), 1, 1000000, 1024, FALSE },
   { "replay-window", "With a cipher, drop packets whose message time is further than this from ours (ms, 0: off)", U (replay_window), 0, G_MAXINT, 30000, FALSE },
   { "direct-broadcast-limit", "Up to this many live peers, broadcasts go to each directly (0: always epidemic)", U (direct_broadcast_limit), 0, G_MAXINT, 1024, FALSE },
@@ -423,7 +454,8 @@ gossip_config_class_init (GossipConfigClass *klass)
    * SocketTransportEnabled=false), over both, or over a transport of its
    * own. The transport must already be bound; it serves one cluster.
    * When it is set, bind-address, tcp-dial-timeout, tcp-deadline,
-   * tcp-max-packet-size, max-inbound-connections and
+   * tcp-max-packet-size, max-inbound-connections,
+   * tcp-max-connections-per-source, tcp-inbound-budget and
    * max-outbound-requests are the transport's business and are not read;
    * [property@Gossip.Config:advertise-address] defaults to the
    * transport's local address, and must be set if it has none. The

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """demo-examples: the second half of scripts/demo. The examples (C, Python,
 GJS) as separate processes in one cluster: messages between languages, a kv
-store replicated across them, and a leader elected again after its node is
-killed. Each step prints what the nodes printed."""
+store replicated across them, a leader elected again after its node is
+killed, and a stream round trip. Each step prints what the nodes printed."""
 import os
 import re
 import sys
@@ -109,6 +109,15 @@ def main():
         show(n, line)
     print('   new leader agreed %.1f s after the kill' % (time.monotonic() - killed))
     quit_all(rest)
+
+    step('stream: a node opens a stream to another, writes a message and reads the reply')
+    s1 = start('c', 'stream')
+    s2 = start('c', 'stream', peers=[s1])
+    converge([s1, s2])
+    s2.send('stream %s hello over a stream' % s1.id)
+    show(s1, s1.expect(r'Stream message: hello over a stream'))
+    show(s2, s2.expect(r'Stream reply: Pong: hello over a stream'))
+    quit_all([s1, s2])
     print('\nexamples demo done')
 
 

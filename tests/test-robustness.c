@@ -465,9 +465,10 @@ test_flood (void)
   g_assert_cmpuint (stat_of (f.nodes[0].cluster, "drop-header-length"), >, 0);
   g_assert_cmpuint (stat_of (f.nodes[0].cluster, "drop-header-decode"), >, 0);
   g_assert_cmpuint (stat_of (f.nodes[0].cluster, "drop-too-large"), >, 0);
-  /* Every half-open connection was closed by the server's deadline or
-   * refused at the connection limit. */
+  /* Every half-open connection was closed by the server's deadline,
+   * evicted for a newer one or refused at the connection limit. */
   g_assert_cmpuint (stat_of (f.nodes[0].cluster, "tcp-timeouts") +
+                    stat_of (f.nodes[0].cluster, "tcp-connections-evicted") +
                     stat_of (f.nodes[0].cluster, "tcp-connections-refused"), >=, N_TCP);
 
   g_assert_cmpuint (f.rss_max - rss_before, <, FLOOD_RSS_BOUND);

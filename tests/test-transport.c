@@ -211,7 +211,14 @@ n_connections_reached (gpointer user_data)
 {
   CounterWait *w = user_data;
   return gossip_socket_transport_get_n_connections (w->t) == w->want &&
-         counters (w->t).drops_too_many_connections >= 1;
+         counters (w->t).drops_evicted >= 1;
+}
+
+static gboolean
+n_connections_is (gpointer user_data)
+{
+  CounterWait *w = user_data;
+  return gossip_socket_transport_get_n_connections (w->t) == w->want;
 }
 
 static gboolean
@@ -798,14 +805,15 @@ test_max_connections (void)
   w.t = b;
   w.want = 2;
   g_assert_true (test_wait_for (n_connections_reached, &w, 5000));
-  g_assert_cmpuint (counters (b).drops_too_many_connections, ==, 1);
-  /* The third was accepted and closed at once; the first two stay open. */
-  g_assert_true (test_wait_for (raw_peer_closed, s3, 1000));
-  g_assert_false (raw_peer_closed (s1));
+  /* The third closed the oldest idle one (the first) to get in. */
+  g_assert_cmpuint (counters (b).drops_evicted, ==, 1);
+  g_assert_cmpuint (counters (b).drops_too_many_connections, ==, 0);
+  g_assert_true (test_wait_for (raw_peer_closed, s1, 1000));
   g_assert_false (raw_peer_closed (s2));
+  g_assert_false (raw_peer_closed (s3));
 
   /* Once a slot frees up, requests get through again. */
-  g_socket_close (s1, NULL);
+  g_socket_close (s2, NULL);
   w.want = 1;
   g_assert_true (test_wait_for (n_connections_reached, &w, 5000));
   request (a, b_addr, raw, GOSSIP_REQUEST_NO_REPLY, &r);
@@ -814,6 +822,162 @@ test_max_connections (void)
   g_assert_true (test_wait_for (n_requests_is_1, &sb, 5000));
 
   g_clear_object (&a);
+  g_clear_object (&b);
+  sink_clear (&sb);
+}
+
+/* A request and a reply of 3 MB each, read in many chunks into buffers
+ * that grow as they arrive: both come through intact. */
+static void
+test_large_round_trip (void)
+{
+  g_autoptr(GError) error = NULL;
+  Sink sb;
+  g_autoptr(GossipSocketTransport) a = NULL;
+  g_autoptr(GossipSocketTransport) b = NULL;
+  g_autofree char *b_addr = NULL;
+  gsize n = 3 * 1000 * 1000 + 7;
+  guint8 *q = g_malloc (n);
+  guint8 *p = g_malloc (n);
+  g_autoptr(GBytes) raw = NULL;
+  g_autoptr(GBytes) reply = NULL;
+  RequestResult r;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      q[i] = (guint8) (i * 7);
+      p[i] = (guint8) (i * 13 + 1);
+    }
+  raw = g_bytes_new_take (q, n);
+  reply = g_bytes_new_take (p, n);
+  sink_init (&sb);
+  sb.reply_now = g_bytes_ref (reply);
+  a = make_transport ("127.0.0.1", NULL, NULL, &error);
+  g_assert_no_error (error);
+  b = make_transport ("127.0.0.1", NULL, &sb, &error);
+  g_assert_no_error (error);
+  b_addr = gossip_transport_get_local_address (GOSSIP_TRANSPORT (b));
+
+  request (a, b_addr, raw, GOSSIP_REQUEST_REPLY, &r);
+  g_assert_no_error (r.error);
+  g_assert_cmpuint (sb.requests->len, ==, 1);
+  g_assert_true (g_bytes_equal (sb.requests->pdata[0], raw));
+  g_assert_true (g_bytes_equal (r.reply, reply));
+  g_assert_cmpuint (gossip_socket_transport_get_inbound_bytes (b), ==, 0);
+  request_result_clear (&r);
+
+  g_clear_object (&a);
+  g_clear_object (&b);
+  sink_clear (&sb);
+}
+
+typedef struct {
+  GSocket *s;
+  guint    sent;
+} Trickle;
+
+static gboolean
+trickle_cb (gpointer user_data)
+{
+  Trickle *t = user_data;
+  const char byte = 0x55;
+
+  if (g_socket_send (t->s, &byte, 1, NULL, NULL) == 1)
+    t->sent++;
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+set_flag_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+flag_is_set (gpointer user_data)
+{
+  return *(gboolean *) user_data;
+}
+
+/* A body trickling in a byte every 20 ms makes progress all the time, but
+ * the whole body has one deadline: it is cut off, not kept for ever. */
+static void
+test_slow_loris (void)
+{
+  g_autoptr(GError) error = NULL;
+  Sink sb;
+  GossipSocketTransportLimits limits = { 0, };
+  g_autoptr(GossipSocketTransport) b = NULL;
+  const guint8 prefix[4] = { 0x00, 0x00, 0x03, 0xe8 };   /* 1000 bytes */
+  Trickle t = { 0, };
+  CounterWait w;
+  gint64 start;
+  guint tick;
+
+  sink_init (&sb);
+  limits.io_timeout_ms = 300;
+  b = make_transport ("127.0.0.1", &limits, &sb, &error);
+  g_assert_no_error (error);
+
+  t.s = raw_connect (b);
+  g_assert_cmpint (g_socket_send (t.s, (const char *) prefix, 4, NULL, &error), ==, 4);
+  start = g_get_monotonic_time ();
+  tick = g_timeout_add (20, trickle_cb, &t);
+  w.t = b;
+  w.want = 1;
+  g_assert_true (test_wait_for (drops_timeout_reached, &w, 5000));
+  g_source_remove (tick);
+  g_test_message ("closed after %" G_GINT64_FORMAT " ms and %u body bytes",
+                  (g_get_monotonic_time () - start) / 1000, t.sent);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 250 * 1000);
+  g_assert_cmpuint (t.sent, <, 1000);
+  g_assert_cmpuint (t.sent, >, 0);
+  g_assert_true (test_wait_for (raw_peer_closed, t.s, 1000));
+  g_assert_cmpuint (sb.requests->len, ==, 0);
+  g_assert_cmpuint (gossip_socket_transport_get_inbound_bytes (b), ==, 0);
+
+  g_clear_object (&t.s);
+  g_clear_object (&b);
+  sink_clear (&sb);
+}
+
+/* At its share, a source's new connection closes its own oldest one that
+ * has been silent for a quarter of the deadline. */
+static void
+test_per_source (void)
+{
+  g_autoptr(GError) error = NULL;
+  Sink sb;
+  GossipSocketTransportLimits limits = { 0, };
+  g_autoptr(GossipSocketTransport) b = NULL;
+  g_autoptr(GSocket) s1 = NULL;
+  g_autoptr(GSocket) s2 = NULL;
+  g_autoptr(GSocket) s3 = NULL;
+  CounterWait w;
+  gboolean aged = FALSE;
+
+  sink_init (&sb);
+  limits.max_per_source = 2;
+  limits.io_timeout_ms = 800;
+  b = make_transport ("127.0.0.1", &limits, &sb, &error);
+  g_assert_no_error (error);
+  w.t = b;
+
+  s1 = raw_connect (b);
+  s2 = raw_connect (b);
+  w.want = 2;
+  g_assert_true (test_wait_for (n_connections_is, &w, 5000));
+  /* Once both are older than 800 / 4 ms (and well before their deadline). */
+  g_timeout_add (250, set_flag_cb, &aged);
+  g_assert_true (test_wait_for (flag_is_set, &aged, 1000));
+  s3 = raw_connect (b);
+  g_assert_true (test_wait_for (raw_peer_closed, s1, 1000));
+  g_assert_cmpuint (counters (b).drops_evicted, ==, 1);
+  g_assert_false (raw_peer_closed (s2));
+  g_assert_false (raw_peer_closed (s3));
+  g_assert_cmpuint (gossip_socket_transport_get_n_connections (b), ==, 2);
+
   g_clear_object (&b);
   sink_clear (&sb);
 }
@@ -944,6 +1108,9 @@ main (int argc, char **argv)
   g_test_add_func ("/transport/server/oversize-prefix", test_oversize_prefix);
   g_test_add_func ("/transport/server/stalled-client", test_stalled_client);
   g_test_add_func ("/transport/server/max-connections", test_max_connections);
+  g_test_add_func ("/transport/server/slow-loris", test_slow_loris);
+  g_test_add_func ("/transport/large-round-trip", test_large_round_trip);
+  g_test_add_func ("/transport/server/per-source", test_per_source);
   g_test_add_func ("/transport/ipv6", test_ipv6);
 
   return g_test_run ();

@@ -27,6 +27,7 @@
 #include "gossip-node-id-private.h"
 #include "gossip-wire-private.h"
 #include "gossip-msgpack-envelope-private.h"
+#include "gossip-bench-stream.h"
 #ifdef GOSSIP_HAVE_NETSIM
 #include "gossip-netsim.h"
 #endif
@@ -59,12 +60,15 @@ typedef struct {
   char     *join;
 
   gboolean  want[7];  /* want[1..6]: scenario S1..S6 requested */
+  gboolean  want_stream;  /* `stream`: GossipStream throughput, gossip-bench-stream.c */
+  guint     stream_mib;
 } Options;
 
 static Options opt = {
   .n = 10,
   .runs = 1,
   .max_n = 1000,
+  .stream_mib = 256,
 };
 
 static gboolean
@@ -80,6 +84,11 @@ parse_scenarios (const char *list,
 
       if (p[0] == '\0')
         continue;
+      if (g_ascii_strcasecmp (p, "stream") == 0)
+        {
+          opt.want_stream = TRUE;
+          continue;
+        }
       if (g_ascii_strcasecmp (p, "all") == 0)
         {
           for (guint s = 1; s <= 6; s++)
@@ -89,7 +98,7 @@ parse_scenarios (const char *list,
       if ((p[0] != 's' && p[0] != 'S') || p[1] < '1' || p[1] > '6' || p[2] != '\0')
         {
           g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                       "Unknown scenario “%s” (expected s1..s6)", p);
+                       "Unknown scenario “%s” (expected s1..s6 or stream)", p);
           return FALSE;
         }
       opt.want[p[1] - '0'] = TRUE;
@@ -2133,6 +2142,8 @@ run_once (guint    run,
     scenario_s5 (run);
   if (opt.want[6])
     scenario_s6 (run);
+  if (opt.want_stream && !gossip_bench_stream ((guint64) opt.stream_mib << 20, opt.json, error))
+    return FALSE;
   return TRUE;
 }
 
@@ -2145,7 +2156,8 @@ main (int   argc,
   g_autofree char *scenarios = NULL;
   GOptionEntry entries[] = {
     { "nodes", 'n', 0, G_OPTION_ARG_INT, &opt.n, "Number of nodes (default 10)", "N" },
-    { "scenario", 's', 0, G_OPTION_ARG_STRING, &opt.scenarios, "Scenarios s1..s6, comma-separated (default s1,s2,s4,s5)", "LIST" },
+    { "scenario", 's', 0, G_OPTION_ARG_STRING, &opt.scenarios, "Scenarios s1..s6 and stream, comma-separated (default s1,s2,s4,s5)", "LIST" },
+    { "stream-mib", 0, 0, G_OPTION_ARG_INT, &opt.stream_mib, "stream: MiB to copy (default 256)", "M" },
     { "cipher", 0, 0, G_OPTION_ARG_STRING, &opt.cipher, "none or aes-gcm (default none)", "CIPHER" },
     { "codec", 0, 0, G_OPTION_ARG_STRING, &opt.codec, "msgpack or json (default msgpack)", "CODEC" },
     { "loss", 0, 0, G_OPTION_ARG_DOUBLE, &opt.loss, "Packet loss ratio (reserved for the network conditioner)", "P" },

@@ -553,7 +553,11 @@ merge_entry (GossipCluster            *self,
       if (own == GOSSIP_NODE_STATE_ALIVE &&
           (reported == GOSSIP_NODE_STATE_SUSPECT || reported == GOSSIP_NODE_STATE_DEAD))
         announce_alive (self, self->local, TRUE);
-      else if (own == GOSSIP_NODE_STATE_LEAVING && reported != GOSSIP_NODE_STATE_LEAVING)
+      /* A peer that has us Dead after our leave has finished with us: only
+       * one that still thinks us Alive or Suspect needs the leave again
+       * (re-announcing to Dead reports turned Dead back into Leaving). */
+      else if (own == GOSSIP_NODE_STATE_LEAVING &&
+               (reported == GOSSIP_NODE_STATE_ALIVE || reported == GOSSIP_NODE_STATE_SUSPECT))
         {
           GossipNodeMsg msg = { .node = self->local_id };
           gossip_cluster_broadcast (self, GOSSIP_MSG_LEAVING, gossip_node_msg_build (&msg, FALSE), FALSE);
@@ -835,8 +839,12 @@ gossip_membership_handle_leaving (GossipCluster *self,
     }
   /* Only a node itself may announce its leave (Go accepts it from anyone,
    * §12.24). */
+  /* A node that left and has since been declared Dead stays Dead when its
+   * leave is announced again (a Go node re-broadcasts it to every push/pull
+   * that reports it otherwise, §5.6); only a rejoin brings it back. */
   if (sender != NULL && sender != self->local &&
-      gossip_node_id_equal (&msg.node, &rx->msg.envelope.sender))
+      gossip_node_id_equal (&msg.node, &rx->msg.envelope.sender) &&
+      !(gossip_node_get_state (sender) == GOSSIP_NODE_STATE_DEAD && gossip_node_get_departed (sender)))
     gossip_membership_set_state (self, sender, GOSSIP_NODE_STATE_LEAVING, rx->msg.envelope.id);
   gossip_node_msg_clear (&msg);
 }

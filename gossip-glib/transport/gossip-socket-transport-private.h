@@ -16,6 +16,12 @@ G_BEGIN_DECLS
 #define GOSSIP_SOCKET_TRANSPORT_DEFAULT_MAX_CONNECTIONS  256
 #define GOSSIP_SOCKET_TRANSPORT_DEFAULT_MAX_REQUESTS     1024
 #define GOSSIP_SOCKET_TRANSPORT_DEFAULT_PORT             3500
+#define GOSSIP_SOCKET_TRANSPORT_DEFAULT_MAX_PER_SOURCE   32
+#define GOSSIP_SOCKET_TRANSPORT_DEFAULT_INBOUND_BUDGET   (64 * 1024 * 1024)
+/* Resolved addresses kept, least recently used dropped first: enough for
+ * every member of a 4096-node cluster plus its seeds, about half a
+ * megabyte, and a stranger naming new literals can only churn it. */
+#define GOSSIP_SOCKET_TRANSPORT_ADDRESS_CACHE_MAX        4096
 
 /* A zero field means its default (above), so a zeroed struct (or NULL)
  * gives Go's defaults. Each field is also a property of the transport. */
@@ -25,6 +31,8 @@ typedef struct {
   guint      dial_timeout_ms;
   guint      io_timeout_ms;    /* per read or write operation */
   guint      max_connections;  /* inbound TCP connections open at once */
+  guint      max_per_source;   /* of them, from one source IP address */
+  gsize      inbound_budget;   /* request body bytes buffered across all inbound connections */
   guint      max_requests;     /* outbound requests in flight at once */
   guint16    default_port;     /* for address strings without one */
   gboolean   prefer_ipv6;
@@ -44,5 +52,9 @@ const GossipSocketTransportLimits *
                        gossip_socket_transport_get_limits        (GossipSocketTransport *self);
 void                   gossip_socket_transport_get_counters      (GossipSocketTransport   *self,
                                                                   GossipTransportCounters *out);
+/* Entries in the address cache (bounded by ..._ADDRESS_CACHE_MAX). */
+guint                  gossip_socket_transport_get_n_cached      (GossipSocketTransport   *self);
+/* Request body bytes buffered now across inbound connections. */
+gsize                  gossip_socket_transport_get_inbound_bytes (GossipSocketTransport   *self);
 
 G_END_DECLS

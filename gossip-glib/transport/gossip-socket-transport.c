@@ -42,8 +42,17 @@ struct _GossipSocketTransport
 
   GSocketClient               *client;
   GCancellable                *cancellable;   /* datagram resolutions */
-  GHashTable                  *cache;         /* address string -> GInetSocketAddress */
+  GHashTable                  *cache;         /* address string -> CacheEntry */
+  GQueue                       cache_order;   /* of CacheEntry, most recently used first */
   GHashTable                  *inbound;       /* set of Inbound, owning one ref each */
+  GQueue                       order;         /* the same Inbound, oldest accepted first */
+  GQueue                       waiting;       /* Inbound waiting for budget, FIFO */
+  GHashTable                  *per_source;    /* IP string -> inbound connections from it */
+  gsize                        inbound_bytes; /* body buffers across inbound connections */
+  GSource                     *accept_backoff;
+  guint                        accept_backoff_ms;
+  gint64                       accept_logged_at;
+  guint64                      accept_errors_unlogged;
   GHashTable                  *requests;      /* set of outbound GTask, not owned */
 
   /* Construct properties, before the limits are filled in. */
@@ -95,6 +104,8 @@ enum {
   PROP_DIAL_TIMEOUT,
   PROP_IO_TIMEOUT,
   PROP_MAX_CONNECTIONS,
+  PROP_MAX_PER_SOURCE,
+  PROP_INBOUND_BUDGET,
   PROP_MAX_REQUESTS,
   PROP_DEFAULT_PORT,
   PROP_PREFER_IPV6,
@@ -151,18 +162,79 @@ deliver (GossipSocketTransport *self,
 
 /* ---- address cache ---- */
 
+/* Bounded (GOSSIP_SOCKET_TRANSPORT_ADDRESS_CACHE_MAX), least recently used
+ * out first: every address a peer names passes through here. */
+typedef struct {
+  GList               link;   /* in cache_order; data is us */
+  char               *address;
+  GInetSocketAddress *sa;
+} CacheEntry;
+
+static void
+cache_entry_free (CacheEntry *e)
+{
+  g_free (e->address);
+  g_object_unref (e->sa);
+  g_free (e);
+}
+
+static void
+cache_remove (GossipSocketTransport *self,
+              const char            *address)
+{
+  CacheEntry *e = g_hash_table_lookup (self->cache, address);
+
+  if (e == NULL)
+    return;
+  g_queue_unlink (&self->cache_order, &e->link);
+  g_hash_table_remove (self->cache, address);
+}
+
+static void
+cache_clear (GossipSocketTransport *self)
+{
+  g_hash_table_remove_all (self->cache);
+  g_queue_init (&self->cache_order);
+}
+
+/* Takes @sa. */
+static void
+cache_insert (GossipSocketTransport *self,
+              const char            *address,
+              GInetSocketAddress    *sa)
+{
+  CacheEntry *e = g_new0 (CacheEntry, 1);
+
+  cache_remove (self, address);
+  e->address = g_strdup (address);
+  e->sa = sa;
+  e->link.data = e;
+  g_queue_push_head_link (&self->cache_order, &e->link);
+  g_hash_table_insert (self->cache, e->address, e);
+  while (g_hash_table_size (self->cache) > GOSSIP_SOCKET_TRANSPORT_ADDRESS_CACHE_MAX)
+    {
+      CacheEntry *last = self->cache_order.tail->data;
+
+      cache_remove (self, last->address);
+    }
+}
+
 static GInetSocketAddress *
 lookup_cached (GossipSocketTransport *self,
                const char            *address)
 {
-  GInetSocketAddress *cached;
+  CacheEntry *e;
   GossipAddressSpec spec = { 0, };
   g_autoptr(GInetAddress) literal = NULL;
   GInetSocketAddress *sa = NULL;
 
-  cached = g_hash_table_lookup (self->cache, address);
-  if (cached != NULL)
-    return cached;
+  e = g_hash_table_lookup (self->cache, address);
+  if (e != NULL)
+    {
+      g_queue_unlink (&self->cache_order, &e->link);
+      g_queue_push_head_link (&self->cache_order, &e->link);
+      return e->sa;
+    }
 
   /* IP literals need no resolver round trip. */
   if (!gossip_address_parse (address, self->limits.default_port, &spec, NULL))
@@ -172,7 +244,7 @@ lookup_cached (GossipSocketTransport *self,
   if (literal != NULL)
     {
       sa = G_INET_SOCKET_ADDRESS (g_inet_socket_address_new (literal, spec.port));
-      g_hash_table_insert (self->cache, g_strdup (address), sa);
+      cache_insert (self, address, sa);
     }
   gossip_address_spec_clear (&spec);
   return sa;
@@ -185,7 +257,7 @@ remember_address (GossipSocketTransport *self,
 {
   if (self->closed)
     return;
-  g_hash_table_insert (self->cache, g_strdup (address), g_object_ref (sa));
+  cache_insert (self, address, g_object_ref (sa));
 }
 
 /* ---- UDP ---- */
@@ -377,22 +449,51 @@ gossip_socket_transport_send_datagram (GossipTransport *transport,
 
 /* ---- TCP server side ---- */
 
+/* One read per wakeup of a connection, at most this much: a peer sending
+ * megabytes cannot hold the main loop, and pings between its chunks are
+ * served. Bodies are read into a buffer that grows as bytes arrive, so an
+ * announced length costs nothing until the data is there. */
+#define TCP_READ_CHUNK        (64 * 1024)
+/* Accepting again after a failed accept (out of descriptors): the first
+ * pause, doubled up to the last; a closed connection resumes sooner. */
+#define ACCEPT_BACKOFF_MIN_MS 100
+#define ACCEPT_BACKOFF_MAX_MS 1000
+#define ACCEPT_LOG_INTERVAL_US (10 * G_USEC_PER_SEC)
+
+typedef enum {
+  INBOUND_HEADER,      /* reading the length prefix */
+  INBOUND_BODY,        /* reading the request */
+  INBOUND_WAITING,     /* the body needs more room than the budget has left */
+  INBOUND_DELIVERED,   /* handed to the receiver; a reply may follow */
+} InboundPhase;
+
 typedef struct {
   int                    ref_count;
   GossipSocketTransport *transport;   /* NULL once closed; its set owns a ref on us */
   GMainContext          *context;
   GSocketConnection     *conn;
   GCancellable          *cancellable;
-  GSource               *timeout;
+  GSource               *timeout;     /* the deadline of the current phase */
+  GSource               *readable;    /* while reading */
+  GList                  link;        /* in the transport's accept order; data is us */
+  char                  *source;      /* the peer's IP address */
+  gint64                 accepted_at; /* monotonic */
   guint                  io_timeout_ms;
+  InboundPhase           phase;
   guint8                 header[4];
+  gsize                  header_got;
   guint8                *body;
-  gsize                  body_len;
+  gsize                  body_len;    /* announced */
+  gsize                  body_got;
+  gsize                  body_cap;    /* allocated, counted in the budget */
   GBytes                 *reply;
-  gboolean               pending;     /* an async read or write is in flight */
+  gboolean               pending;     /* an async write is in flight */
   gboolean               closed;
   gboolean               replying;
 } Inbound;
+
+static void inbound_watch (Inbound *in);
+static void accept_resume (GossipSocketTransport *self);
 
 static Inbound *
 inbound_ref (Inbound *in)
@@ -409,14 +510,61 @@ inbound_unref (Inbound *in)
 
   g_assert (in->transport == NULL);
   clear_source (&in->timeout);
+  clear_source (&in->readable);
   if (in->conn != NULL)
     g_io_stream_close (G_IO_STREAM (in->conn), NULL, NULL);
   g_clear_object (&in->conn);
   g_clear_object (&in->cancellable);
   g_clear_pointer (&in->body, g_free);
   g_clear_pointer (&in->reply, g_bytes_unref);
+  g_free (in->source);
   g_main_context_unref (in->context);
   g_free (in);
+}
+
+/* Gives the body's room back to the budget and lets waiting bodies go on. */
+static void
+inbound_release_budget (GossipSocketTransport *self,
+                        Inbound               *in)
+{
+  gboolean was_full = self->inbound_bytes >= self->limits.inbound_budget;
+
+  g_assert (self->inbound_bytes >= in->body_cap);
+  self->inbound_bytes -= in->body_cap;
+  in->body_cap = 0;
+
+  if (was_full && self->inbound_bytes < self->limits.inbound_budget)
+    {
+      /* Each re-checks the budget when it runs; FIFO, so the oldest
+       * waiter gets the room first. */
+      while (!g_queue_is_empty (&self->waiting) &&
+             self->inbound_bytes < self->limits.inbound_budget)
+        {
+          Inbound *w = g_queue_pop_head (&self->waiting);
+
+          w->phase = INBOUND_BODY;
+          inbound_watch (w);
+        }
+    }
+}
+
+/* Removes @in from every table of the transport; drops the set's ref. */
+static void
+inbound_forget (GossipSocketTransport *self,
+                Inbound               *in)
+{
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_source, in->source));
+
+  g_queue_unlink (&self->order, &in->link);
+  if (in->phase == INBOUND_WAITING)
+    g_queue_remove (&self->waiting, in);
+  if (n <= 1)
+    g_hash_table_remove (self->per_source, in->source);
+  else
+    g_hash_table_insert (self->per_source, g_strdup (in->source), GUINT_TO_POINTER (n - 1));
+  if (in->body_cap > 0)
+    inbound_release_budget (self, in);
+  g_hash_table_remove (self->inbound, in);
 }
 
 /* Closing the socket under a pending operation would let its source poll
@@ -442,26 +590,40 @@ inbound_close (Inbound *in)
     return;
   in->closed = TRUE;
   clear_source (&in->timeout);
+  clear_source (&in->readable);
   g_cancellable_cancel (in->cancellable);
   in->transport = NULL;
   if (self != NULL)
-    g_hash_table_remove (self->inbound, in);
+    inbound_forget (self, in);
   inbound_close_stream_if_idle (in);
+  /* A descriptor came free: a listener paused for want of one goes on. */
+  if (self != NULL)
+    accept_resume (self);
 }
 
 static gboolean
 inbound_timeout_cb (gpointer user_data)
 {
-  Inbound *in = user_data;
+  Inbound *in = inbound_ref (user_data);
 
   g_clear_pointer (&in->timeout, g_source_unref);
   if (in->transport != NULL)
     in->transport->counters.drops_timeout++;
-  g_debug ("Dropping an inbound TCP connection: no progress in %u ms", in->io_timeout_ms);
+  if (in->phase == INBOUND_HEADER || in->phase == INBOUND_BODY || in->phase == INBOUND_WAITING)
+    g_debug ("Dropping an inbound TCP connection from %s: %s incomplete after %u ms "
+             "(%" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT " body bytes)",
+             in->source, in->phase == INBOUND_HEADER ? "length prefix" : "request",
+             in->io_timeout_ms, in->body_got, in->body_len);
+  else
+    g_debug ("Dropping an inbound TCP connection from %s: no progress in %u ms",
+             in->source, in->io_timeout_ms);
   inbound_close (in);
+  inbound_unref (in);
   return G_SOURCE_REMOVE;
 }
 
+/* One deadline per phase (the prefix, the whole body, the reply), not per
+ * read: a peer trickling a byte at a time is cut off like a silent one. */
 static void
 inbound_arm_timeout (Inbound *in)
 {
@@ -549,10 +711,11 @@ inbound_detach (Inbound *in)
     return;
   in->closed = TRUE;
   clear_source (&in->timeout);
+  clear_source (&in->readable);
   in->transport = NULL;
   g_clear_object (&in->conn);
   if (self != NULL)
-    g_hash_table_remove (self->inbound, in);
+    inbound_forget (self, in);
 }
 
 static void
@@ -571,105 +734,214 @@ inbound_done (GBytes   *reply,
     inbound_close (in);
 }
 
+/* The whole request is in: hand it over. The caller holds a reference. */
 static void
-inbound_body_read_cb (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      user_data)
+inbound_deliver (Inbound *in)
 {
-  Inbound *in = user_data;
-  g_autoptr(GError) error = NULL;
-  gsize got = 0;
+  g_autoptr(GossipSocketTransport) self = g_object_ref (in->transport);
+  g_autoptr(GBytes) raw = NULL;
+  g_autoptr(GSocketAddress) remote = NULL;
+  GossipIncoming *incoming;
 
-  if (source != NULL)
-    g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &got, &error);
-  if (inbound_op_done (in))
-    {
-      if (error != NULL || got != in->body_len)
-        {
-          g_debug ("Dropping an inbound TCP request: %s",
-                   error != NULL ? error->message : "connection closed mid-packet");
-          inbound_close (in);
-        }
-      else
-        {
-          g_autoptr(GossipSocketTransport) self = g_object_ref (in->transport);
-          g_autoptr(GBytes) raw = NULL;
-          GossipIncoming *incoming;
-          g_autoptr(GSocketAddress) remote = NULL;
+  clear_source (&in->timeout);
+  clear_source (&in->readable);
+  in->phase = INBOUND_DELIVERED;
+  raw = in->body_len > 0 ? g_bytes_new_take (g_steal_pointer (&in->body), in->body_len)
+                         : g_bytes_new (NULL, 0);
+  if (in->body_cap > 0)
+    inbound_release_budget (self, in);
+  remote = g_socket_connection_get_remote_address (in->conn, NULL);
+  self->counters.tcp_requests_in++;
+  self->counters.bytes_in += in->body_len;
 
-          raw = g_bytes_new_take (g_steal_pointer (&in->body), in->body_len);
-          remote = g_socket_connection_get_remote_address (in->conn, NULL);
-          self->counters.tcp_requests_in++;
-          self->counters.bytes_in += in->body_len;
-
-          incoming = gossip_incoming_new (remote, G_IO_STREAM (in->conn), inbound_done,
-                                          inbound_ref (in), (GDestroyNotify) inbound_unref);
-          deliver (self, raw, TRUE, incoming);
-          gossip_incoming_unref (incoming);
-        }
-    }
-  inbound_unref (in);
+  incoming = gossip_incoming_new (remote, G_IO_STREAM (in->conn), inbound_done,
+                                  inbound_ref (in), (GDestroyNotify) inbound_unref);
+  deliver (self, raw, TRUE, incoming);
+  gossip_incoming_unref (incoming);
 }
 
-static void
-inbound_header_read_cb (GObject      *source,
-                        GAsyncResult *result,
-                        gpointer      user_data)
+/* Per-thread scratch space for one read; copied out at once. */
+static GPrivate tcp_scratch = G_PRIVATE_INIT (g_free);
+
+static guint8 *
+tcp_scratch_buffer (void)
+{
+  guint8 *buffer = g_private_get (&tcp_scratch);
+
+  if (buffer == NULL)
+    {
+      buffer = g_malloc (TCP_READ_CHUNK);
+      g_private_set (&tcp_scratch, buffer);
+    }
+  return buffer;
+}
+
+/* Makes room for @more bytes past what arrived, within the announced
+ * length. FALSE if the budget has no room left: the body waits. */
+static gboolean
+inbound_grow (Inbound *in,
+              gsize    more)
+{
+  GossipSocketTransport *self = in->transport;
+  gsize need = in->body_got + more;
+  gsize cap;
+
+  if (need <= in->body_cap)
+    return TRUE;
+  if (self->inbound_bytes >= self->limits.inbound_budget)
+    return FALSE;
+
+  /* Doubling keeps reallocations logarithmic; the cap is the announced
+   * length, never more. One step may overshoot the budget: the next
+   * request for room waits. */
+  cap = MAX (need, MIN (in->body_cap * 2, in->body_len));
+  cap = MIN (cap, in->body_len);
+  in->body = g_realloc (in->body, cap);
+  self->inbound_bytes += cap - in->body_cap;
+  in->body_cap = cap;
+  return TRUE;
+}
+
+static gboolean
+inbound_readable_cb (GObject  *stream,
+                     gpointer  user_data)
 {
   Inbound *in = user_data;
+  GossipSocketTransport *self = in->transport;
   g_autoptr(GError) error = NULL;
-  gsize got = 0;
-  guint32 len;
+  guint8 *scratch;
+  gsize want;
+  gssize n;
 
-  g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &got, &error);
-  if (!inbound_op_done (in))
-    goto out;
+  if (in->closed || self == NULL)
+    return G_SOURCE_REMOVE;
 
-  if (error != NULL || got != 4)
+  if (in->phase == INBOUND_HEADER)
     {
-      g_debug ("Dropping an inbound TCP connection: %s",
-               error != NULL ? error->message : "closed before a length prefix");
-      inbound_close (in);
-      goto out;
+      guint32 len;
+
+      n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (stream),
+                                                    in->header + in->header_got,
+                                                    sizeof in->header - in->header_got,
+                                                    NULL, &error);
+      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        return G_SOURCE_CONTINUE;
+      if (n <= 0)
+        {
+          g_debug ("Dropping an inbound TCP connection from %s: %s", in->source,
+                   error != NULL ? error->message : "closed before a length prefix");
+          goto close;
+        }
+      in->header_got += (gsize) n;
+      if (in->header_got < sizeof in->header)
+        return G_SOURCE_CONTINUE;
+
+      memcpy (&len, in->header, sizeof len);
+      len = GUINT32_FROM_BE (len);
+      if (len > self->limits.tcp_max_packet)
+        {
+          g_debug ("Dropping an inbound TCP request of %u bytes from %s (limit %" G_GSIZE_FORMAT ")",
+                   len, in->source, self->limits.tcp_max_packet);
+          self->counters.drops_oversize++;
+          goto close;
+        }
+      in->body_len = len;
+      if (len == 0)
+        {
+          /* Nothing to read; the decoder downstream rejects the empty packet. */
+          g_autoptr(GSource) keep = g_source_ref (in->readable);
+
+          inbound_ref (in);
+          inbound_deliver (in);
+          inbound_unref (in);
+          return G_SOURCE_REMOVE;
+        }
+      in->phase = INBOUND_BODY;
+      inbound_arm_timeout (in);
+      return G_SOURCE_CONTINUE;
     }
 
-  memcpy (&len, in->header, sizeof len);
-  len = GUINT32_FROM_BE (len);
-  if (len > in->transport->limits.tcp_max_packet)
+  g_assert (in->phase == INBOUND_BODY);
+  want = MIN (in->body_len - in->body_got, TCP_READ_CHUNK);
+  if (in->body_got + 1 > in->body_cap && self->inbound_bytes >= self->limits.inbound_budget)
     {
-      g_debug ("Dropping an inbound TCP request of %u bytes (limit %" G_GSIZE_FORMAT ")",
-               len, in->transport->limits.tcp_max_packet);
-      in->transport->counters.drops_oversize++;
-      inbound_close (in);
-      goto out;
+      /* Wait for room; the body's deadline still runs. */
+      g_debug ("Inbound TCP request from %s waits: %" G_GSIZE_FORMAT " bytes buffered (budget %"
+               G_GSIZE_FORMAT ")", in->source, self->inbound_bytes, self->limits.inbound_budget);
+      self->counters.budget_waits++;
+      in->phase = INBOUND_WAITING;
+      g_queue_push_tail (&self->waiting, in);
+      g_clear_pointer (&in->readable, g_source_unref);
+      return G_SOURCE_REMOVE;
     }
 
-  in->body_len = len;
-  if (len == 0)
+  scratch = tcp_scratch_buffer ();
+  n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (stream),
+                                                scratch, want, NULL, &error);
+  if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    return G_SOURCE_CONTINUE;
+  if (n <= 0)
     {
-      /* Nothing to read; the decoder downstream rejects the empty packet. */
-      in->pending = TRUE;
-      inbound_body_read_cb (NULL, NULL, inbound_ref (in));
-      goto out;
+      g_debug ("Dropping an inbound TCP request from %s: %s", in->source,
+               error != NULL ? error->message : "connection closed mid-packet");
+      goto close;
     }
 
-  in->body = g_malloc (len);
-  in->pending = TRUE;
-  inbound_arm_timeout (in);
-  WITH_CONTEXT (in->context,
-                g_input_stream_read_all_async (g_io_stream_get_input_stream (G_IO_STREAM (in->conn)),
-                                               in->body, len, G_PRIORITY_DEFAULT, in->cancellable,
-                                               inbound_body_read_cb, inbound_ref (in)));
+  /* The room check above admitted this connection; if what arrived does
+   * not fit in its room, it gets exactly that much more (under one chunk
+   * past the budget). */
+  if (!inbound_grow (in, (gsize) n))
+    {
+      in->body = g_realloc (in->body, in->body_got + (gsize) n);
+      self->inbound_bytes += in->body_got + (gsize) n - in->body_cap;
+      in->body_cap = in->body_got + (gsize) n;
+    }
+  memcpy (in->body + in->body_got, scratch, (gsize) n);
+  in->body_got += (gsize) n;
+  if (in->body_got < in->body_len)
+    return G_SOURCE_CONTINUE;
 
-out:
-  inbound_unref (in);
+  {
+    g_autoptr(GSource) keep = g_source_ref (in->readable);
+
+    inbound_ref (in);
+    inbound_deliver (in);
+    inbound_unref (in);
+  }
+  return G_SOURCE_REMOVE;
+
+close:
+  {
+    /* Closing destroys the source that is dispatching us; keep it alive
+     * until we return. */
+    g_autoptr(GSource) keep = g_source_ref (in->readable);
+
+    inbound_ref (in);
+    inbound_close (in);
+    inbound_unref (in);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+/* Polls the connection for the next read. */
+static void
+inbound_watch (Inbound *in)
+{
+  GInputStream *input = g_io_stream_get_input_stream (G_IO_STREAM (in->conn));
+
+  clear_source (&in->readable);
+  in->readable = g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (input), NULL);
+  g_source_set_callback (in->readable, G_SOURCE_FUNC (inbound_readable_cb), in, NULL);
+  g_source_attach (in->readable, in->context);
 }
 
 static void
 inbound_start (GossipSocketTransport *self,
-               GSocket               *socket)
+               GSocket               *socket,
+               char                  *source)
 {
   Inbound *in = g_new0 (Inbound, 1);
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_source, source));
 
   in->ref_count = 1;   /* the set's */
   in->transport = self;
@@ -677,15 +949,143 @@ inbound_start (GossipSocketTransport *self,
   in->conn = g_socket_connection_factory_create_connection (socket);
   in->cancellable = g_cancellable_new ();
   in->io_timeout_ms = self->limits.io_timeout_ms;
+  in->source = source;
+  in->link.data = in;
+  in->accepted_at = g_get_monotonic_time ();
+  in->phase = INBOUND_HEADER;
   g_hash_table_add (self->inbound, in);
+  g_queue_push_tail_link (&self->order, &in->link);
+  g_hash_table_insert (self->per_source, g_strdup (source), GUINT_TO_POINTER (n + 1));
 
-  in->pending = TRUE;
   inbound_arm_timeout (in);
-  WITH_CONTEXT (self->context,
-                g_input_stream_read_all_async (g_io_stream_get_input_stream (G_IO_STREAM (in->conn)),
-                                               in->header, sizeof in->header, G_PRIORITY_DEFAULT,
-                                               in->cancellable, inbound_header_read_cb,
-                                               inbound_ref (in)));
+  inbound_watch (in);
+}
+
+/* The oldest connection still reading its request (from @source, or from
+ * anyone), accepted before @before: silent ones first, then those in the
+ * middle of a body. */
+static Inbound *
+oldest_idle (GossipSocketTransport *self,
+             const char            *source,
+             gint64                 before)
+{
+  for (guint pass = 0; pass < 2; pass++)
+    for (GList *l = self->order.head; l != NULL; l = l->next)
+      {
+        Inbound *in = l->data;
+
+        if (in->accepted_at > before)
+          break;
+        if (source != NULL && strcmp (in->source, source) != 0)
+          continue;
+        if (pass == 0 ? in->phase == INBOUND_HEADER : in->phase != INBOUND_DELIVERED)
+          return in;
+      }
+  return NULL;
+}
+
+/* Closes @victim to make room; FALSE if there is none to close. */
+static gboolean
+evict (GossipSocketTransport *self,
+       Inbound               *victim,
+       const char            *why)
+{
+  if (victim == NULL)
+    return FALSE;
+  g_debug ("Closing an idle inbound TCP connection from %s: %s", victim->source, why);
+  self->counters.drops_evicted++;
+  inbound_ref (victim);
+  inbound_close (victim);
+  inbound_unref (victim);
+  return TRUE;
+}
+
+static gboolean tcp_acceptable_cb (GSocket      *socket,
+                                   GIOCondition  condition,
+                                   gpointer      user_data);
+
+static void
+accept_watch (GossipSocketTransport *self)
+{
+  self->tcp_source = g_socket_create_source (self->tcp, G_IO_IN, NULL);
+  g_source_set_callback (self->tcp_source, G_SOURCE_FUNC (tcp_acceptable_cb), self, NULL);
+  g_source_attach (self->tcp_source, self->context);
+}
+
+static gboolean
+accept_backoff_cb (gpointer user_data)
+{
+  GossipSocketTransport *self = user_data;
+
+  g_clear_pointer (&self->accept_backoff, g_source_unref);
+  if (!self->closed && self->tcp_source == NULL)
+    accept_watch (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* A connection closed while the listener rests: try again now. */
+static void
+accept_resume (GossipSocketTransport *self)
+{
+  if (self->closed || self->accept_backoff == NULL)
+    return;
+  clear_source (&self->accept_backoff);
+  accept_watch (self);
+}
+
+/* An accept failed (EMFILE, ENFILE, ENOBUFS...): the pending connection
+ * stays queued and the listener stays readable, so polling it again would
+ * spin. Rest it for a backoff instead. */
+static void
+accept_pause (GossipSocketTransport *self,
+              const GError          *error)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  self->counters.accept_errors++;
+  self->accept_errors_unlogged++;
+  if (now - self->accept_logged_at >= ACCEPT_LOG_INTERVAL_US)
+    {
+      g_message ("TCP accept failed (%" G_GUINT64_FORMAT " times since the last report): %s; "
+                 "pausing the listener for %u ms",
+                 self->accept_errors_unlogged, error->message, self->accept_backoff_ms);
+      self->accept_logged_at = now;
+      self->accept_errors_unlogged = 0;
+    }
+  else
+    g_debug ("TCP accept failed: %s; pausing the listener for %u ms",
+             error->message, self->accept_backoff_ms);
+
+  clear_source (&self->tcp_source);
+  clear_source (&self->accept_backoff);
+  self->accept_backoff = add_timeout (self->context, self->accept_backoff_ms,
+                                      accept_backoff_cb, self);
+  self->accept_backoff_ms = MIN (self->accept_backoff_ms * 2, ACCEPT_BACKOFF_MAX_MS);
+}
+
+/* Errors of the one pending connection (reset before we took it); the
+ * others (EMFILE, ENFILE, ENOBUFS, ENOMEM...) leave it queued. */
+static gboolean
+accept_error_is_transient (const GError *error)
+{
+  return error->domain == G_IO_ERROR &&
+         (error->code == G_IO_ERROR_CONNECTION_CLOSED ||
+          error->code == G_IO_ERROR_BROKEN_PIPE ||
+          error->code == G_IO_ERROR_CONNECTION_REFUSED ||
+          error->code == G_IO_ERROR_TIMED_OUT ||
+          error->code == G_IO_ERROR_HOST_UNREACHABLE ||
+          error->code == G_IO_ERROR_NETWORK_UNREACHABLE ||
+          error->code == G_IO_ERROR_PERMISSION_DENIED);
+}
+
+static char *
+remote_ip (GSocket *socket)
+{
+  g_autoptr(GSocketAddress) remote = g_socket_get_remote_address (socket, NULL);
+
+  if (G_IS_INET_SOCKET_ADDRESS (remote))
+    return g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
+  return g_strdup ("?");
 }
 
 static gboolean
@@ -693,30 +1093,54 @@ tcp_acceptable_cb (GSocket      *socket,
                    GIOCondition  condition,
                    gpointer      user_data)
 {
-  GossipSocketTransport *self = user_data;
+  g_autoptr(GossipSocketTransport) self = g_object_ref (user_data);
 
   for (guint i = 0; i < ACCEPT_MAX_PER_WAKEUP && !self->closed; i++)
     {
       g_autoptr(GError) error = NULL;
       g_autoptr(GSocket) conn = g_socket_accept (self->tcp, NULL, &error);
+      char *source;
 
       if (conn == NULL)
         {
-          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-            g_debug ("TCP accept failed: %s", error->message);
-          break;
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            break;
+          if (accept_error_is_transient (error))
+            {
+              /* That connection is gone from the queue: no spin. */
+              g_debug ("TCP accept failed: %s", error->message);
+              continue;
+            }
+          accept_pause (self, error);
+          return G_SOURCE_REMOVE;
         }
+      self->accept_backoff_ms = ACCEPT_BACKOFF_MIN_MS;
 
-      if (g_hash_table_size (self->inbound) >= self->limits.max_connections)
+      /* One address cannot keep many idle slots: at its share, its own
+       * oldest connection that has been silent for a quarter of the
+       * deadline makes room. Honest peers send their request as they
+       * connect, so a burst of them (many nodes on one host) is let
+       * through over the share; at the global limit, the oldest idle
+       * connection of anyone's makes room, whatever its age, and only a
+       * table of requests being served refuses a newcomer. */
+      source = remote_ip (conn);
+      if (GPOINTER_TO_UINT (g_hash_table_lookup (self->per_source, source)) >= self->limits.max_per_source)
+        evict (self,
+               oldest_idle (self, source,
+                            g_get_monotonic_time () - (gint64) self->limits.io_timeout_ms * 1000 / 4),
+               "its address is at the per-source limit");
+      if (g_hash_table_size (self->inbound) >= self->limits.max_connections &&
+          !evict (self, oldest_idle (self, NULL, G_MAXINT64), "the connection limit is reached"))
         {
-          g_debug ("Refusing an inbound TCP connection: %u already open",
+          g_debug ("Refusing an inbound TCP connection: %u already open, none idle",
                    g_hash_table_size (self->inbound));
           self->counters.drops_too_many_connections++;
           g_socket_close (conn, NULL);
+          g_free (source);
           continue;
         }
 
-      inbound_start (self, conn);
+      inbound_start (self, conn, source);
     }
 
   return G_SOURCE_CONTINUE;
@@ -747,7 +1171,9 @@ typedef struct {
 
   guint8                 header[4];
   guint8                *reply;
-  gsize                  reply_len;
+  gsize                  reply_len;       /* announced */
+  gsize                  reply_got;
+  gsize                  reply_cap;
   GError                *last_error;
 } Request;
 
@@ -868,7 +1294,7 @@ request_attempt_failed (GTask  *task,
       g_io_stream_close (G_IO_STREAM (req->conn), NULL, NULL);
       g_clear_object (&req->conn);
     }
-  g_hash_table_remove (req->self->cache, req->address);
+  cache_remove (req->self, req->address);
 
   if (stop != NULL)
     {
@@ -920,6 +1346,31 @@ request_reply_failed (GTask      *task,
   request_complete (task, NULL, out);
 }
 
+static void request_body_read_cb (GObject      *source,
+                                  GAsyncResult *result,
+                                  gpointer      user_data);
+
+/* Reads the next chunk of the reply. As on the server side, the buffer
+ * grows with what arrives (at most one chunk ahead), not with what the
+ * length prefix announced. */
+static void
+request_read_more (GTask *task)
+{
+  Request *req = g_task_get_task_data (task);
+  gsize need = req->reply_got + MIN (req->reply_len - req->reply_got, TCP_READ_CHUNK);
+
+  if (need > req->reply_cap)
+    {
+      req->reply_cap = MIN (req->reply_len, MAX (need, req->reply_cap * 2));
+      req->reply = g_realloc (req->reply, req->reply_cap);
+    }
+  WITH_CONTEXT (req->self->context,
+                g_input_stream_read_async (g_io_stream_get_input_stream (G_IO_STREAM (req->conn)),
+                                           req->reply + req->reply_got, need - req->reply_got,
+                                           G_PRIORITY_DEFAULT, req->attempt,
+                                           request_body_read_cb, task));
+}
+
 static void
 request_body_read_cb (GObject      *source,
                       GAsyncResult *result,
@@ -928,15 +1379,23 @@ request_body_read_cb (GObject      *source,
   GTask *task = user_data;
   Request *req = g_task_get_task_data (task);
   GError *error = NULL;
-  gsize got = 0;
+  gssize got;
 
-  g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &got, &error);
-  clear_source (&req->timeout);
-  if (error != NULL || got != req->reply_len)
+  got = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+  if (got <= 0)
     {
+      clear_source (&req->timeout);
       request_reply_failed (task, error, "a complete reply");
       return;
     }
+  req->reply_got += (gsize) got;
+  if (req->reply_got < req->reply_len)
+    {
+      /* The body's deadline, armed once, still runs. */
+      request_read_more (task);
+      return;
+    }
+  clear_source (&req->timeout);
   req->self->counters.bytes_in += req->reply_len;
   request_complete (task, g_bytes_new_take (g_steal_pointer (&req->reply), req->reply_len), NULL);
 }
@@ -977,13 +1436,9 @@ request_header_read_cb (GObject      *source,
       return;
     }
 
-  req->reply = g_malloc (len);
   req->reply_len = len;
   request_arm_timeout (req, req->self->limits.io_timeout_ms);
-  WITH_CONTEXT (req->self->context,
-                g_input_stream_read_all_async (g_io_stream_get_input_stream (G_IO_STREAM (req->conn)),
-                                               req->reply, len, G_PRIORITY_DEFAULT, req->attempt,
-                                               request_body_read_cb, task));
+  request_read_more (task);
 }
 
 static void
@@ -1289,7 +1744,7 @@ gossip_socket_transport_forget_address (GossipTransport *transport,
 {
   GossipSocketTransport *self = GOSSIP_SOCKET_TRANSPORT (transport);
 
-  g_hash_table_remove (self->cache, address);
+  cache_remove (self, address);
 }
 
 static void
@@ -1303,6 +1758,7 @@ gossip_socket_transport_close (GossipTransport *transport)
   self->closed = TRUE;
 
   clear_source (&self->tcp_source);
+  clear_source (&self->accept_backoff);
   clear_source (&self->udp_source);
   if (self->tcp != NULL)
     g_socket_close (self->tcp, NULL);
@@ -1334,7 +1790,7 @@ gossip_socket_transport_close (GossipTransport *transport)
     }
   g_list_free (list);
 
-  g_hash_table_remove_all (self->cache);
+  cache_clear (self);
 }
 
 static void
@@ -1378,6 +1834,7 @@ gossip_socket_transport_finalize (GObject *object)
   g_clear_object (&self->limits.resolver);
   g_clear_pointer (&self->cache, g_hash_table_unref);
   g_clear_pointer (&self->inbound, g_hash_table_unref);
+  g_clear_pointer (&self->per_source, g_hash_table_unref);
   g_clear_pointer (&self->requests, g_hash_table_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
 
@@ -1430,6 +1887,12 @@ gossip_socket_transport_set_property (GObject      *object,
     case PROP_MAX_CONNECTIONS:
       self->limits.max_connections = g_value_get_uint (value);
       break;
+    case PROP_MAX_PER_SOURCE:
+      self->limits.max_per_source = g_value_get_uint (value);
+      break;
+    case PROP_INBOUND_BUDGET:
+      self->limits.inbound_budget = g_value_get_uint (value);
+      break;
     case PROP_MAX_REQUESTS:
       self->limits.max_requests = g_value_get_uint (value);
       break;
@@ -1480,6 +1943,12 @@ gossip_socket_transport_get_property (GObject    *object,
       break;
     case PROP_MAX_CONNECTIONS:
       g_value_set_uint (value, self->limits.max_connections);
+      break;
+    case PROP_MAX_PER_SOURCE:
+      g_value_set_uint (value, self->limits.max_per_source);
+      break;
+    case PROP_INBOUND_BUDGET:
+      g_value_set_uint (value, (guint) MIN (self->limits.inbound_budget, G_MAXUINT32));
       break;
     case PROP_MAX_REQUESTS:
       g_value_set_uint (value, self->limits.max_requests);
@@ -1574,7 +2043,9 @@ gossip_socket_transport_class_init (GossipSocketTransportClass *klass)
    * GossipSocketTransport:io-timeout:
    *
    * How long one read or write on a connection may take, in milliseconds
-   * (Go's TCPDeadline). 0 means the default, 2000.
+   * (Go's TCPDeadline). An inbound connection gets this long for its
+   * length prefix and as long again for the whole request, however it
+   * trickles in. 0 means the default, 2000.
    *
    * Since: 1.0
    */
@@ -1582,12 +2053,41 @@ gossip_socket_transport_class_init (GossipSocketTransportClass *klass)
   /**
    * GossipSocketTransport:max-connections:
    *
-   * Inbound TCP connections open at once; more are refused and counted.
-   * 0 means the default, 256.
+   * Inbound TCP connections open at once. At the limit a new connection
+   * closes the oldest one still waiting for its request (counted in
+   * drops_evicted); it is refused (and counted) only if none is. 0 means
+   * the default, 256.
    *
    * Since: 1.0
    */
   props[PROP_MAX_CONNECTIONS] = g_param_spec_uint ("max-connections", NULL, NULL, 0, G_MAXINT, 0, co);
+  /**
+   * GossipSocketTransport:max-connections-per-source:
+   *
+   * Inbound TCP connections from one IP address that may sit idle. At
+   * the limit a new connection from it closes its own oldest one that
+   * has been waiting for its request for a quarter of
+   * [property@Gossip.SocketTransport:io-timeout] or more, so one host
+   * cannot hold the slots of the others; a burst of honest requests
+   * (which arrive as they connect) goes over it. 0 means the default, 32.
+   *
+   * Since: 1.0
+   */
+  props[PROP_MAX_PER_SOURCE] =
+    g_param_spec_uint ("max-connections-per-source", NULL, NULL, 0, G_MAXINT, 0, co);
+  /**
+   * GossipSocketTransport:inbound-budget:
+   *
+   * Request bytes buffered at once across all inbound TCP connections, in
+   * bytes. Bodies are buffered only as their bytes arrive; past the
+   * budget, bodies that need more room wait (counted in budget_waits)
+   * until some is freed or their deadline closes them. 0 means the
+   * default, 67108864 (64 MiB).
+   *
+   * Since: 1.0
+   */
+  props[PROP_INBOUND_BUDGET] =
+    g_param_spec_uint ("inbound-budget", NULL, NULL, 0, G_MAXUINT32, 0, co);
   /**
    * GossipSocketTransport:max-requests:
    *
@@ -1632,8 +2132,13 @@ gossip_socket_transport_init (GossipSocketTransport *self)
   self->enable_udp = TRUE;
   self->context = g_main_context_ref_thread_default ();
   self->cancellable = g_cancellable_new ();
-  self->cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->cache = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) cache_entry_free);
+  g_queue_init (&self->cache_order);
   self->inbound = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) inbound_unref, NULL);
+  g_queue_init (&self->order);
+  g_queue_init (&self->waiting);
+  self->per_source = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->accept_backoff_ms = ACCEPT_BACKOFF_MIN_MS;
   self->requests = g_hash_table_new (NULL, NULL);
   self->client = g_socket_client_new ();
   /* Peers are on the cluster network; a desktop proxy setting must not
@@ -1664,6 +2169,10 @@ fill_limits (GossipSocketTransportLimits       *out,
     out->max_requests = GOSSIP_SOCKET_TRANSPORT_DEFAULT_MAX_REQUESTS;
   if (out->default_port == 0)
     out->default_port = GOSSIP_SOCKET_TRANSPORT_DEFAULT_PORT;
+  if (out->max_per_source == 0)
+    out->max_per_source = GOSSIP_SOCKET_TRANSPORT_DEFAULT_MAX_PER_SOURCE;
+  if (out->inbound_budget == 0)
+    out->inbound_budget = GOSSIP_SOCKET_TRANSPORT_DEFAULT_INBOUND_BUDGET;
   if (out->resolver != NULL)
     g_object_ref (out->resolver);
 }
@@ -1768,9 +2277,7 @@ gossip_socket_transport_initable_init (GInitable     *initable,
       return FALSE;
     }
 
-  self->tcp_source = g_socket_create_source (self->tcp, G_IO_IN, NULL);
-  g_source_set_callback (self->tcp_source, G_SOURCE_FUNC (tcp_acceptable_cb), self, NULL);
-  g_source_attach (self->tcp_source, self->context);
+  accept_watch (self);
 
   if (self->udp != NULL)
     {
@@ -1834,6 +2341,8 @@ gossip_socket_transport_new_with_limits (GInetSocketAddress                *bind
                          "dial-timeout", l.dial_timeout_ms,
                          "io-timeout", l.io_timeout_ms,
                          "max-connections", l.max_connections,
+                         "max-connections-per-source", l.max_per_source,
+                         "inbound-budget", (guint) MIN (l.inbound_budget, G_MAXUINT32),
                          "max-requests", l.max_requests,
                          "default-port", (guint) l.default_port,
                          "prefer-ipv6", l.prefer_ipv6,
@@ -1895,4 +2404,20 @@ gossip_socket_transport_get_n_connections (GossipSocketTransport *self)
   g_return_val_if_fail (GOSSIP_IS_SOCKET_TRANSPORT (self), 0);
 
   return g_hash_table_size (self->inbound);
+}
+
+guint
+gossip_socket_transport_get_n_cached (GossipSocketTransport *self)
+{
+  g_return_val_if_fail (GOSSIP_IS_SOCKET_TRANSPORT (self), 0);
+
+  return g_hash_table_size (self->cache);
+}
+
+gsize
+gossip_socket_transport_get_inbound_bytes (GossipSocketTransport *self)
+{
+  g_return_val_if_fail (GOSSIP_IS_SOCKET_TRANSPORT (self), 0);
+
+  return self->inbound_bytes;
 }

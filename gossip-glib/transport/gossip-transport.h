@@ -127,6 +127,12 @@ typedef void (* GossipTransportReceiveFunc) (GBytes         *raw,
  *   token (WebSocket)
  * @drops_bad_frame: inbound messages dropped as malformed (a WebSocket
  *   text frame, a truncated request)
+ * @drops_evicted: idle inbound connections closed to make room for a new
+ *   one, at the per-source or the global connection limit
+ * @accept_errors: failed accepts (such as running out of file
+ *   descriptors), each pausing the listener for a backoff
+ * @budget_waits: times an inbound request body paused because the bytes
+ *   buffered across all connections reached the budget
  *
  * What went through a transport so far. A transport that does not count
  * something leaves it 0.
@@ -147,6 +153,9 @@ typedef struct {
   guint64 drops_too_many_requests;
   guint64 drops_unauthorized;
   guint64 drops_bad_frame;
+  guint64 drops_evicted;
+  guint64 accept_errors;
+  guint64 budget_waits;
 } GossipTransportCounters;
 
 #define GOSSIP_TYPE_TRANSPORT (gossip_transport_get_type ())

@@ -6,7 +6,12 @@
  * of §3.2 (U32BE(len) ‖ packet, an optional reply the same way), each
  * write one binary message, and the reader treats the messages as one
  * continuous byte stream. Lengths are checked before anything grows past
- * them; text messages end the connection and are counted. Addresses that
+ * them; text messages end the connection and are counted. A connection
+ * that outlives its request (a stream, §8: open_connection, or
+ * GossipIncoming's connection taken on the server side) is handed over as
+ * a GossipWebsocketStream. The own server's listening socket and TLS
+ * handshakes are run here, not by libsoup, so that closing never waits
+ * for a handshake in flight. Addresses that
  * are not ws:// or wss:// go to an optional socket transport, so one node
  * can serve both kinds of peers. */
 #include "config.h"
@@ -14,8 +19,11 @@
 #include <glib/gi18n-lib.h>
 
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include "gossip-websocket-transport.h"
+#include "gossip-websocket-stream-private.h"
 #include "gossip-transport-private.h"
 #include "gossip-address-private.h"
 #include "gossip-error.h"
@@ -40,6 +48,16 @@ struct _GossipWebsocketTransport
 
   SoupSession             *session;
   SoupServer              *own_server;
+  /* The own server's listening socket and TLS handshakes are ours, not
+   * libsoup's: its handshakes cannot be cancelled and soup_server_disconnect()
+   * closes them synchronously, which waits for a handshake thread blocked
+   * on a peer that may never send (a deadlock when that peer needs this
+   * main loop). Only connections that finished their handshake reach the
+   * server, through soup_server_accept_iostream(). */
+  GSocketListener         *listener;
+  GCancellable            *accept_cancel;
+  GSource                 *accept_retry;
+  GHashTable              *handshakes;   /* set of Handshake */
   char                    *local_address;
   GPtrArray               *mounts;       /* Mount* */
   GHashTable              *conns;        /* set of WsConn, one ref each */
@@ -131,6 +149,10 @@ typedef struct {
   GBytes                   *frame;
   GCancellable             *attempt;
   SoupMessage              *msg;
+  gboolean                  want_connection;   /* open_connection: hand the WebSocket over */
+
+  /* Server side: the adapter the request's GossipIncoming offers. */
+  GossipWebsocketStream    *stream;
 } WsConn;
 
 static WsConn *
@@ -156,6 +178,7 @@ ws_conn_unref (WsConn *c)
   g_clear_object (&c->remote);
   g_clear_object (&c->attempt);
   g_clear_object (&c->msg);
+  g_clear_object (&c->stream);
   g_clear_pointer (&c->buf, g_byte_array_unref);
   g_clear_pointer (&c->frame, g_bytes_unref);
   g_free (c->address);
@@ -215,6 +238,36 @@ ws_conn_finish (WsConn *c)
     g_hash_table_remove (self->conns, c);
 }
 
+/* The connection goes to a stream adapter: forget it without closing it,
+ * and stop timing it out. The caller holds a reference. */
+static void
+ws_conn_detach (WsConn *c)
+{
+  GossipWebsocketTransport *self = c->transport;
+
+  if (c->finished)
+    return;
+  c->finished = TRUE;
+  clear_source (&c->timeout);
+  if (c->ws != NULL)
+    {
+      g_clear_signal_handler (&c->message_id, c->ws);
+      g_clear_signal_handler (&c->closed_id, c->ws);
+      g_clear_object (&c->ws);
+    }
+  g_clear_object (&c->stream);
+  c->transport = NULL;
+  if (self != NULL)
+    g_hash_table_remove (self->conns, c);
+}
+
+/* The largest message a connection handed to a stream accepts and sends. */
+static gsize
+stream_max_message (GossipWebsocketTransport *self)
+{
+  return MAX ((gsize) self->max_packet_size + 4, (gsize) GOSSIP_WEBSOCKET_STREAM_MAX_MESSAGE);
+}
+
 static void
 ws_send_frame (SoupWebsocketConnection *ws,
                GBytes                  *raw)
@@ -242,10 +295,13 @@ static FeedResult
 ws_conn_feed (WsConn        *c,
               GBytes        *message,
               guint          max_packet,
-              GBytes       **packet_out)
+              GBytes       **packet_out,
+              gsize         *consumed_out)
 {
   gsize len;
   const guint8 *data = g_bytes_get_data (message, &len);
+
+  *consumed_out = 0;
 
   if (c->buf == NULL)
     c->buf = g_byte_array_new ();
@@ -271,6 +327,7 @@ ws_conn_feed (WsConn        *c,
       len = MIN (len, 4 + (gsize) c->expected - c->buf->len);
     }
   g_byte_array_append (c->buf, data, len);
+  *consumed_out = len;
 
   if (!c->have_len && c->buf->len == 4)
     {
@@ -333,6 +390,19 @@ inbound_done (GBytes   *reply,
 {
   WsConn *c = user_data;
 
+  if (connection_taken)
+    {
+      /* A stream: the adapter owns the WebSocket from now on and accepts
+       * stream-sized messages and buffering. Until now a peer could only
+       * make it hold as much as one request. */
+      if (c->stream != NULL && c->transport != NULL)
+        {
+          gossip_websocket_stream_set_max_message (c->stream, stream_max_message (c->transport));
+          gossip_websocket_stream_set_buffer_limit (c->stream, GOSSIP_WEBSOCKET_STREAM_BUFFER_LIMIT);
+        }
+      ws_conn_detach (c);
+      return;
+    }
   if (reply != NULL && c->ws != NULL &&
       soup_websocket_connection_get_state (c->ws) == SOUP_WEBSOCKET_STATE_OPEN)
     {
@@ -357,6 +427,7 @@ inbound_message_cb (SoupWebsocketConnection *ws,
   WsConn *c = ws_conn_ref (user_data);
   GossipWebsocketTransport *self = c->transport;
   g_autoptr(GBytes) packet = NULL;
+  gsize consumed = 0;
 
   if (self == NULL || c->finished)
     goto out;
@@ -370,7 +441,7 @@ inbound_message_cb (SoupWebsocketConnection *ws,
       goto out;
     }
 
-  switch (ws_conn_feed (c, message, self->max_packet_size, &packet))
+  switch (ws_conn_feed (c, message, self->max_packet_size, &packet, &consumed))
     {
     case FEED_MORE:
       break;
@@ -389,7 +460,13 @@ inbound_message_cb (SoupWebsocketConnection *ws,
         g_clear_signal_handler (&c->message_id, c->ws);
         self->counters.tcp_requests_in++;
         self->counters.bytes_in += g_bytes_get_size (packet);
-        incoming = gossip_incoming_new (c->remote, NULL, inbound_done, ws_conn_ref (c),
+        /* The adapter reads from here on, so that what follows the request
+         * (a stream's frames) waits for whoever takes the connection. */
+        c->stream = gossip_websocket_stream_new (c->ws, (gsize) self->max_packet_size + 4,
+                                                 (gsize) self->max_packet_size + 4);
+        gossip_websocket_stream_push (c->stream, (const guint8 *) g_bytes_get_data (message, NULL) + consumed,
+                                      g_bytes_get_size (message) - consumed);
+        incoming = gossip_incoming_new (c->remote, G_IO_STREAM (c->stream), inbound_done, ws_conn_ref (c),
                                         (GDestroyNotify) ws_conn_unref);
         gossip_transport_deliver (GOSSIP_TRANSPORT (self), packet, TRUE, incoming);
         gossip_incoming_unref (incoming);
@@ -535,8 +612,11 @@ gossip_websocket_transport_add_handler (GossipWebsocketTransport *self,
  * gossip_websocket_transport_get_server:
  * @self: a WebSocket transport
  *
- * Gets the libsoup server the transport accepts WebSocket connections on, to
- * add handlers of the application's own.
+ * The transport accepts connections (and runs their TLS handshakes)
+ * itself and hands them to this server with soup_server_accept_iostream(),
+ * so soup_server_get_listeners() lists nothing; the address it serves is
+ * [method@Gossip.Transport.get_local_address]. Other handlers may be
+ * added to it.
  *
  * Returns: (transfer none) (nullable): the server the transport runs on
  *   its bind address, or %NULL if it has none
@@ -582,6 +662,7 @@ request_message_cb (SoupWebsocketConnection *ws,
   WsConn *c = ws_conn_ref (user_data);
   GossipWebsocketTransport *self = c->transport;
   GBytes *packet = NULL;
+  gsize consumed;
 
   if (self == NULL || c->finished)
     goto out;
@@ -593,7 +674,7 @@ request_message_cb (SoupWebsocketConnection *ws,
       ws_conn_finish (c);
       goto out;
     }
-  switch (ws_conn_feed (c, message, self->max_packet_size, &packet))
+  switch (ws_conn_feed (c, message, self->max_packet_size, &packet, &consumed))
     {
     case FEED_MORE:
       break;
@@ -672,6 +753,18 @@ request_connected_cb (GObject      *source,
   self->counters.tcp_requests_out++;
   self->counters.bytes_out += g_bytes_get_size (c->frame);
 
+  if (c->want_connection)
+    {
+      GossipWebsocketStream *stream = gossip_websocket_stream_new (ws, GOSSIP_WEBSOCKET_STREAM_BUFFER_LIMIT,
+                                                                   stream_max_message (self));
+      GTask *task = g_steal_pointer (&c->task);
+
+      ws_conn_detach (c);
+      g_task_return_pointer (task, stream, g_object_unref);
+      g_object_unref (task);
+      ws_conn_unref (c);
+      return;
+    }
   if (c->kind == GOSSIP_REQUEST_NO_REPLY)
     {
       request_return (c, g_bytes_new (NULL, 0), NULL);
@@ -726,15 +819,47 @@ leave_context (GMainContext *context,
 }
 
 static void
-gossip_websocket_transport_request_async (GossipTransport     *transport,
-                                          const char          *address,
-                                          GBytes              *raw,
-                                          GossipRequestKind    kind,
-                                          GCancellable        *cancellable,
-                                          GAsyncReadyCallback  callback,
-                                          gpointer             user_data)
+inner_open_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
 {
-  GossipWebsocketTransport *self = GOSSIP_WEBSOCKET_TRANSPORT (transport);
+  GTask *task = user_data;
+  GError *error = NULL;
+  GIOStream *conn = gossip_transport_open_connection_finish (GOSSIP_TRANSPORT (source), result, &error);
+
+  if (conn == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, conn, g_object_unref);
+  g_object_unref (task);
+}
+
+static void gossip_websocket_transport_request_async (GossipTransport     *transport,
+                                                      const char          *address,
+                                                      GBytes              *raw,
+                                                      GossipRequestKind    kind,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+static void gossip_websocket_transport_open_connection_async (GossipTransport     *transport,
+                                                              const char          *address,
+                                                              GBytes              *raw,
+                                                              GCancellable        *cancellable,
+                                                              GAsyncReadyCallback  callback,
+                                                              gpointer             user_data);
+
+/* A request, or with @want_connection the opening of a connection that
+ * outlives it (the request written, the WebSocket handed over). */
+static void
+request_start (GossipWebsocketTransport *self,
+               const char               *address,
+               GBytes                   *raw,
+               GossipRequestKind         kind,
+               gboolean                  want_connection,
+               GCancellable             *cancellable,
+               GAsyncReadyCallback       callback,
+               gpointer                  user_data)
+{
   gboolean pushed;
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   g_autoptr(GError) error = NULL;
@@ -742,7 +867,8 @@ gossip_websocket_transport_request_async (GossipTransport     *transport,
   gsize len = g_bytes_get_size (raw);
   WsConn *c;
 
-  g_task_set_source_tag (task, gossip_websocket_transport_request_async);
+  g_task_set_source_tag (task, want_connection ? (gpointer) gossip_websocket_transport_open_connection_async
+                                               : (gpointer) gossip_websocket_transport_request_async);
   if (self->closed)
     {
       g_task_return_new_error (task, GOSSIP_ERROR, GOSSIP_ERROR_NOT_RUNNING, "The transport is closed");
@@ -757,8 +883,12 @@ gossip_websocket_transport_request_async (GossipTransport     *transport,
                                    address);
           return;
         }
-      gossip_transport_request_async (self->socket_transport, address, raw, kind, cancellable,
-                                      inner_request_cb, g_object_ref (task));
+      if (want_connection)
+        gossip_transport_open_connection_async (self->socket_transport, address, raw, cancellable,
+                                                inner_open_cb, g_object_ref (task));
+      else
+        gossip_transport_request_async (self->socket_transport, address, raw, kind, cancellable,
+                                        inner_request_cb, g_object_ref (task));
       return;
     }
   if (!gossip_address_parse_websocket (address, self->allow_insecure, &url, NULL, &error))
@@ -780,6 +910,7 @@ gossip_websocket_transport_request_async (GossipTransport     *transport,
   c->transport = self;
   c->task = g_object_ref (task);
   c->kind = kind;
+  c->want_connection = want_connection;
   c->address = g_strdup (address);
   c->frame = g_bytes_ref (raw);   /* framed when sent */
   c->msg = soup_message_new ("GET", url);
@@ -802,6 +933,46 @@ gossip_websocket_transport_request_async (GossipTransport     *transport,
   soup_session_websocket_connect_async (self->session, c->msg, NULL, NULL, G_PRIORITY_DEFAULT,
                                         cancellable, request_connected_cb, ws_conn_ref (c));
   leave_context (self->context, pushed);
+}
+
+static void
+gossip_websocket_transport_request_async (GossipTransport     *transport,
+                                          const char          *address,
+                                          GBytes              *raw,
+                                          GossipRequestKind    kind,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data)
+{
+  request_start (GOSSIP_WEBSOCKET_TRANSPORT (transport), address, raw, kind, FALSE,
+                 cancellable, callback, user_data);
+}
+
+/* Streams (PROTOCOL.md §8): the request goes out as one binary message,
+ * exactly like a request, and the caller gets the connection as a
+ * GossipWebsocketStream to read the ack and the frames from. */
+static void
+gossip_websocket_transport_open_connection_async (GossipTransport     *transport,
+                                                  const char          *address,
+                                                  GBytes              *raw,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data)
+{
+  request_start (GOSSIP_WEBSOCKET_TRANSPORT (transport), address, raw, GOSSIP_REQUEST_NO_REPLY, TRUE,
+                 cancellable, callback, user_data);
+}
+
+static GIOStream *
+gossip_websocket_transport_open_connection_finish (GossipTransport  *transport,
+                                                   GAsyncResult     *result,
+                                                   GError          **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, transport), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == gossip_websocket_transport_open_connection_async,
+                        NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 static GBytes *
@@ -890,6 +1061,195 @@ gossip_websocket_transport_get_counters (GossipTransport         *transport,
     o[i] = a[i] + b[i];
 }
 
+
+/* ---- the own server's connections ---- */
+
+/* Pending accepts and handshakes hold the transport weakly, so that dropping
+ * it without closing still disposes it (which closes). */
+typedef struct {
+  GWeakRef                  transport;
+  GIOStream                *tls;
+  GSocketConnection        *base;
+  GCancellable             *cancel;
+  GSource                  *timeout;
+} Handshake;
+
+static void accept_next (GossipWebsocketTransport *self);
+
+static void
+closed_quietly_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_io_stream_close_finish (G_IO_STREAM (source), result, NULL);
+}
+
+static void
+serve_connection (GossipWebsocketTransport *self,
+                  GIOStream                *stream,
+                  GSocketConnection        *base)
+{
+  g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address (base, NULL);
+  g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (base, NULL);
+  g_autoptr(GError) error = NULL;
+  gboolean pushed;
+
+  if (local == NULL || remote == NULL)
+    {
+      g_debug ("Dropping an inbound WebSocket connection without addresses");
+      g_io_stream_close_async (stream, G_PRIORITY_DEFAULT, NULL, closed_quietly_cb, NULL);
+      return;
+    }
+  pushed = enter_context (self->context);
+  if (!soup_server_accept_iostream (self->own_server, stream, local, remote, &error))
+    {
+      g_debug ("Dropping an inbound WebSocket connection: %s", error->message);
+      g_io_stream_close_async (stream, G_PRIORITY_DEFAULT, NULL, closed_quietly_cb, NULL);
+    }
+  leave_context (self->context, pushed);
+}
+
+static void
+handshake_free (Handshake *h)
+{
+  clear_source (&h->timeout);
+  /* Asynchronously: a synchronous TLS close is what this avoids. */
+  g_io_stream_close_async (h->tls, G_PRIORITY_DEFAULT, NULL, closed_quietly_cb, NULL);
+  g_object_unref (h->base);
+  g_object_unref (h->tls);
+  g_object_unref (h->cancel);
+  g_weak_ref_clear (&h->transport);
+  g_free (h);
+}
+
+static gboolean
+handshake_timeout_cb (gpointer user_data)
+{
+  Handshake *h = user_data;
+  g_autoptr(GossipWebsocketTransport) self = g_weak_ref_get (&h->transport);
+
+  g_clear_pointer (&h->timeout, g_source_unref);
+  if (self != NULL)
+    self->counters.drops_timeout++;
+  g_debug ("Dropping an inbound wss:// connection: no TLS handshake in time");
+  g_cancellable_cancel (h->cancel);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+handshake_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Handshake *h = user_data;
+  g_autoptr(GossipWebsocketTransport) self = g_weak_ref_get (&h->transport);
+  g_autoptr(GError) error = NULL;
+
+  if (self != NULL)
+    g_hash_table_remove (self->handshakes, h);
+  if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error))
+    g_debug ("Dropping an inbound wss:// connection: %s", error->message);
+  else if (self != NULL && !self->closed)
+    {
+      serve_connection (self, h->tls, h->base);
+      /* The server owns it now. */
+      clear_source (&h->timeout);
+      g_object_unref (h->base);
+      g_object_unref (h->tls);
+      g_object_unref (h->cancel);
+      g_weak_ref_clear (&h->transport);
+      g_free (h);
+      return;
+    }
+  handshake_free (h);
+}
+
+static void
+start_handshake (GossipWebsocketTransport *self,
+                 GSocketConnection        *conn)
+{
+  static const char * const protocols[] = { "http/1.1", "http/1.0", NULL };
+  g_autoptr(GError) error = NULL;
+  GIOStream *tls = g_tls_server_connection_new (G_IO_STREAM (conn), self->tls_certificate, &error);
+  Handshake *h;
+  gboolean pushed;
+
+  if (tls == NULL)
+    {
+      g_debug ("Dropping an inbound wss:// connection: %s", error->message);
+      return;
+    }
+  g_tls_connection_set_require_close_notify (G_TLS_CONNECTION (tls), FALSE);
+  g_tls_connection_set_advertised_protocols (G_TLS_CONNECTION (tls), protocols);
+
+  h = g_new0 (Handshake, 1);
+  g_weak_ref_init (&h->transport, self);
+  h->tls = tls;
+  h->base = g_object_ref (conn);
+  h->cancel = g_cancellable_new ();
+  h->timeout = g_timeout_source_new (self->timeout_ms);
+  g_source_set_callback (h->timeout, handshake_timeout_cb, h, NULL);
+  g_source_attach (h->timeout, self->context);
+  g_hash_table_add (self->handshakes, h);
+
+  pushed = enter_context (self->context);
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT, h->cancel, handshake_cb, h);
+  leave_context (self->context, pushed);
+}
+
+static gboolean
+accept_retry_cb (gpointer user_data)
+{
+  GossipWebsocketTransport *self = user_data;
+
+  g_clear_pointer (&self->accept_retry, g_source_unref);
+  accept_next (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+accept_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  GWeakRef *ref = user_data;
+  g_autoptr(GossipWebsocketTransport) self = g_weak_ref_get (ref);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketConnection) conn = g_socket_listener_accept_finish (G_SOCKET_LISTENER (source), result,
+                                                                       NULL, &error);
+
+  g_weak_ref_clear (ref);
+  g_free (ref);
+  if (self == NULL || self->closed)
+    return;   /* an accepted connection closes with its last reference */
+  if (conn == NULL)
+    {
+      /* Out of descriptors, say: try again shortly rather than spin. */
+      g_debug ("Accepting a WebSocket connection failed: %s", error->message);
+      self->accept_retry = g_timeout_source_new (100);
+      g_source_set_callback (self->accept_retry, accept_retry_cb, self, NULL);
+      g_source_attach (self->accept_retry, self->context);
+      return;
+    }
+  accept_next (self);
+  g_socket_set_option (g_socket_connection_get_socket (conn), IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
+  if (self->tls_certificate != NULL)
+    start_handshake (self, conn);
+  else
+    serve_connection (self, G_IO_STREAM (conn), conn);
+}
+
+static void
+accept_next (GossipWebsocketTransport *self)
+{
+  gboolean pushed = enter_context (self->context);
+  GWeakRef *ref = g_new0 (GWeakRef, 1);
+
+  g_weak_ref_init (ref, self);
+  g_socket_listener_accept_async (self->listener, self->accept_cancel, accept_cb, ref);
+  leave_context (self->context, pushed);
+}
+
 static void
 gossip_websocket_transport_close (GossipTransport *transport)
 {
@@ -907,6 +1267,23 @@ gossip_websocket_transport_close (GossipTransport *transport)
       soup_server_remove_handler (m->server, m->path);
     }
   g_ptr_array_set_size (self->mounts, 0);
+
+  /* Listener and handshakes first, without waiting for anything: what
+   * the server still holds finished its handshake and closes at once. */
+  g_cancellable_cancel (self->accept_cancel);
+  clear_source (&self->accept_retry);
+  if (self->listener != NULL)
+    g_socket_listener_close (self->listener);
+  list = g_hash_table_get_keys (self->handshakes);
+  for (GList *l = list; l != NULL; l = l->next)
+    {
+      Handshake *h = l->data;
+
+      clear_source (&h->timeout);
+      g_cancellable_cancel (h->cancel);
+    }
+  g_list_free (list);
+  g_hash_table_remove_all (self->handshakes);   /* each frees itself when its handshake returns */
   if (self->own_server != NULL)
     soup_server_disconnect (self->own_server);
 
@@ -935,6 +1312,8 @@ gossip_websocket_transport_iface_init (GossipTransportInterface *iface)
   iface->send_datagram = gossip_websocket_transport_send_datagram;
   iface->request_async = gossip_websocket_transport_request_async;
   iface->request_finish = gossip_websocket_transport_request_finish;
+  iface->open_connection_async = gossip_websocket_transport_open_connection_async;
+  iface->open_connection_finish = gossip_websocket_transport_open_connection_finish;
   iface->forget_address = gossip_websocket_transport_forget_address;
   iface->close = gossip_websocket_transport_close;
   iface->get_counters = gossip_websocket_transport_get_counters;
@@ -959,7 +1338,7 @@ gossip_websocket_transport_initable_init (GInitable     *initable,
   GossipWebsocketTransport *self = GOSSIP_WEBSOCKET_TRANSPORT (initable);
   gboolean pushed;
   g_autoptr(GError) local_error = NULL;
-  GSList *listeners;
+  g_autoptr(GSocketAddress) effective = NULL;
   GInetAddress *ia;
   g_autofree char *ip = NULL;
   guint port = 0;
@@ -994,8 +1373,9 @@ gossip_websocket_transport_initable_init (GInitable     *initable,
   self->own_server = soup_server_new ("tls-certificate", self->tls_certificate, NULL);
   leave_context (self->context, pushed);
   gossip_websocket_transport_add_handler (self, self->own_server, self->path);
-  if (!soup_server_listen (self->own_server, G_SOCKET_ADDRESS (self->bind_address),
-                           self->tls_certificate != NULL ? SOUP_SERVER_LISTEN_HTTPS : 0, &local_error))
+  self->listener = g_socket_listener_new ();
+  if (!g_socket_listener_add_address (self->listener, G_SOCKET_ADDRESS (self->bind_address), G_SOCKET_TYPE_STREAM,
+                                      G_SOCKET_PROTOCOL_TCP, NULL, &effective, &local_error))
     {
       g_autofree char *where = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (self->bind_address));
 
@@ -1005,18 +1385,8 @@ gossip_websocket_transport_initable_init (GInitable     *initable,
                    _("Could not listen on %s: %s"), where, local_error->message);
       return FALSE;
     }
-
-  /* The listeners, not soup_server_get_uris(), which leaks an address
-   * per call in libsoup 3.2. */
-  listeners = soup_server_get_listeners (self->own_server);
-  if (listeners != NULL)
-    {
-      g_autoptr(GSocketAddress) local = g_socket_get_local_address (listeners->data, NULL);
-
-      if (local != NULL)
-        port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
-    }
-  g_slist_free (listeners);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+  accept_next (self);
   ia = g_inet_socket_address_get_address (self->bind_address);
   ip = g_inet_address_to_string (ia);
   self->local_address = g_strdup_printf (g_inet_address_get_family (ia) == G_SOCKET_FAMILY_IPV6
@@ -1169,6 +1539,9 @@ gossip_websocket_transport_finalize (GObject *object)
   g_clear_object (&self->socket_transport);
   g_clear_object (&self->session);
   g_clear_object (&self->own_server);
+  g_clear_object (&self->listener);
+  g_clear_object (&self->accept_cancel);
+  g_clear_pointer (&self->handshakes, g_hash_table_unref);
   g_clear_object (&self->tls_certificate);
   g_clear_object (&self->tls_database);
   g_clear_object (&self->bind_address);
@@ -1303,4 +1676,6 @@ gossip_websocket_transport_init (GossipWebsocketTransport *self)
   self->timeout_ms = DEFAULT_TIMEOUT_MS;
   self->mounts = g_ptr_array_new_with_free_func ((GDestroyNotify) mount_free);
   self->conns = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) ws_conn_unref, NULL);
+  self->accept_cancel = g_cancellable_new ();
+  self->handshakes = g_hash_table_new (NULL, NULL);
 }

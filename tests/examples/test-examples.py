@@ -93,6 +93,22 @@ class ExampleTest(unittest.TestCase):
         for n in (c, b, a):
             n.quit()
 
+    def test_stream(self):
+        a = self.start('c', 'stream')
+        b = self.start('c', 'stream', peers=[a])
+        c = self.start('c', 'stream', peers=[a])
+        self.converge(3)
+        b.send('stream %s hello over a stream' % a.id)
+        a.expect(r'Stream opened by %s' % b.id)
+        a.expect(r'Stream message: hello over a stream')
+        b.expect(r'Stream reply: Pong: hello over a stream')
+        c.send('stream %s second' % b.id)
+        c.expect(r'Stream reply: Pong: second')
+        c.send('stream no-such-node x')
+        c.expect(r'unknown node no-such-node')
+        for n in (c, b, a):
+            n.quit()
+
     def test_events(self):
         a = self.start('c', 'events')
         b = self.start('gjs' if GJS else 'py', 'events' if GJS else 'basic', peers=[a])
