@@ -5,7 +5,9 @@
  */
 #include "config.h"
 
-#include "gossip-codec.h"
+#include "gossip-codec-private.h"
+#include "gossip-json-codec.h"
+#include "gossip-msgpack-codec.h"
 
 /**
  * GossipCodec:
@@ -206,4 +208,40 @@ gossip_codec_decode_data (GossipCodec   *self,
   /* Implementations typically return floating values built with
    * g_variant_new_*(); the caller is promised a full reference. */
   return g_variant_take_ref (result);
+}
+
+GVariant *
+gossip_codec_decode_bounded (GossipCodec   *self,
+                             const guint8  *data,
+                             gsize          size,
+                             guint          max_elements,
+                             GError       **error)
+{
+  GVariant *result;
+
+  g_return_val_if_fail (GOSSIP_IS_CODEC (self), NULL);
+  g_return_val_if_fail (data != NULL || size == 0, NULL);
+
+  if (GOSSIP_IS_MSGPACK_CODEC (self))
+    result = gossip_msgpack_codec_decode_bounded (data, size, max_elements, error);
+  else if (GOSSIP_IS_JSON_CODEC (self))
+    result = gossip_json_codec_decode_bounded (data, size, max_elements, error);
+  else
+    return gossip_codec_decode_data (self, data, size, error);
+
+  return result != NULL ? g_variant_take_ref (result) : NULL;
+}
+
+gboolean
+gossip_codec_check_bounded (GossipCodec   *self,
+                            const guint8  *data,
+                            gsize          size,
+                            guint          max_elements,
+                            GError       **error)
+{
+  if (GOSSIP_IS_MSGPACK_CODEC (self))
+    return gossip_msgpack_codec_check_bounded (data, size, max_elements, error);
+  if (GOSSIP_IS_JSON_CODEC (self))
+    return gossip_json_codec_check_bounded (data, size, max_elements, error);
+  return TRUE;
 }

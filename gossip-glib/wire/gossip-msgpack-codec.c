@@ -8,13 +8,17 @@
  * (lengths against the remaining bytes, nesting depth, extension types)
  * before msgpack-c sees it: msgpack-c allocates the objects of an array or
  * map from its header count before reading the elements, so a short packet
- * claiming 2^32 entries would otherwise make it allocate gigabytes.
+ * claiming 2^32 entries would otherwise make it allocate gigabytes. The
+ * checker also counts elements against a budget (gossip-codec-private.h),
+ * and the tree shares one instance of each one-byte scalar (nil, booleans,
+ * fixints), so a packet of nils costs a pointer per nil, not two GVariants.
  */
 #include "config.h"
 
 #include <msgpack.h>
 
 #include "gossip-msgpack-codec.h"
+#include "gossip-codec-private.h"
 #include "gossip-error.h"
 #include "gossip-time-private.h"
 
@@ -349,13 +353,29 @@ read_uint_be (const guint8  *data,
   return TRUE;
 }
 
+typedef struct {
+  guint64 left;   /* elements still allowed */
+  guint   max;    /* 0: no limit */
+} Budget;
+
+static gboolean
+set_over_budget (const Budget  *budget,
+                 GError       **error)
+{
+  g_set_error (error, GOSSIP_ERROR, GOSSIP_ERROR_TOO_LARGE,
+               "msgpack data holds more than %u elements", budget->max);
+  return FALSE;
+}
+
 /* Walks one msgpack value at data[*pos] without building anything, so that
- * every length is known to fit in the input before msgpack-c allocates. */
+ * every length is known to fit in the input (and in the budget) before
+ * msgpack-c allocates. */
 static gboolean
 check_value (const guint8  *data,
              gsize          size,
              gsize         *pos,
              guint          depth,
+             Budget        *budget,
              GError       **error)
 {
   enum { SKIP, ARRAY, MAP, EXT } kind = SKIP;
@@ -365,6 +385,9 @@ check_value (const guint8  *data,
 
   if (*pos >= size)
     return set_truncated (error);
+  if (budget->left == 0)
+    return set_over_budget (budget, error);
+  budget->left--;
 
   c = data[(*pos)++];
 
@@ -490,13 +513,16 @@ check_value (const guint8  *data,
       if (kind == MAP)
         n *= 2;
 
-      /* Every element takes at least one byte. */
+      /* Every element takes at least one byte, and one of the budget:
+       * a count beyond either is refused before walking. */
       if (n > size - *pos)
         return set_truncated (error);
+      if (n > budget->left)
+        return set_over_budget (budget, error);
 
       for (guint64 i = 0; i < n; i++)
         {
-          if (!check_value (data, size, pos, depth + 1, error))
+          if (!check_value (data, size, pos, depth + 1, budget, error))
             return FALSE;
         }
       return TRUE;
@@ -587,8 +613,68 @@ timestamp_to_variant (const msgpack_object_ext  *ext,
   return g_variant_new_int64 (result);
 }
 
+/* One instance per decode of each scalar that takes a single byte on the
+ * wire, already boxed in a "v": those are what a cheap bomb is made of. */
+#define N_FIXINTS (128 + 32)
+typedef struct {
+  GVariant *nil;
+  GVariant *booleans[2];
+  GVariant *fixints[N_FIXINTS];   /* -32 .. 127 */
+} Shared;
+
+static void
+shared_clear (Shared *shared)
+{
+  g_clear_pointer (&shared->nil, g_variant_unref);
+  for (guint i = 0; i < 2; i++)
+    g_clear_pointer (&shared->booleans[i], g_variant_unref);
+  for (guint i = 0; i < N_FIXINTS; i++)
+    g_clear_pointer (&shared->fixints[i], g_variant_unref);
+}
+
+static GVariant **
+shared_slot (Shared               *shared,
+             const msgpack_object *obj)
+{
+  switch (obj->type)
+    {
+    case MSGPACK_OBJECT_NIL:
+      return &shared->nil;
+    case MSGPACK_OBJECT_BOOLEAN:
+      return &shared->booleans[obj->via.boolean ? 1 : 0];
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+      return obj->via.u64 <= 127 ? &shared->fixints[32 + obj->via.u64] : NULL;
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+      return obj->via.i64 >= -32 ? &shared->fixints[32 + obj->via.i64] : NULL;
+    default:
+      return NULL;
+    }
+}
+
 static GVariant *object_to_variant (const msgpack_object  *obj,
+                                    Shared                *shared,
                                     GError               **error);
+
+/* @obj boxed in a "v", as a full (not floating) reference. */
+static GVariant *
+object_to_boxed (const msgpack_object  *obj,
+                 Shared                *shared,
+                 GError               **error)
+{
+  GVariant **slot = shared_slot (shared, obj);
+  GVariant *child;
+
+  if (slot != NULL && *slot != NULL)
+    return g_variant_ref (*slot);
+
+  child = object_to_variant (obj, shared, error);
+  if (child == NULL)
+    return NULL;
+  child = g_variant_ref_sink (g_variant_new_variant (child));
+  if (slot != NULL)
+    *slot = g_variant_ref (child);
+  return child;
+}
 
 static char *
 map_key_to_string (const msgpack_object  *key,
@@ -618,6 +704,7 @@ map_key_to_string (const msgpack_object  *key,
 
 static GVariant *
 object_to_variant (const msgpack_object  *obj,
+                   Shared                *shared,
                    GError               **error)
 {
   switch (obj->type)
@@ -655,11 +742,11 @@ object_to_variant (const msgpack_object  *obj,
 
         for (guint32 i = 0; i < obj->via.array.size; i++)
           {
-            GVariant *child = object_to_variant (&obj->via.array.ptr[i], error);
+            g_autoptr(GVariant) child = object_to_boxed (&obj->via.array.ptr[i], shared, error);
 
             if (child == NULL)
               return NULL;
-            g_variant_builder_add_value (&builder, g_variant_new_variant (child));
+            g_variant_builder_add_value (&builder, child);
           }
 
         return g_variant_builder_end (&builder);
@@ -673,16 +760,18 @@ object_to_variant (const msgpack_object  *obj,
           {
             const msgpack_object_kv *kv = &obj->via.map.ptr[i];
             g_autofree char *key = map_key_to_string (&kv->key, error);
-            GVariant *child;
+            g_autoptr(GVariant) child = NULL;
 
             if (key == NULL)
               return NULL;
 
-            child = object_to_variant (&kv->val, error);
+            child = object_to_boxed (&kv->val, shared, error);
             if (child == NULL)
               return NULL;
 
-            g_variant_builder_add (&builder, "{sv}", key, child);
+            g_variant_builder_add_value (&builder,
+                                         g_variant_new_dict_entry (g_variant_new_take_string (g_steal_pointer (&key)),
+                                                                   child));
           }
 
         return g_variant_builder_end (&builder);
@@ -704,35 +793,49 @@ object_to_variant (const msgpack_object  *obj,
   return NULL;
 }
 
-static GVariant *
-gossip_msgpack_codec_decode (GossipCodec   *codec,
-                             const guint8  *data,
-                             gsize          size,
-                             GError       **error)
+gboolean
+gossip_msgpack_codec_check_bounded (const guint8  *data,
+                                    gsize          size,
+                                    guint          max_elements,
+                                    GError       **error)
 {
-  msgpack_unpacked unpacked;
-  msgpack_unpack_return ret;
+  Budget budget = { max_elements > 0 ? max_elements : G_MAXUINT64, max_elements };
   gsize pos = 0;
-  size_t offset = 0;
-  GVariant *result = NULL;
 
   if (size == 0)
     {
       g_set_error_literal (error, GOSSIP_ERROR, GOSSIP_ERROR_DECODE,
                            "Cannot decode a msgpack value from empty data");
-      return NULL;
+      return FALSE;
     }
 
-  if (!check_value (data, size, &pos, 0, error))
-    return NULL;
+  if (!check_value (data, size, &pos, 0, &budget, error))
+    return FALSE;
 
   if (pos != size)
     {
       g_set_error (error, GOSSIP_ERROR, GOSSIP_ERROR_DECODE,
                    "%" G_GSIZE_FORMAT " trailing bytes after the msgpack value",
                    size - pos);
-      return NULL;
+      return FALSE;
     }
+  return TRUE;
+}
+
+GVariant *
+gossip_msgpack_codec_decode_bounded (const guint8  *data,
+                                     gsize          size,
+                                     guint          max_elements,
+                                     GError       **error)
+{
+  msgpack_unpacked unpacked;
+  msgpack_unpack_return ret;
+  size_t offset = 0;
+  GVariant *result = NULL;
+  Shared shared = { 0 };
+
+  if (!gossip_msgpack_codec_check_bounded (data, size, max_elements, error))
+    return NULL;
 
   msgpack_unpacked_init (&unpacked);
   ret = msgpack_unpack_next (&unpacked, (const char *) data, size, &offset);
@@ -741,11 +844,21 @@ gossip_msgpack_codec_decode (GossipCodec   *codec,
     g_set_error (error, GOSSIP_ERROR, GOSSIP_ERROR_DECODE,
                  "Invalid msgpack data (msgpack-c status %d)", (int) ret);
   else
-    result = object_to_variant (&unpacked.data, error);
+    result = object_to_variant (&unpacked.data, &shared, error);
 
   msgpack_unpacked_destroy (&unpacked);
+  shared_clear (&shared);
 
   return result;
+}
+
+static GVariant *
+gossip_msgpack_codec_decode (GossipCodec   *codec,
+                             const guint8  *data,
+                             gsize          size,
+                             GError       **error)
+{
+  return gossip_msgpack_codec_decode_bounded (data, size, 0, error);
 }
 
 static const char *
