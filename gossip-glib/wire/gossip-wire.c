@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "gossip-codec-private.h"
 #include "gossip-error.h"
 #include "gossip-msgpack-codec.h"
 #include "gossip-msgpack-envelope-private.h"
@@ -221,6 +222,29 @@ gossip_wire_decode (const GossipWire  *wire,
                     GossipDropReason  *reason,
                     GError           **error)
 {
+  return gossip_wire_decode_limited (wire, raw, size, wire->max_payload_size, out, reason, error);
+}
+
+GVariant *
+gossip_wire_decode_payload (const GossipWireMessage  *msg,
+                            GossipCodec              *codec,
+                            GError                  **error)
+{
+  gsize size;
+  const guint8 *data = g_bytes_get_data (msg->payload, &size);
+
+  return gossip_codec_decode_bounded (codec, data, size, msg->max_elements, error);
+}
+
+gboolean
+gossip_wire_decode_limited (const GossipWire  *wire,
+                            const guint8      *raw,
+                            gsize              size,
+                            gsize              max_payload_size,
+                            GossipWireMessage *out,
+                            GossipDropReason  *reason,
+                            GError           **error)
+{
   g_autoptr(GBytes) opened = NULL;
   GError *cause = NULL;
   const guint8 *plain;
@@ -264,6 +288,7 @@ gossip_wire_decode (const GossipWire  *wire,
 
   out->wire_payload = g_bytes_new (plain + header_len, plain_len - header_len);
   out->compressed = compressed;
+  out->max_elements = wire->max_decode_elements;
   if (!compressed)
     out->payload = g_bytes_ref (out->wire_payload);
   else if (wire->compressor == NULL)
@@ -275,7 +300,7 @@ gossip_wire_decode (const GossipWire  *wire,
   else
     {
       out->payload = gossip_compressor_decompress (wire->compressor, out->wire_payload,
-                                                   wire->max_payload_size, &cause);
+                                                   max_payload_size, &cause);
       if (out->payload == NULL)
         {
           gboolean too_large = g_error_matches (cause, GOSSIP_ERROR, GOSSIP_ERROR_TOO_LARGE);
