@@ -1468,7 +1468,7 @@ test_decompressed_limit (void)
   g_autoptr(GBytes) payload = msgpack_nil_array (300000);
   g_autoptr(GBytes) compressed = gossip_compressor_compress (snappy, payload, NULL);
   GossipWire wire = { .codec = codec, .compressor = snappy, .max_payload_size = 4194304,
-                      .max_datagram_payload_size = 262144, .max_decode_elements = 65536 };
+                      .max_datagram_payload_size = 262144, .max_decode_elements = 0 };
   GossipEnvelope env = { .type = 128, .id = 1, .ttl = 1 };
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) raw = NULL;
@@ -1484,13 +1484,20 @@ test_decompressed_limit (void)
                                              n, &msg, &reason, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (g_bytes_get_size (msg.payload), ==, n);
-  g_assert_cmpuint (msg.max_elements, ==, 65536);
   gossip_wire_message_clear (&msg);
 
   g_assert_false (gossip_wire_decode_limited (&wire, g_bytes_get_data (raw, NULL), g_bytes_get_size (raw),
                                               n - 1, &msg, &reason, &error));
   g_assert_error (error, GOSSIP_ERROR, GOSSIP_ERROR_TOO_LARGE);
   g_assert_cmpint (reason, ==, GOSSIP_DROP_TOO_LARGE);
+  g_clear_error (&error);
+
+  /* With an element budget the wire decode scans the payload too. */
+  wire.max_decode_elements = 65536;
+  g_assert_false (gossip_wire_decode_limited (&wire, g_bytes_get_data (raw, NULL), g_bytes_get_size (raw),
+                                              n, &msg, &reason, &error));
+  g_assert_error (error, GOSSIP_ERROR, GOSSIP_ERROR_TOO_LARGE);
+  g_assert_cmpint (reason, ==, GOSSIP_DROP_PAYLOAD_DECODE);
   g_clear_error (&error);
 
   /* The router: by UDP the datagram bound applies (300005 > 262144); by TCP
@@ -1512,6 +1519,7 @@ test_decompressed_limit (void)
     wire.max_decode_elements = 300001;
     g_assert_true (gossip_router_accept (router, g_bytes_get_data (raw, NULL), g_bytes_get_size (raw),
                                          TRUE, &msg));
+    g_assert_cmpuint (msg.max_elements, ==, 300001);
     gossip_wire_message_clear (&msg);
     gossip_router_free (router);
   }

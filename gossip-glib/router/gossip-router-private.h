@@ -33,8 +33,8 @@ void          gossip_router_free           (GossipRouter       *self);
  * counted and @msg holds nothing to clear. A packet that came by UDP
  * (!@reliable) may decompress to the wire's max_datagram_payload_size
  * only; every payload must pass the codec's structural scan within the
- * wire's element budget, so a decode bomb is dropped here, before it is
- * forwarded or handed to a handler. */
+ * wire's element budget (gossip_wire_decode_limited()), so a decode bomb
+ * is dropped here, before it is forwarded or handed to a handler. */
 gboolean      gossip_router_accept         (GossipRouter       *self,
                                             const guint8       *data,
                                             gsize               size,

@@ -87,7 +87,9 @@ gboolean  gossip_wire_decode        (const GossipWire     *wire,
                                      GError              **error);
 /* The same with a bound of its own on the decompressed payload: a payload
  * whose snappy header claims more is dropped (GOSSIP_DROP_TOO_LARGE) before
- * anything is decompressed. */
+ * anything is decompressed. Both also drop a payload that fails the codec's
+ * structural scan within max_decode_elements (GOSSIP_DROP_PAYLOAD_DECODE),
+ * when that is set. */
 gboolean  gossip_wire_decode_limited (const GossipWire    *wire,
                                       const guint8        *raw,
                                       gsize                size,

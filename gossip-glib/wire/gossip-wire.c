@@ -309,5 +309,22 @@ gossip_wire_decode_limited (const GossipWire  *wire,
                        error, cause, "decompress");
         }
     }
+
+  /* The codec's structural scan within the element budget allocates
+   * nothing per element: a decode bomb costs its walk only, and whoever
+   * decodes the payload afterwards (handlers, replies, membership) gets at
+   * most max_decode_elements values. */
+  if (wire->max_decode_elements > 0)
+    {
+      gsize payload_size;
+      const guint8 *payload = g_bytes_get_data (out->payload, &payload_size);
+
+      if (!gossip_codec_check_bounded (wire->codec, payload, payload_size,
+                                       wire->max_decode_elements, &cause))
+        {
+          gossip_wire_message_clear (out);
+          return drop (reason, GOSSIP_DROP_PAYLOAD_DECODE, error, cause, "payload");
+        }
+    }
   return TRUE;
 }
