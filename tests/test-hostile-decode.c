@@ -137,7 +137,9 @@ typedef struct {
   guint          honest_received[N_NODES];
   guint          honest_sent;
   gsize          rss_start;
-  gsize          rss_max;
+  gsize          rss_max;         /* sampled by its own thread: also inside a stall */
+  GMutex         rss_lock;
+  gint           sampling;
   gint64         last_tick;
   gint64         max_stall_usec;
 } Fixture;
@@ -200,13 +202,40 @@ honest_handler (GossipCluster *cluster,
       f->honest_received[i]++;
 }
 
+static gpointer
+sampler_thread (gpointer user_data)
+{
+  Fixture *f = user_data;
+
+  while (g_atomic_int_get (&f->sampling))
+    {
+      gsize rss = vm_rss ();
+
+      g_mutex_lock (&f->rss_lock);
+      f->rss_max = MAX (f->rss_max, rss);
+      g_mutex_unlock (&f->rss_lock);
+      g_usleep (2000);
+    }
+  return NULL;
+}
+
+static gsize
+rss_max_of (Fixture *f)
+{
+  gsize v;
+
+  g_mutex_lock (&f->rss_lock);
+  v = f->rss_max;
+  g_mutex_unlock (&f->rss_lock);
+  return v;
+}
+
 static gboolean
 tick_cb (gpointer user_data)
 {
   Fixture *f = user_data;
   gint64 now = g_get_monotonic_time ();
 
-  f->rss_max = MAX (f->rss_max, vm_rss ());
   if (f->last_tick != 0)
     f->max_stall_usec = MAX (f->max_stall_usec, now - f->last_tick);
   f->last_tick = now;
@@ -401,12 +430,12 @@ attack (Fixture    *f,
                   what, g_bytes_get_size (raw), repeat, tcp ? "TCP" : "UDP",
                   (g_get_monotonic_time () - start) / 1e6, counter,
                   stat_of (f->clusters[0], counter) - w.before,
-                  ((double) f->rss_max - (double) f->rss_start) / 1048576.0,
+                  ((double) rss_max_of (f) - (double) f->rss_start) / 1048576.0,
                   f->max_stall_usec / 1000.0,
                   f->honest_received[0] + f->honest_received[2] - (guint) delivered_before);
   g_assert_cmpuint (stat_of (f->clusters[0], counter), >, w.before);
   g_assert_cmpuint (others_after, ==, others_before);
-  g_assert_cmpuint (f->rss_max - f->rss_start, <, RSS_BOUND);
+  g_assert_cmpuint (rss_max_of (f) - f->rss_start, <, RSS_BOUND);
 }
 
 typedef struct {
@@ -522,6 +551,7 @@ run_bombs (GossipCodec *codec,
 {
   Fixture f;
   guint tick, honest;
+  GThread *sampler;
   guint received_start;
   DeliveryWait dw;
   g_autoptr(GArray) bombs = NULL;
@@ -531,6 +561,8 @@ run_bombs (GossipCodec *codec,
   bombs = make_bombs (codec, json);
   test_run_for (300);
   f.rss_start = f.rss_max = vm_rss ();
+  f.sampling = 1;
+  sampler = g_thread_new ("rss", sampler_thread, &f);
   tick = g_timeout_add (5, tick_cb, &f);
   honest = g_timeout_add (50, honest_cb, &f);
   received_start = MIN (f.honest_received[0], f.honest_received[2]);
@@ -556,6 +588,8 @@ run_bombs (GossipCodec *codec,
 
   g_assert_cmpuint (f.bombs_handled, ==, 0);
   g_assert_cmpuint (f.honest_bad, ==, 0);
+  g_atomic_int_set (&f.sampling, 0);
+  g_thread_join (sampler);
   g_source_remove (tick);
   g_source_remove (honest);
   fixture_stop (&f);
