@@ -15,6 +15,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include <msgpack.h>
 
 #include "gossip-msgpack-codec.h"
@@ -655,6 +657,27 @@ static GVariant *object_to_variant (const msgpack_object  *obj,
                                     Shared                *shared,
                                     GError               **error);
 
+/* A "v" holding a scalar of @type_char, straight from the child's
+ * serialized bytes (a "v" is the child's data, a NUL, the child's type):
+ * one GVariant instead of two, and no children array. */
+static GVariant *
+boxed_scalar (const void *data,
+              gsize       len,
+              gboolean    nul_terminate,
+              char        type_char)
+{
+  gsize total = len + (nul_terminate ? 1 : 0) + 2;
+  guint8 *buf = g_malloc (total);
+  gsize pos = len;
+
+  memcpy (buf, data, len);
+  if (nul_terminate)
+    buf[pos++] = '\0';
+  buf[pos++] = '\0';
+  buf[pos] = type_char;
+  return g_variant_ref_sink (g_variant_new_from_data (G_VARIANT_TYPE_VARIANT, buf, total, TRUE, g_free, buf));
+}
+
 /* @obj boxed in a "v", as a full (not floating) reference. */
 static GVariant *
 object_to_boxed (const msgpack_object  *obj,
@@ -666,6 +689,30 @@ object_to_boxed (const msgpack_object  *obj,
 
   if (slot != NULL && *slot != NULL)
     return g_variant_ref (*slot);
+
+  if (slot == NULL)
+    switch (obj->type)
+      {
+      case MSGPACK_OBJECT_STR:
+        /* g_utf8_validate_len() also refuses NUL, which "s" cannot hold. */
+        if (g_utf8_validate_len (obj->via.str.ptr, obj->via.str.size, NULL))
+          return boxed_scalar (obj->via.str.ptr, obj->via.str.size, TRUE, 's');
+        break;
+      case MSGPACK_OBJECT_POSITIVE_INTEGER:
+        if (obj->via.u64 <= G_MAXINT64)
+          {
+            gint64 v = (gint64) obj->via.u64;
+            return boxed_scalar (&v, sizeof v, FALSE, 'x');
+          }
+        return boxed_scalar (&obj->via.u64, sizeof obj->via.u64, FALSE, 't');
+      case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+        return boxed_scalar (&obj->via.i64, sizeof obj->via.i64, FALSE, 'x');
+      case MSGPACK_OBJECT_FLOAT32:
+      case MSGPACK_OBJECT_FLOAT64:
+        return boxed_scalar (&obj->via.f64, sizeof obj->via.f64, FALSE, 'd');
+      default:
+        break;
+      }
 
   child = object_to_variant (obj, shared, error);
   if (child == NULL)
