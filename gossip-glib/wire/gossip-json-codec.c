@@ -820,6 +820,24 @@ node_to_boxed (Walker    *w,
   if (slot != NULL && *slot != NULL)
     return g_variant_ref (*slot);
 
+  /* A string: the "v" straight from its serialized bytes (the string, a
+   * NUL, a NUL, "s"), one GVariant instead of two. Trusted, so only text
+   * that "s" can hold (the scan already refused NUL and lone surrogates). */
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING &&
+      g_utf8_validate (json_node_get_string (node), -1, NULL))
+    {
+      const char *str = json_node_get_string (node);
+      gsize len = strlen (str);
+      char *buf = g_malloc (len + 3);
+
+      memcpy (buf, str, len);
+      buf[len] = '\0';
+      buf[len + 1] = '\0';
+      buf[len + 2] = 's';
+      return g_variant_ref_sink (g_variant_new_from_data (G_VARIANT_TYPE_VARIANT, buf, len + 3,
+                                                          TRUE, g_free, buf));
+    }
+
   child = node_to_variant (w, node, error);
   if (child == NULL)
     return NULL;

@@ -615,13 +615,15 @@ timestamp_to_variant (const msgpack_object_ext  *ext,
   return g_variant_new_int64 (result);
 }
 
-/* One instance per decode of each scalar that takes a single byte on the
- * wire, already boxed in a "v": those are what a cheap bomb is made of. */
+/* One instance per decode of each value that takes a single byte on the
+ * wire (scalars, empty containers), already boxed in a "v": those are
+ * what a cheap bomb is made of. */
 #define N_FIXINTS (128 + 32)
 typedef struct {
   GVariant *nil;
   GVariant *booleans[2];
   GVariant *fixints[N_FIXINTS];   /* -32 .. 127 */
+  GVariant *empty[3];             /* "", [], {} */
 } Shared;
 
 static void
@@ -632,6 +634,8 @@ shared_clear (Shared *shared)
     g_clear_pointer (&shared->booleans[i], g_variant_unref);
   for (guint i = 0; i < N_FIXINTS; i++)
     g_clear_pointer (&shared->fixints[i], g_variant_unref);
+  for (guint i = 0; i < G_N_ELEMENTS (shared->empty); i++)
+    g_clear_pointer (&shared->empty[i], g_variant_unref);
 }
 
 static GVariant **
@@ -648,6 +652,12 @@ shared_slot (Shared               *shared,
       return obj->via.u64 <= 127 ? &shared->fixints[32 + obj->via.u64] : NULL;
     case MSGPACK_OBJECT_NEGATIVE_INTEGER:
       return obj->via.i64 >= -32 ? &shared->fixints[32 + obj->via.i64] : NULL;
+    case MSGPACK_OBJECT_STR:
+      return obj->via.str.size == 0 ? &shared->empty[0] : NULL;
+    case MSGPACK_OBJECT_ARRAY:
+      return obj->via.array.size == 0 ? &shared->empty[1] : NULL;
+    case MSGPACK_OBJECT_MAP:
+      return obj->via.map.size == 0 ? &shared->empty[2] : NULL;
     default:
       return NULL;
     }
