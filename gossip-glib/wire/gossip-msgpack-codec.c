@@ -10,8 +10,9 @@
  * map from its header count before reading the elements, so a short packet
  * claiming 2^32 entries would otherwise make it allocate gigabytes. The
  * checker also counts elements against a budget (gossip-codec-private.h),
- * and the tree shares one instance of each one-byte scalar (nil, booleans,
- * fixints), so a packet of nils costs a pointer per nil, not two GVariants.
+ * and the tree shares one instance of each one-byte value (nil, booleans,
+ * fixints, empty containers), so a packet of nils costs a pointer per nil,
+ * not two GVariants; other scalars are boxed from their serialized bytes.
  */
 #include "config.h"
 
