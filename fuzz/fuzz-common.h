@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "gossip-glib.h"
+#include "gossip-codec-private.h"
 #include "gossip-wire-private.h"
 #include "gossip-messages-private.h"
 #include "gossip-metadata-private.h"
@@ -24,6 +25,10 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 /* The limit the cluster uses (tcp-max-packet-size), so the fuzzer sees
  * the same decompression bound as a running node. */
 #define FUZZ_MAX_PAYLOAD_SIZE 4194304
+/* The default of udp-max-decompressed-size, and an element budget small
+ * enough for the fuzzer's 4 KiB inputs to reach (the default is 65536). */
+#define FUZZ_MAX_DATAGRAM_PAYLOAD_SIZE 262144
+#define FUZZ_MAX_DECODE_ELEMENTS 1024
 
 /* Hostile input may make the library refuse, never complain: a critical
  * or a warning means a precondition was violated by data from the wire,
@@ -107,7 +112,9 @@ fuzz_packet (const GossipWire *wire,
   const guint8 *fwd;
   gsize fwd_len;
 
-  if (!gossip_wire_decode (wire, data, size, &msg, &reason, &error))
+  /* As the router does for a datagram: its own decompressed bound. */
+  if (!gossip_wire_decode_limited (wire, data, size, wire->max_datagram_payload_size,
+                                   &msg, &reason, &error))
     {
       g_assert_nonnull (error);
       g_assert_cmpint (reason, <, GOSSIP_DROP_N_REASONS);
@@ -118,12 +125,28 @@ fuzz_packet (const GossipWire *wire,
   g_assert_nonnull (msg.payload);
   g_assert_nonnull (msg.wire_payload);
 
-  payload = gossip_codec_decode (wire->codec, msg.payload, &error);
-  if (payload != NULL)
-    fuzz_run_payload_parsers (payload);
-  else
-    g_assert_nonnull (error);
-  g_clear_error (&error);
+  g_assert_cmpuint (g_bytes_get_size (msg.payload), <=, wire->max_datagram_payload_size);
+  g_assert_cmpuint (msg.max_elements, ==, wire->max_decode_elements);
+  /* The wire's scan and the bounded decode agree: what the scan passed
+   * fails to decode (if at all) for other reasons than the budget. */
+  {
+    gsize payload_size;
+    const guint8 *payload_data = g_bytes_get_data (msg.payload, &payload_size);
+    gboolean scan_ok = gossip_codec_check_bounded (wire->codec, payload_data, payload_size,
+                                                   wire->max_decode_elements, &error);
+
+    /* The wire decode already ran the scan. */
+    g_assert_no_error (error);
+    g_assert_true (scan_ok);
+    payload = gossip_wire_decode_payload (&msg, wire->codec, &error);
+    if (payload != NULL)
+      fuzz_run_payload_parsers (payload);
+    else
+      g_assert_nonnull (error);
+    if (scan_ok && payload == NULL)
+      g_assert_false (g_error_matches (error, GOSSIP_ERROR, GOSSIP_ERROR_TOO_LARGE));
+    g_clear_error (&error);
+  }
 
   forwarded = gossip_wire_encode (wire, &msg.envelope, msg.wire_payload,
                                   msg.compressed, &error);

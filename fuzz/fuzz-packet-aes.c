@@ -30,6 +30,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
       wire.key = g_bytes_new_static ("1234567890123456", 16);
       wire.compress_min_size = 256;
       wire.max_payload_size = FUZZ_MAX_PAYLOAD_SIZE;
+      wire.max_datagram_payload_size = FUZZ_MAX_DATAGRAM_PAYLOAD_SIZE;
+      wire.max_decode_elements = FUZZ_MAX_DECODE_ELEMENTS;
       ready = TRUE;
     }
 

@@ -23,6 +23,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
       wire.key = NULL;
       wire.compress_min_size = 256;
       wire.max_payload_size = FUZZ_MAX_PAYLOAD_SIZE;
+      wire.max_datagram_payload_size = FUZZ_MAX_DATAGRAM_PAYLOAD_SIZE;
+      wire.max_decode_elements = FUZZ_MAX_DECODE_ELEMENTS;
       ready = TRUE;
     }
 

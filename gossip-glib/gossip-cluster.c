@@ -534,6 +534,8 @@ setup_wire (GossipCluster  *self,
     self->wire.compressor = g_object_ref (cfg->compressor);
   self->wire.compress_min_size = cfg->compress_min_size;
   self->wire.max_payload_size = MAX (cfg->tcp_max_packet_size, cfg->udp_max_packet_size);
+  self->wire.max_datagram_payload_size = cfg->udp_max_decompressed_size;
+  self->wire.max_decode_elements = cfg->max_decode_elements;
   return TRUE;
 }
 
@@ -1368,7 +1370,7 @@ decode_payload (GossipCluster *self,
                 Received      *rx)
 {
   g_autoptr(GError) error = NULL;
-  GVariant *v = gossip_codec_decode (self->wire.codec, rx->msg.payload, &error);
+  GVariant *v = gossip_wire_decode_payload (&rx->msg, self->wire.codec, &error);
 
   if (v == NULL)
     gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, error->message);
@@ -1594,7 +1596,7 @@ receive_cb (GBytes         *raw,
   if (!self->running)
     return;
   /* Decoding, own packets, replay window and de-duplication: the router. */
-  if (!gossip_router_accept (self->router, data, size, &rx.msg))
+  if (!gossip_router_accept (self->router, data, size, reliable, &rx.msg))
     return;
 
   /* broadcast-repair: keep a received broadcast. TTL 0 is a direct broadcast

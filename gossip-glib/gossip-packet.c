@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "gossip-packet-private.h"
+#include "gossip-codec-private.h"
 
 struct _GossipPacket
 {
@@ -16,6 +17,7 @@ struct _GossipPacket
   GossipCodec     *codec;
   GVariant        *decoded;
   gboolean         reliable;
+  guint            max_elements;
 };
 
 G_DEFINE_BOXED_TYPE (GossipPacket, gossip_packet, gossip_packet_ref, gossip_packet_unref)
@@ -33,6 +35,7 @@ gossip_packet_new (const GossipWireMessage *msg,
   self->payload = g_bytes_ref (msg->payload);
   self->codec = g_object_ref (codec);
   self->reliable = reliable;
+  self->max_elements = msg->max_elements;
   return self;
 }
 
@@ -199,7 +202,11 @@ gossip_packet_get_payload (GossipPacket  *self,
 
   if (self->decoded == NULL)
     {
-      self->decoded = gossip_codec_decode (self->codec, self->payload, error);
+      gsize size;
+      const guint8 *data = g_bytes_get_data (self->payload, &size);
+
+      /* Under the cluster's element budget (max-decode-elements). */
+      self->decoded = gossip_codec_decode_bounded (self->codec, data, size, self->max_elements, error);
       if (self->decoded == NULL)
         return NULL;
     }

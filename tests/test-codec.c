@@ -3,12 +3,16 @@
  * value mapping and their behaviour on hostile input. */
 #include "config.h"
 
+#include <malloc.h>
 #include <math.h>
 #include <string.h>
 
 #include "test-utils.h"
 #include "gossip-time-private.h"
 #include "gossip-metadata-private.h"
+#include "gossip-codec-private.h"
+#include "gossip-router-private.h"
+#include "gossip-wire-private.h"
 
 #define NODE_A "0196042b1caa7ad99ea3c57b2e189b23"
 #define NODE_B "01960421c1c47a0687a0970cf4c4dbd3"
@@ -1286,6 +1290,326 @@ test_encode_depth (void)
     }
 }
 
+/* ---- decode limits (issue 10 item 4): exactly at a limit passes, one over fails ---- */
+
+static GBytes *
+msgpack_nil_array (guint n)
+{
+  GByteArray *b = g_byte_array_new ();
+  guint8 head[5] = { 0xdd, n >> 24, n >> 16, n >> 8, n };
+
+  g_byte_array_append (b, head, 5);
+  g_byte_array_set_size (b, n + 5);
+  memset (b->data + 5, 0xc0, n);
+  return g_byte_array_free_to_bytes (b);
+}
+
+static GBytes *
+json_zero_array (guint n)
+{
+  GString *s = g_string_new ("[0");
+
+  for (guint i = 1; i < n; i++)
+    g_string_append (s, ",0");
+  g_string_append_c (s, ']');
+  return g_string_free_to_bytes (s);
+}
+
+static void
+assert_budget (GossipCodec *codec,
+               GBytes      *bytes,
+               guint        n_elements)
+{
+  gsize size;
+  const guint8 *data = g_bytes_get_data (bytes, &size);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) at = gossip_codec_decode_bounded (codec, data, size, n_elements, &error);
+  g_autoptr(GVariant) over = NULL;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (at);
+  g_assert_true (gossip_codec_check_bounded (codec, data, size, n_elements, &error));
+  g_assert_no_error (error);
+
+  over = gossip_codec_decode_bounded (codec, data, size, n_elements - 1, &error);
+  g_assert_null (over);
+  g_assert_error (error, GOSSIP_ERROR, GOSSIP_ERROR_TOO_LARGE);
+  g_clear_error (&error);
+  g_assert_false (gossip_codec_check_bounded (codec, data, size, n_elements - 1, &error));
+  g_assert_error (error, GOSSIP_ERROR, GOSSIP_ERROR_TOO_LARGE);
+}
+
+static void
+test_decode_budget (void)
+{
+  g_autoptr(GossipCodec) msgpack = gossip_msgpack_codec_new ();
+  g_autoptr(GossipCodec) json = gossip_json_codec_new ();
+
+  /* Every value counts: an array of N has N + 1 elements. */
+  {
+    g_autoptr(GBytes) nils = msgpack_nil_array (1000);
+    g_autoptr(GVariant) v = NULL;
+
+    assert_budget (msgpack, nils, 1001);
+    /* The shared nil: 1000 children, all the same boxed value. */
+    v = gossip_codec_decode_bounded (msgpack, g_bytes_get_data (nils, NULL), g_bytes_get_size (nils), 0, NULL);
+    g_assert_cmpuint (g_variant_n_children (v), ==, 1000);
+  }
+  {
+    g_autoptr(GBytes) zeros = json_zero_array (1000);
+    assert_budget (json, zeros, 1001);
+  }
+  /* Maps: each key and each value is an element. */
+  {
+    g_autoptr(GBytes) map = test_hex_to_bytes ("82a16101a162c0");   /* {a: 1, b: nil} */
+    assert_budget (msgpack, map, 5);
+  }
+  {
+    static const char text[] = "{\"a\":1,\"b\":null}";
+    GBytes *obj = g_bytes_new_static (text, strlen (text));
+    /* JSON member names are not values: {"a":1,"b":null} is 3. */
+    assert_budget (json, obj, 3);
+    g_bytes_unref (obj);
+  }
+  /* A header claiming more than the budget is refused before the walk,
+   * even when the bytes are there. */
+  {
+    g_autoptr(GBytes) nils = msgpack_nil_array (100);
+    g_autoptr(GError) error = NULL;
+
+    g_assert_false (gossip_codec_check_bounded (msgpack, g_bytes_get_data (nils, NULL), 105, 50, &error));
+    g_assert_error (error, GOSSIP_ERROR, GOSSIP_ERROR_TOO_LARGE);
+  }
+  /* 0 is no limit, and the public decode has none. */
+  {
+    g_autoptr(GBytes) nils = msgpack_nil_array (100000);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) v = gossip_codec_decode (msgpack, nils, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (g_variant_n_children (v), ==, 100000);
+  }
+}
+
+static void
+test_decode_shared_values (void)
+{
+  g_autoptr(GossipCodec) msgpack = gossip_msgpack_codec_new ();
+  g_autoptr(GossipCodec) json = gossip_json_codec_new ();
+  GossipCodec *codecs[2] = { msgpack, json };
+  /* [nil, true, false, -32, 127, 128, -33, nil, 5, 5] */
+  static const char *inputs[2] = { "9ac0c3c2e07fcc80d0dfc00505",
+                                   "[null,true,false,-32,127,128,-33,null,5,5]" };
+
+  for (guint c = 0; c < 2; c++)
+    {
+      g_autoptr(GBytes) bytes = c == 0 ? test_hex_to_bytes (inputs[0])
+                                       : g_bytes_new_static (inputs[1], strlen (inputs[1]));
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GVariant) v = gossip_codec_decode (codecs[c], bytes, &error);
+      g_autofree char *text = NULL;
+
+      g_assert_no_error (error);
+      text = g_variant_print (v, FALSE);
+      g_assert_cmpstr (text, ==, "[<@mv nothing>, <true>, <false>, <int64 -32>, <int64 127>, "
+                                 "<int64 128>, <int64 -33>, <@mv nothing>, <int64 5>, <int64 5>]");
+    }
+}
+
+static void
+test_decode_depth_limit (void)
+{
+  g_autoptr(GossipCodec) msgpack = gossip_msgpack_codec_new ();
+  g_autoptr(GossipCodec) json = gossip_json_codec_new ();
+
+  /* 32 nested containers pass, 33 do not. */
+  for (guint depth = 32; depth <= 33; depth++)
+    {
+      g_autoptr(GByteArray) mp = g_byte_array_new ();
+      g_autoptr(GString) js = g_string_new (NULL);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GVariant) a = NULL;
+      g_autoptr(GVariant) b = NULL;
+
+      for (guint i = 0; i < depth; i++)
+        {
+          guint8 one = 0x91;
+          g_byte_array_append (mp, &one, 1);
+          g_string_append_c (js, '[');
+        }
+      {
+        guint8 zero = 0;
+        g_byte_array_append (mp, &zero, 1);
+        g_string_append_c (js, '0');
+      }
+      for (guint i = 0; i < depth; i++)
+        g_string_append_c (js, ']');
+
+      a = gossip_codec_decode_bounded (msgpack, mp->data, mp->len, 1000, &error);
+      if (depth == 32)
+        g_assert_no_error (error);
+      else
+        g_assert_error (error, GOSSIP_ERROR, GOSSIP_ERROR_DECODE);
+      g_clear_error (&error);
+      b = gossip_codec_decode_bounded (json, (const guint8 *) js->str, js->len, 1000, &error);
+      if (depth == 32)
+        g_assert_no_error (error);
+      else
+        g_assert_error (error, GOSSIP_ERROR, GOSSIP_ERROR_DECODE);
+    }
+}
+
+/* A snappy payload claiming N bytes passes a bound of N, not of N - 1, and
+ * is refused before it is decompressed. */
+static void
+test_decompressed_limit (void)
+{
+  g_autoptr(GossipCodec) codec = gossip_msgpack_codec_new ();
+  g_autoptr(GossipCompressor) snappy = gossip_snappy_compressor_new ();
+  g_autoptr(GBytes) payload = msgpack_nil_array (300000);
+  g_autoptr(GBytes) compressed = gossip_compressor_compress (snappy, payload, NULL);
+  GossipWire wire = { .codec = codec, .compressor = snappy, .max_payload_size = 4194304,
+                      .max_datagram_payload_size = 262144, .max_decode_elements = 0 };
+  GossipEnvelope env = { .type = 128, .id = 1, .ttl = 1 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) raw = NULL;
+  gsize n = g_bytes_get_size (payload);
+  GossipWireMessage msg;
+  GossipDropReason reason;
+
+  gossip_node_id_generate (&env.sender);
+  raw = gossip_wire_encode (&wire, &env, compressed, TRUE, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (gossip_wire_decode_limited (&wire, g_bytes_get_data (raw, NULL), g_bytes_get_size (raw),
+                                             n, &msg, &reason, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_bytes_get_size (msg.payload), ==, n);
+  gossip_wire_message_clear (&msg);
+
+  g_assert_false (gossip_wire_decode_limited (&wire, g_bytes_get_data (raw, NULL), g_bytes_get_size (raw),
+                                              n - 1, &msg, &reason, &error));
+  g_assert_error (error, GOSSIP_ERROR, GOSSIP_ERROR_TOO_LARGE);
+  g_assert_cmpint (reason, ==, GOSSIP_DROP_TOO_LARGE);
+  g_clear_error (&error);
+
+  /* With an element budget the wire decode scans the payload too. */
+  wire.max_decode_elements = 65536;
+  g_assert_false (gossip_wire_decode_limited (&wire, g_bytes_get_data (raw, NULL), g_bytes_get_size (raw),
+                                              n, &msg, &reason, &error));
+  g_assert_error (error, GOSSIP_ERROR, GOSSIP_ERROR_TOO_LARGE);
+  g_assert_cmpint (reason, ==, GOSSIP_DROP_PAYLOAD_DECODE);
+  g_clear_error (&error);
+
+  /* The router: by UDP the datagram bound applies (300005 > 262144); by TCP
+   * the payload decompresses and the element budget (300001 > 65536)
+   * refuses it. Both counted, neither accepted. */
+  {
+    GossipNodeId local;
+    GossipRouter *router;
+
+    gossip_node_id_generate (&local);
+    router = gossip_router_new (&wire, &local, "test", 1000, 0);
+    g_assert_false (gossip_router_accept (router, g_bytes_get_data (raw, NULL), g_bytes_get_size (raw),
+                                          FALSE, &msg));
+    g_assert_cmpuint (gossip_router_get_drops (router, GOSSIP_DROP_TOO_LARGE), ==, 1);
+    g_assert_false (gossip_router_accept (router, g_bytes_get_data (raw, NULL), g_bytes_get_size (raw),
+                                          TRUE, &msg));
+    g_assert_cmpuint (gossip_router_get_drops (router, GOSSIP_DROP_PAYLOAD_DECODE), ==, 1);
+    /* At the budget: accepted. */
+    wire.max_decode_elements = 300001;
+    g_assert_true (gossip_router_accept (router, g_bytes_get_data (raw, NULL), g_bytes_get_size (raw),
+                                         TRUE, &msg));
+    g_assert_cmpuint (msg.max_elements, ==, 300001);
+    gossip_wire_message_clear (&msg);
+    gossip_router_free (router);
+  }
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define CODEC_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CODEC_UNDER_ASAN 1
+#endif
+#endif
+
+/* Heap held by a decoded tree per element and per input byte (mallinfo2,
+ * mmapped blocks included): the figures of issue 10 item 4 (~200 bytes per
+ * nil before the shared values). */
+static double
+heap_per_element (GossipCodec *codec,
+                  GBytes      *bytes,
+                  guint        n,
+                  const char  *what)
+{
+  struct mallinfo2 before, after;
+  g_autoptr(GError) error = NULL;
+  GVariant *v;
+  double per;
+
+  malloc_trim (0);
+  before = mallinfo2 ();
+  v = gossip_codec_decode (codec, bytes, &error);
+  after = mallinfo2 ();
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_variant_n_children (v), ==, n);
+  g_variant_unref (v);
+  per = ((double) (after.uordblks + after.hblkhd) - (double) (before.uordblks + before.hblkhd)) / n;
+  g_test_message ("%s: %.1f heap bytes per element, %.1f per input byte", what, per,
+                  per * n / g_bytes_get_size (bytes));
+  return per;
+}
+
+static void
+test_decode_heap_cost (void)
+{
+  g_autoptr(GossipCodec) msgpack = gossip_msgpack_codec_new ();
+  g_autoptr(GossipCodec) json = gossip_json_codec_new ();
+  const guint n = 50000;
+  g_autoptr(GBytes) nils = msgpack_nil_array (n);
+  g_autoptr(GBytes) zeros = json_zero_array (n);
+  g_autoptr(GByteArray) strs = g_byte_array_new ();
+  g_autoptr(GBytes) str_bytes = NULL;
+
+#ifdef CODEC_UNDER_ASAN
+  g_test_skip ("mallinfo2 does not see ASan's allocator");
+  return;
+#endif
+  /* GSlice would keep freed chunks of the decode in its magazines. */
+  if (g_strcmp0 (g_getenv ("G_SLICE"), "always-malloc") != 0)
+    {
+      g_test_skip ("needs G_SLICE=always-malloc (as meson test sets)");
+      return;
+    }
+  {
+    guint8 head[5] = { 0xdd, (guint8) (n >> 24), (guint8) (n >> 16), (guint8) (n >> 8), (guint8) n };
+    g_byte_array_append (strs, head, 5);
+    for (guint i = 0; i < n; i++)
+      {
+        guint8 one[2] = { 0xa1, 'a' + i % 26 };
+        g_byte_array_append (strs, one, 2);
+      }
+    str_bytes = g_bytes_new (strs->data, strs->len);
+  }
+
+  /* A pointer in the array per shared value; generous bounds for others. */
+  g_assert_cmpfloat (heap_per_element (msgpack, nils, n, "msgpack nils"), <, 16);
+  g_assert_cmpfloat (heap_per_element (json, zeros, n, "JSON zeros"), <, 16);
+  g_assert_cmpfloat (heap_per_element (msgpack, str_bytes, n, "msgpack one-character strings"), <, 220);
+}
+
+static void
+test_decode_limit_defaults (void)
+{
+  g_autoptr(GossipConfig) config = gossip_config_new ();
+  guint udp_max = 0, elements = 0;
+
+  g_object_get (config, "udp-max-decompressed-size", &udp_max, "max-decode-elements", &elements, NULL);
+  g_assert_cmpuint (udp_max, ==, 262144);
+  g_assert_cmpuint (elements, ==, GOSSIP_DEFAULT_MAX_DECODE_ELEMENTS);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1319,6 +1643,12 @@ main (int argc, char **argv)
   g_test_add_func ("/codec/json/decode-forms", test_json_decode_forms);
   g_test_add_func ("/codec/json/round-trip", test_json_round_trip);
   g_test_add_func ("/codec/json/bad-input", test_json_bad_input);
+  g_test_add_func ("/codec/limits/budget", test_decode_budget);
+  g_test_add_func ("/codec/limits/shared-values", test_decode_shared_values);
+  g_test_add_func ("/codec/limits/depth", test_decode_depth_limit);
+  g_test_add_func ("/codec/limits/decompressed", test_decompressed_limit);
+  g_test_add_func ("/codec/limits/defaults", test_decode_limit_defaults);
+  g_test_add_func ("/codec/limits/heap-cost", test_decode_heap_cost);
 
   return g_test_run ();
 }

@@ -30,10 +30,15 @@ GossipRouter *gossip_router_new            (const GossipWire   *wire,
 void          gossip_router_free           (GossipRouter       *self);
 
 /* Decodes @data into @msg and applies the filters. On FALSE the drop is
- * counted and @msg holds nothing to clear. */
+ * counted and @msg holds nothing to clear. A packet that came by UDP
+ * (!@reliable) may decompress to the wire's max_datagram_payload_size
+ * only; every payload must pass the codec's structural scan within the
+ * wire's element budget (gossip_wire_decode_limited()), so a decode bomb
+ * is dropped here, before it is forwarded or handed to a handler. */
 gboolean      gossip_router_accept         (GossipRouter       *self,
                                             const guint8       *data,
                                             gsize               size,
+                                            gboolean            reliable,
                                             GossipWireMessage  *msg);
 /* Our own message @id: if forwarding brings it back, it is a duplicate. */
 void          gossip_router_remember_own   (GossipRouter       *self,

@@ -87,13 +87,21 @@ gboolean
 gossip_router_accept (GossipRouter      *self,
                       const guint8      *data,
                       gsize              size,
+                      gboolean           reliable,
                       GossipWireMessage *msg)
 {
   g_autoptr(GError) error = NULL;
   GossipDropReason reason;
+  gsize max_payload = self->wire->max_payload_size;
 
   self->packets_in++;
-  if (!gossip_wire_decode (self->wire, data, size, msg, &reason, &error))
+  /* A datagram is at most 64 KiB; what it decompresses to is bounded on
+   * its own, not by the TCP frame limit. */
+  if (!reliable && self->wire->max_datagram_payload_size > 0)
+    max_payload = MIN (max_payload, self->wire->max_datagram_payload_size);
+  /* The wire also scans the payload within its element budget: a decode
+   * bomb is dropped here, neither forwarded nor seen by a handler. */
+  if (!gossip_wire_decode_limited (self->wire, data, size, max_payload, msg, &reason, &error))
     {
       gossip_router_count_drop (self, reason, error->message);
       return FALSE;

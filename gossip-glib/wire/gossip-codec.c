@@ -5,7 +5,9 @@
  */
 #include "config.h"
 
-#include "gossip-codec.h"
+#include "gossip-codec-private.h"
+#include "gossip-json-codec.h"
+#include "gossip-msgpack-codec.h"
 
 /**
  * GossipCodec:
@@ -207,4 +209,40 @@ gossip_codec_decode_data (GossipCodec   *self,
   bytes = g_bytes_new_static (data, size);
 
   return gossip_codec_decode (self, bytes, error);
+}
+
+GVariant *
+gossip_codec_decode_bounded (GossipCodec   *self,
+                             const guint8  *data,
+                             gsize          size,
+                             guint          max_elements,
+                             GError       **error)
+{
+  GVariant *result;
+
+  g_return_val_if_fail (GOSSIP_IS_CODEC (self), NULL);
+  g_return_val_if_fail (data != NULL || size == 0, NULL);
+
+  if (GOSSIP_IS_MSGPACK_CODEC (self))
+    result = gossip_msgpack_codec_decode_bounded (data, size, max_elements, error);
+  else if (GOSSIP_IS_JSON_CODEC (self))
+    result = gossip_json_codec_decode_bounded (data, size, max_elements, error);
+  else
+    return gossip_codec_decode_data (self, data, size, error);
+
+  return result != NULL ? g_variant_take_ref (result) : NULL;
+}
+
+gboolean
+gossip_codec_check_bounded (GossipCodec   *self,
+                            const guint8  *data,
+                            gsize          size,
+                            guint          max_elements,
+                            GError       **error)
+{
+  if (GOSSIP_IS_MSGPACK_CODEC (self))
+    return gossip_msgpack_codec_check_bounded (data, size, max_elements, error);
+  if (GOSSIP_IS_JSON_CODEC (self))
+    return gossip_json_codec_check_bounded (data, size, max_elements, error);
+  return TRUE;
 }

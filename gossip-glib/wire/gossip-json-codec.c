@@ -10,6 +10,10 @@
  * first), silently truncates strings at "\u0000", and stores integers as
  * gint64, wrapping anything above G_MAXINT64. The scan rejects the former
  * and keeps the text of every number so that big integers come out exact.
+ * The scan also counts values against a budget of elements
+ * (gossip-codec-private.h) before json-glib builds its tree, and the
+ * GVariant tree shares one instance of null, true, false and each small
+ * integer.
  */
 #include "config.h"
 
@@ -20,6 +24,7 @@
 #include <json-glib/json-glib.h>
 
 #include "gossip-json-codec.h"
+#include "gossip-codec-private.h"
 #include "gossip-error.h"
 
 /* Deepest container nesting accepted on decode (and produced on encode),
@@ -409,6 +414,8 @@ typedef struct
   GArray *numbers;        /* NumberSpan, in document order */
   GArray *object_sizes;   /* guint member counts, objects in pre-order */
   GError **error;
+  guint64 budget_left;    /* values still allowed */
+  guint max_elements;     /* 0: no limit */
 } Scanner;
 
 static gboolean
@@ -668,6 +675,15 @@ scan_value (Scanner *s,
   if (at_end (s))
     return scan_fail (s, "unexpected end of data");
 
+  /* Member names are not values: an object member costs one element. */
+  if (s->budget_left == 0)
+    {
+      g_set_error (s->error, GOSSIP_ERROR, GOSSIP_ERROR_TOO_LARGE,
+                   "JSON data holds more than %u elements", s->max_elements);
+      return FALSE;
+    }
+  s->budget_left--;
+
   switch (s->data[s->pos])
     {
     case '{':
@@ -692,6 +708,8 @@ scan_value (Scanner *s,
 
 /* Decoding: JsonNode to GVariant */
 
+typedef struct _Shared Shared;
+
 typedef struct
 {
   const char *data;
@@ -699,6 +717,7 @@ typedef struct
   guint next_number;
   GArray *object_sizes;
   guint next_object;
+  Shared *shared;
 } Walker;
 
 static GVariant *
@@ -758,6 +777,91 @@ mismatch:
   return NULL;
 }
 
+/* One boxed instance per decode of null, the booleans and -32..127:
+ * an array of them costs a pointer per element. */
+#define SHARED_INT_MIN (-32)
+#define SHARED_INT_MAX 127
+
+struct _Shared
+{
+  GVariant *nil;
+  GVariant *booleans[2];
+  GVariant *ints[SHARED_INT_MAX - SHARED_INT_MIN + 1];
+};
+
+static void
+shared_clear (Shared *shared)
+{
+  g_clear_pointer (&shared->nil, g_variant_unref);
+  for (guint i = 0; i < 2; i++)
+    g_clear_pointer (&shared->booleans[i], g_variant_unref);
+  for (guint i = 0; i < G_N_ELEMENTS (shared->ints); i++)
+    g_clear_pointer (&shared->ints[i], g_variant_unref);
+}
+
+static GVariant *node_to_variant (Walker    *w,
+                                  JsonNode  *node,
+                                  GError   **error);
+
+/* @node boxed in a "v", as a full (not floating) reference. */
+static GVariant *
+node_to_boxed (Walker    *w,
+               JsonNode  *node,
+               GError   **error)
+{
+  Shared *shared = w->shared;
+  GVariant **slot = NULL;
+  GVariant *child, *boxed;
+
+  if (JSON_NODE_HOLDS_NULL (node))
+    slot = &shared->nil;
+  else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_BOOLEAN)
+    slot = &shared->booleans[json_node_get_boolean (node) ? 1 : 0];
+  if (slot != NULL && *slot != NULL)
+    return g_variant_ref (*slot);
+
+  /* A string: the "v" straight from its serialized bytes (the string, a
+   * NUL, a NUL, "s"), one GVariant instead of two. Trusted, so only text
+   * that "s" can hold (the scan already refused NUL and lone surrogates). */
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING &&
+      g_utf8_validate (json_node_get_string (node), -1, NULL))
+    {
+      const char *str = json_node_get_string (node);
+      gsize len = strlen (str);
+      char *buf = g_malloc (len + 3);
+
+      memcpy (buf, str, len);
+      buf[len] = '\0';
+      buf[len + 1] = '\0';
+      buf[len + 2] = 's';
+      return g_variant_ref_sink (g_variant_new_from_data (G_VARIANT_TYPE_VARIANT, buf, len + 3,
+                                                          TRUE, g_free, buf));
+    }
+
+  child = node_to_variant (w, node, error);
+  if (child == NULL)
+    return NULL;
+  child = g_variant_ref_sink (child);
+  /* Numbers: the walker must see each one (it keeps their order), so the
+   * small ones are made and then swapped for the shared instance. */
+  if (slot == NULL && g_variant_is_of_type (child, G_VARIANT_TYPE_INT64) &&
+      g_variant_get_int64 (child) >= SHARED_INT_MIN && g_variant_get_int64 (child) <= SHARED_INT_MAX)
+    {
+      slot = &shared->ints[g_variant_get_int64 (child) - SHARED_INT_MIN];
+      if (*slot != NULL)
+        {
+          g_variant_unref (child);
+          return g_variant_ref (*slot);
+        }
+    }
+
+  boxed = g_variant_ref_sink (g_variant_new_variant (child));
+  g_variant_unref (child);
+  if (slot != NULL)
+    *slot = g_variant_ref (boxed);
+  return boxed;
+}
+
 static GVariant *
 node_to_variant (Walker    *w,
                  JsonNode  *node,
@@ -794,11 +898,11 @@ node_to_variant (Walker    *w,
 
         for (guint i = 0; i < len; i++)
           {
-            GVariant *child = node_to_variant (w, json_array_get_element (array, i), error);
+            g_autoptr(GVariant) child = node_to_boxed (w, json_array_get_element (array, i), error);
 
             if (child == NULL)
               return NULL;
-            g_variant_builder_add_value (&builder, g_variant_new_variant (child));
+            g_variant_builder_add_value (&builder, child);
           }
 
         return g_variant_builder_end (&builder);
@@ -829,11 +933,12 @@ node_to_variant (Walker    *w,
         for (GList *l = members; l != NULL; l = l->next)
           {
             const char *name = l->data;
-            GVariant *child = node_to_variant (w, json_object_get_member (object, name), error);
+            g_autoptr(GVariant) child = node_to_boxed (w, json_object_get_member (object, name), error);
 
             if (child == NULL)
               return NULL;
-            g_variant_builder_add (&builder, "{sv}", name, child);
+            g_variant_builder_add_value (&builder,
+                                         g_variant_new_dict_entry (g_variant_new_string (name), child));
           }
 
         return g_variant_builder_end (&builder);
@@ -848,46 +953,68 @@ node_to_variant (Walker    *w,
   return NULL;
 }
 
-static GVariant *
-gossip_json_codec_decode (GossipCodec   *codec,
-                          GBytes        *bytes,
-                          GError       **error)
+/* The checks before json-glib sees the text: UTF-8, the strict scan (with
+ * the element budget) and nothing after the value. */
+static gboolean
+scan_document (Scanner *scanner)
 {
-  gsize size;
-  const guint8 *data = g_bytes_get_data (bytes, &size);
+  if (scanner->size == 0)
+    {
+      g_set_error_literal (scanner->error, GOSSIP_ERROR, GOSSIP_ERROR_DECODE,
+                           "Cannot decode a JSON value from empty data");
+      return FALSE;
+    }
+
+  /* Also refuses NUL bytes, which would end json-glib's view of the text. */
+  if (scanner->size > G_MAXSSIZE || !g_utf8_validate_len (scanner->data, scanner->size, NULL))
+    {
+      g_set_error_literal (scanner->error, GOSSIP_ERROR, GOSSIP_ERROR_DECODE,
+                           "JSON data is not valid UTF-8");
+      return FALSE;
+    }
+
+  if (!scan_value (scanner, 0))
+    return FALSE;
+
+  skip_whitespace (scanner);
+  if (!at_end (scanner))
+    return scan_fail (scanner, "trailing data after the value");
+  return TRUE;
+}
+
+gboolean
+gossip_json_codec_check_bounded (const guint8  *data,
+                                 gsize          size,
+                                 guint          max_elements,
+                                 GError       **error)
+{
+  g_autoptr(GArray) numbers = g_array_new (FALSE, FALSE, sizeof (NumberSpan));
+  g_autoptr(GArray) object_sizes = g_array_new (FALSE, FALSE, sizeof (guint));
+  Scanner scanner = { (const char *) data, size, 0, numbers, object_sizes, error,
+                      max_elements > 0 ? max_elements : G_MAXUINT64, max_elements };
+
+  return scan_document (&scanner);
+}
+
+GVariant *
+gossip_json_codec_decode_bounded (const guint8  *data,
+                                  gsize          size,
+                                  guint          max_elements,
+                                  GError       **error)
+{
   g_autoptr(GArray) numbers = g_array_new (FALSE, FALSE, sizeof (NumberSpan));
   g_autoptr(GArray) object_sizes = g_array_new (FALSE, FALSE, sizeof (guint));
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GError) local_error = NULL;
-  Scanner scanner = { (const char *) data, size, 0, numbers, object_sizes, error };
-  Walker walker = { (const char *) data, numbers, 0, object_sizes, 0 };
+  Scanner scanner = { (const char *) data, size, 0, numbers, object_sizes, error,
+                      max_elements > 0 ? max_elements : G_MAXUINT64, max_elements };
+  Shared shared = { 0 };
+  Walker walker = { (const char *) data, numbers, 0, object_sizes, 0, &shared };
   JsonNode *root;
   GVariant *result;
 
-  if (size == 0)
-    {
-      g_set_error_literal (error, GOSSIP_ERROR, GOSSIP_ERROR_DECODE,
-                           "Cannot decode a JSON value from empty data");
-      return NULL;
-    }
-
-  /* Also refuses NUL bytes, which would end json-glib's view of the text. */
-  if (size > G_MAXSSIZE || !g_utf8_validate_len ((const char *) data, size, NULL))
-    {
-      g_set_error_literal (error, GOSSIP_ERROR, GOSSIP_ERROR_DECODE,
-                           "JSON data is not valid UTF-8");
-      return NULL;
-    }
-
-  if (!scan_value (&scanner, 0))
+  if (!scan_document (&scanner))
     return NULL;
-
-  skip_whitespace (&scanner);
-  if (!at_end (&scanner))
-    {
-      scan_fail (&scanner, "trailing data after the value");
-      return NULL;
-    }
 
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, (const char *) data, (gssize) size, &local_error))
@@ -906,6 +1033,7 @@ gossip_json_codec_decode (GossipCodec   *codec,
     }
 
   result = node_to_variant (&walker, root, error);
+  shared_clear (&shared);
   if (result != NULL && walker.next_number != numbers->len)
     {
       g_variant_unref (g_variant_ref_sink (result));
@@ -915,6 +1043,17 @@ gossip_json_codec_decode (GossipCodec   *codec,
     }
 
   return result;
+}
+
+static GVariant *
+gossip_json_codec_decode (GossipCodec   *codec,
+                          GBytes        *bytes,
+                          GError       **error)
+{
+  gsize size;
+  const guint8 *data = g_bytes_get_data (bytes, &size);
+
+  return gossip_json_codec_decode_bounded (data, size, 0, error);
 }
 
 static const char *

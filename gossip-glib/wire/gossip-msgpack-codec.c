@@ -8,13 +8,20 @@
  * (lengths against the remaining bytes, nesting depth, extension types)
  * before msgpack-c sees it: msgpack-c allocates the objects of an array or
  * map from its header count before reading the elements, so a short packet
- * claiming 2^32 entries would otherwise make it allocate gigabytes.
+ * claiming 2^32 entries would otherwise make it allocate gigabytes. The
+ * checker also counts elements against a budget (gossip-codec-private.h),
+ * and the tree shares one instance of each one-byte value (nil, booleans,
+ * fixints, empty containers), so a packet of nils costs a pointer per nil,
+ * not two GVariants; other scalars are boxed from their serialized bytes.
  */
 #include "config.h"
+
+#include <string.h>
 
 #include <msgpack.h>
 
 #include "gossip-msgpack-codec.h"
+#include "gossip-codec-private.h"
 #include "gossip-error.h"
 #include "gossip-time-private.h"
 
@@ -349,13 +356,29 @@ read_uint_be (const guint8  *data,
   return TRUE;
 }
 
+typedef struct {
+  guint64 left;   /* elements still allowed */
+  guint   max;    /* 0: no limit */
+} Budget;
+
+static gboolean
+set_over_budget (const Budget  *budget,
+                 GError       **error)
+{
+  g_set_error (error, GOSSIP_ERROR, GOSSIP_ERROR_TOO_LARGE,
+               "msgpack data holds more than %u elements", budget->max);
+  return FALSE;
+}
+
 /* Walks one msgpack value at data[*pos] without building anything, so that
- * every length is known to fit in the input before msgpack-c allocates. */
+ * every length is known to fit in the input (and in the budget) before
+ * msgpack-c allocates. */
 static gboolean
 check_value (const guint8  *data,
              gsize          size,
              gsize         *pos,
              guint          depth,
+             Budget        *budget,
              GError       **error)
 {
   enum { SKIP, ARRAY, MAP, EXT } kind = SKIP;
@@ -365,6 +388,9 @@ check_value (const guint8  *data,
 
   if (*pos >= size)
     return set_truncated (error);
+  if (budget->left == 0)
+    return set_over_budget (budget, error);
+  budget->left--;
 
   c = data[(*pos)++];
 
@@ -490,13 +516,16 @@ check_value (const guint8  *data,
       if (kind == MAP)
         n *= 2;
 
-      /* Every element takes at least one byte. */
+      /* Every element takes at least one byte, and one of the budget:
+       * a count beyond either is refused before walking. */
       if (n > size - *pos)
         return set_truncated (error);
+      if (n > budget->left)
+        return set_over_budget (budget, error);
 
       for (guint64 i = 0; i < n; i++)
         {
-          if (!check_value (data, size, pos, depth + 1, error))
+          if (!check_value (data, size, pos, depth + 1, budget, error))
             return FALSE;
         }
       return TRUE;
@@ -587,8 +616,123 @@ timestamp_to_variant (const msgpack_object_ext  *ext,
   return g_variant_new_int64 (result);
 }
 
+/* One instance per decode of each value that takes a single byte on the
+ * wire (scalars, empty containers), already boxed in a "v": those are
+ * what a cheap bomb is made of. */
+#define N_FIXINTS (128 + 32)
+typedef struct {
+  GVariant *nil;
+  GVariant *booleans[2];
+  GVariant *fixints[N_FIXINTS];   /* -32 .. 127 */
+  GVariant *empty[3];             /* "", [], {} */
+} Shared;
+
+static void
+shared_clear (Shared *shared)
+{
+  g_clear_pointer (&shared->nil, g_variant_unref);
+  for (guint i = 0; i < 2; i++)
+    g_clear_pointer (&shared->booleans[i], g_variant_unref);
+  for (guint i = 0; i < N_FIXINTS; i++)
+    g_clear_pointer (&shared->fixints[i], g_variant_unref);
+  for (guint i = 0; i < G_N_ELEMENTS (shared->empty); i++)
+    g_clear_pointer (&shared->empty[i], g_variant_unref);
+}
+
+static GVariant **
+shared_slot (Shared               *shared,
+             const msgpack_object *obj)
+{
+  switch (obj->type)
+    {
+    case MSGPACK_OBJECT_NIL:
+      return &shared->nil;
+    case MSGPACK_OBJECT_BOOLEAN:
+      return &shared->booleans[obj->via.boolean ? 1 : 0];
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+      return obj->via.u64 <= 127 ? &shared->fixints[32 + obj->via.u64] : NULL;
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+      return obj->via.i64 >= -32 ? &shared->fixints[32 + obj->via.i64] : NULL;
+    case MSGPACK_OBJECT_STR:
+      return obj->via.str.size == 0 ? &shared->empty[0] : NULL;
+    case MSGPACK_OBJECT_ARRAY:
+      return obj->via.array.size == 0 ? &shared->empty[1] : NULL;
+    case MSGPACK_OBJECT_MAP:
+      return obj->via.map.size == 0 ? &shared->empty[2] : NULL;
+    default:
+      return NULL;
+    }
+}
+
 static GVariant *object_to_variant (const msgpack_object  *obj,
+                                    Shared                *shared,
                                     GError               **error);
+
+/* A "v" holding a scalar of @type_char, straight from the child's
+ * serialized bytes (a "v" is the child's data, a NUL, the child's type):
+ * one GVariant instead of two, and no children array. */
+static GVariant *
+boxed_scalar (const void *data,
+              gsize       len,
+              gboolean    nul_terminate,
+              char        type_char)
+{
+  gsize total = len + (nul_terminate ? 1 : 0) + 2;
+  guint8 *buf = g_malloc (total);
+  gsize pos = len;
+
+  memcpy (buf, data, len);
+  if (nul_terminate)
+    buf[pos++] = '\0';
+  buf[pos++] = '\0';
+  buf[pos] = type_char;
+  return g_variant_ref_sink (g_variant_new_from_data (G_VARIANT_TYPE_VARIANT, buf, total, TRUE, g_free, buf));
+}
+
+/* @obj boxed in a "v", as a full (not floating) reference. */
+static GVariant *
+object_to_boxed (const msgpack_object  *obj,
+                 Shared                *shared,
+                 GError               **error)
+{
+  GVariant **slot = shared_slot (shared, obj);
+  GVariant *child;
+
+  if (slot != NULL && *slot != NULL)
+    return g_variant_ref (*slot);
+
+  if (slot == NULL)
+    switch (obj->type)
+      {
+      case MSGPACK_OBJECT_STR:
+        /* g_utf8_validate_len() also refuses NUL, which "s" cannot hold. */
+        if (g_utf8_validate_len (obj->via.str.ptr, obj->via.str.size, NULL))
+          return boxed_scalar (obj->via.str.ptr, obj->via.str.size, TRUE, 's');
+        break;
+      case MSGPACK_OBJECT_POSITIVE_INTEGER:
+        if (obj->via.u64 <= G_MAXINT64)
+          {
+            gint64 v = (gint64) obj->via.u64;
+            return boxed_scalar (&v, sizeof v, FALSE, 'x');
+          }
+        return boxed_scalar (&obj->via.u64, sizeof obj->via.u64, FALSE, 't');
+      case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+        return boxed_scalar (&obj->via.i64, sizeof obj->via.i64, FALSE, 'x');
+      case MSGPACK_OBJECT_FLOAT32:
+      case MSGPACK_OBJECT_FLOAT64:
+        return boxed_scalar (&obj->via.f64, sizeof obj->via.f64, FALSE, 'd');
+      default:
+        break;
+      }
+
+  child = object_to_variant (obj, shared, error);
+  if (child == NULL)
+    return NULL;
+  child = g_variant_ref_sink (g_variant_new_variant (child));
+  if (slot != NULL)
+    *slot = g_variant_ref (child);
+  return child;
+}
 
 static char *
 map_key_to_string (const msgpack_object  *key,
@@ -618,6 +762,7 @@ map_key_to_string (const msgpack_object  *key,
 
 static GVariant *
 object_to_variant (const msgpack_object  *obj,
+                   Shared                *shared,
                    GError               **error)
 {
   switch (obj->type)
@@ -655,11 +800,11 @@ object_to_variant (const msgpack_object  *obj,
 
         for (guint32 i = 0; i < obj->via.array.size; i++)
           {
-            GVariant *child = object_to_variant (&obj->via.array.ptr[i], error);
+            g_autoptr(GVariant) child = object_to_boxed (&obj->via.array.ptr[i], shared, error);
 
             if (child == NULL)
               return NULL;
-            g_variant_builder_add_value (&builder, g_variant_new_variant (child));
+            g_variant_builder_add_value (&builder, child);
           }
 
         return g_variant_builder_end (&builder);
@@ -673,16 +818,18 @@ object_to_variant (const msgpack_object  *obj,
           {
             const msgpack_object_kv *kv = &obj->via.map.ptr[i];
             g_autofree char *key = map_key_to_string (&kv->key, error);
-            GVariant *child;
+            g_autoptr(GVariant) child = NULL;
 
             if (key == NULL)
               return NULL;
 
-            child = object_to_variant (&kv->val, error);
+            child = object_to_boxed (&kv->val, shared, error);
             if (child == NULL)
               return NULL;
 
-            g_variant_builder_add (&builder, "{sv}", key, child);
+            g_variant_builder_add_value (&builder,
+                                         g_variant_new_dict_entry (g_variant_new_take_string (g_steal_pointer (&key)),
+                                                                   child));
           }
 
         return g_variant_builder_end (&builder);
@@ -704,36 +851,49 @@ object_to_variant (const msgpack_object  *obj,
   return NULL;
 }
 
-static GVariant *
-gossip_msgpack_codec_decode (GossipCodec   *codec,
-                             GBytes        *bytes,
-                             GError       **error)
+gboolean
+gossip_msgpack_codec_check_bounded (const guint8  *data,
+                                    gsize          size,
+                                    guint          max_elements,
+                                    GError       **error)
 {
-  gsize size;
-  const guint8 *data = g_bytes_get_data (bytes, &size);
-  msgpack_unpacked unpacked;
-  msgpack_unpack_return ret;
+  Budget budget = { max_elements > 0 ? max_elements : G_MAXUINT64, max_elements };
   gsize pos = 0;
-  size_t offset = 0;
-  GVariant *result = NULL;
 
   if (size == 0)
     {
       g_set_error_literal (error, GOSSIP_ERROR, GOSSIP_ERROR_DECODE,
                            "Cannot decode a msgpack value from empty data");
-      return NULL;
+      return FALSE;
     }
 
-  if (!check_value (data, size, &pos, 0, error))
-    return NULL;
+  if (!check_value (data, size, &pos, 0, &budget, error))
+    return FALSE;
 
   if (pos != size)
     {
       g_set_error (error, GOSSIP_ERROR, GOSSIP_ERROR_DECODE,
                    "%" G_GSIZE_FORMAT " trailing bytes after the msgpack value",
                    size - pos);
-      return NULL;
+      return FALSE;
     }
+  return TRUE;
+}
+
+GVariant *
+gossip_msgpack_codec_decode_bounded (const guint8  *data,
+                                     gsize          size,
+                                     guint          max_elements,
+                                     GError       **error)
+{
+  msgpack_unpacked unpacked;
+  msgpack_unpack_return ret;
+  size_t offset = 0;
+  GVariant *result = NULL;
+  Shared shared = { 0 };
+
+  if (!gossip_msgpack_codec_check_bounded (data, size, max_elements, error))
+    return NULL;
 
   msgpack_unpacked_init (&unpacked);
   ret = msgpack_unpack_next (&unpacked, (const char *) data, size, &offset);
@@ -742,11 +902,23 @@ gossip_msgpack_codec_decode (GossipCodec   *codec,
     g_set_error (error, GOSSIP_ERROR, GOSSIP_ERROR_DECODE,
                  "Invalid msgpack data (msgpack-c status %d)", (int) ret);
   else
-    result = object_to_variant (&unpacked.data, error);
+    result = object_to_variant (&unpacked.data, &shared, error);
 
   msgpack_unpacked_destroy (&unpacked);
+  shared_clear (&shared);
 
   return result;
+}
+
+static GVariant *
+gossip_msgpack_codec_decode (GossipCodec   *codec,
+                             GBytes        *bytes,
+                             GError       **error)
+{
+  gsize size;
+  const guint8 *data = g_bytes_get_data (bytes, &size);
+
+  return gossip_msgpack_codec_decode_bounded (data, size, 0, error);
 }
 
 static const char *

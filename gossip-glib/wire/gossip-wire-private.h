@@ -51,6 +51,8 @@ typedef struct {
   GPtrArray        *other_keys;        /* (nullable) GBytes*: also accepted on receive */
   gsize             compress_min_size;
   gsize             max_payload_size;  /* bound on a decompressed payload */
+  gsize             max_datagram_payload_size; /* the same for one that came by UDP */
+  guint             max_decode_elements; /* budget of a payload decode (0: none) */
 } GossipWire;
 
 /* A decoded packet. */
@@ -59,6 +61,7 @@ typedef struct {
   GBytes        *payload;       /* codec bytes, decompressed */
   GBytes        *wire_payload;  /* the payload bytes as they arrived (maybe compressed) */
   gboolean       compressed;    /* wire_payload is snappy-compressed */
+  guint          max_elements;  /* the wire's max_decode_elements, for the payload decode */
 } GossipWireMessage;
 
 void      gossip_wire_message_clear (GossipWireMessage *msg);
@@ -82,6 +85,22 @@ gboolean  gossip_wire_decode        (const GossipWire     *wire,
                                      GossipWireMessage    *out,
                                      GossipDropReason     *reason,
                                      GError              **error);
+/* The same with a bound of its own on the decompressed payload: a payload
+ * whose snappy header claims more is dropped (GOSSIP_DROP_TOO_LARGE) before
+ * anything is decompressed. Both also drop a payload that fails the codec's
+ * structural scan within max_decode_elements (GOSSIP_DROP_PAYLOAD_DECODE),
+ * when that is set. */
+gboolean  gossip_wire_decode_limited (const GossipWire    *wire,
+                                      const guint8        *raw,
+                                      gsize                size,
+                                      gsize                max_payload_size,
+                                      GossipWireMessage   *out,
+                                      GossipDropReason    *reason,
+                                      GError             **error);
+/* Decodes @msg's payload with the wire's codec under its element budget. */
+GVariant *gossip_wire_decode_payload (const GossipWireMessage *msg,
+                                      GossipCodec             *codec,
+                                      GError                 **error);
 /* The envelope alone, for tests and tools. */
 GBytes   *gossip_wire_encode_envelope (GossipCodec          *codec,
                                        const GossipEnvelope *envelope,

@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "gossip-codec-private.h"
 #include "gossip-error.h"
 #include "gossip-msgpack-codec.h"
 #include "gossip-msgpack-envelope-private.h"
@@ -221,6 +222,29 @@ gossip_wire_decode (const GossipWire  *wire,
                     GossipDropReason  *reason,
                     GError           **error)
 {
+  return gossip_wire_decode_limited (wire, raw, size, wire->max_payload_size, out, reason, error);
+}
+
+GVariant *
+gossip_wire_decode_payload (const GossipWireMessage  *msg,
+                            GossipCodec              *codec,
+                            GError                  **error)
+{
+  gsize size;
+  const guint8 *data = g_bytes_get_data (msg->payload, &size);
+
+  return gossip_codec_decode_bounded (codec, data, size, msg->max_elements, error);
+}
+
+gboolean
+gossip_wire_decode_limited (const GossipWire  *wire,
+                            const guint8      *raw,
+                            gsize              size,
+                            gsize              max_payload_size,
+                            GossipWireMessage *out,
+                            GossipDropReason  *reason,
+                            GError           **error)
+{
   g_autoptr(GBytes) opened = NULL;
   GError *cause = NULL;
   const guint8 *plain;
@@ -264,6 +288,7 @@ gossip_wire_decode (const GossipWire  *wire,
 
   out->wire_payload = g_bytes_new (plain + header_len, plain_len - header_len);
   out->compressed = compressed;
+  out->max_elements = wire->max_decode_elements;
   if (!compressed)
     out->payload = g_bytes_ref (out->wire_payload);
   else if (wire->compressor == NULL)
@@ -275,13 +300,30 @@ gossip_wire_decode (const GossipWire  *wire,
   else
     {
       out->payload = gossip_compressor_decompress (wire->compressor, out->wire_payload,
-                                                   wire->max_payload_size, &cause);
+                                                   max_payload_size, &cause);
       if (out->payload == NULL)
         {
           gboolean too_large = g_error_matches (cause, GOSSIP_ERROR, GOSSIP_ERROR_TOO_LARGE);
           gossip_wire_message_clear (out);
           return drop (reason, too_large ? GOSSIP_DROP_TOO_LARGE : GOSSIP_DROP_DECOMPRESS,
                        error, cause, "decompress");
+        }
+    }
+
+  /* The codec's structural scan within the element budget allocates
+   * nothing per element: a decode bomb costs its walk only, and whoever
+   * decodes the payload afterwards (handlers, replies, membership) gets at
+   * most max_decode_elements values. */
+  if (wire->max_decode_elements > 0)
+    {
+      gsize payload_size;
+      const guint8 *payload = g_bytes_get_data (out->payload, &payload_size);
+
+      if (!gossip_codec_check_bounded (wire->codec, payload, payload_size,
+                                       wire->max_decode_elements, &cause))
+        {
+          gossip_wire_message_clear (out);
+          return drop (reason, GOSSIP_DROP_PAYLOAD_DECODE, error, cause, "payload");
         }
     }
   return TRUE;
