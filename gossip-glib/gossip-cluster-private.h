@@ -9,7 +9,6 @@
 #include "gossip-cluster.h"
 #include "gossip-config-private.h"
 #include "gossip-router-private.h"
-#include "gossip-broadcast-repair-private.h" /* broadcast-repair: include */
 #include "gossip-messages-private.h"
 #include "gossip-node-list-private.h"
 #include "gossip-transport-private.h"
@@ -34,13 +33,6 @@ typedef struct {
   GDestroyNotify    destroy;
 } Handler;
 
-/* Where a received packet came from and how it can be answered. */
-typedef struct {
-  GossipWireMessage  msg;
-  gboolean           reliable;
-  GossipIncoming    *incoming;   /* (nullable) set for reliable requests */
-} Received;
-
 struct _GossipCluster
 {
   GObject                   parent_instance;
@@ -61,9 +53,7 @@ struct _GossipCluster
   GossipNode               *local;
   GossipNodeId              local_id;
   char                     *advertise_address;
-  GossipRouter             *router;        /* receive filters, drop counters */
-  GossipBroadcastRepair    *repair;        /* broadcast-repair: state */
-  GSource                  *repair_timer;  /* broadcast-repair: runs only while recent broadcasts exist */
+  GossipRouter             *router;        /* packets in and out */
   GHashTable               *handlers;      /* GUINT_TO_POINTER (type) -> Handler* */
   GPtrArray                *join_peers;    /* char*, remembered for rejoin */
   GHashTable               *unsolicited_joins; /* address -> last attempt (monotonic µs) */
@@ -84,7 +74,6 @@ struct _GossipCluster
   GHashTable               *ping_waiters;  /* GUINT_TO_POINTER (seq) -> PingWaiter* */
   GossipHealth             *health;
 
-  guint64                   packets_out;
   guint64                   probes;
   guint64                   probe_failures;
   guint64                   suspicions;
@@ -210,26 +199,26 @@ void        gossip_membership_heard_from       (GossipCluster *self,
 void        gossip_membership_exchange_state   (GossipCluster *self,
                                                 GossipNode    *node);
 void        gossip_membership_handle_join      (GossipCluster *self,
-                                                Received      *rx,
+                                                GossipReceived *rx,
                                                 GVariant      *payload);
-void        gossip_membership_handle_push_pull (GossipCluster *self,
-                                                Received      *rx,
+gboolean    gossip_membership_handle_push_pull (GossipCluster *self,
+                                                GossipReceived *rx,
                                                 GossipNode    *sender,
                                                 GVariant      *payload);
-void        gossip_membership_handle_alive     (GossipCluster *self,
-                                                Received      *rx,
+gboolean    gossip_membership_handle_alive     (GossipCluster *self,
+                                                GossipReceived *rx,
                                                 GossipNode    *sender,
                                                 GVariant      *payload);
-void        gossip_membership_handle_suspicion (GossipCluster *self,
-                                                Received      *rx,
+gboolean    gossip_membership_handle_suspicion (GossipCluster *self,
+                                                GossipReceived *rx,
                                                 GossipNode    *sender,
                                                 GVariant      *payload);
-void        gossip_membership_handle_leaving   (GossipCluster *self,
-                                                Received      *rx,
+gboolean    gossip_membership_handle_leaving   (GossipCluster *self,
+                                                GossipReceived *rx,
                                                 GossipNode    *sender,
                                                 GVariant      *payload);
-void        gossip_membership_handle_metadata  (GossipCluster *self,
-                                                Received      *rx,
+gboolean    gossip_membership_handle_metadata  (GossipCluster *self,
+                                                GossipReceived *rx,
                                                 GossipNode    *sender,
                                                 GVariant      *payload);
 /* Up to @max node states (G_MAXUINT: every live node), without @exclude. */
@@ -267,19 +256,19 @@ void        gossip_probe_indirect              (GossipCluster      *self,
 void        gossip_probe_send_discovery_ping   (GossipCluster *self,
                                                 GossipNode    *node);
 void        gossip_probe_handle_ping           (GossipCluster       *self,
-                                                Received            *rx,
+                                                GossipReceived *rx,
                                                 GossipNode          *sender,
                                                 const GossipPingMsg *msg);
 void        gossip_probe_handle_ack            (GossipCluster       *self,
-                                                Received            *rx,
+                                                GossipReceived *rx,
                                                 GossipNode          *sender,
                                                 const GossipPingMsg *msg);
 void        gossip_probe_handle_indirect_ping  (GossipCluster       *self,
-                                                Received            *rx,
+                                                GossipReceived *rx,
                                                 GossipNode          *sender,
                                                 const GossipPingMsg *msg);
 void        gossip_probe_handle_indirect_ack   (GossipCluster       *self,
-                                                Received            *rx,
+                                                GossipReceived *rx,
                                                 GossipNode          *sender,
                                                 const GossipPingMsg *msg);
 

@@ -131,7 +131,6 @@ gossip_cluster_finalize (GObject *object)
   g_clear_pointer (&self->nodes, gossip_node_list_free);
   g_clear_object (&self->local);
   g_clear_pointer (&self->router, gossip_router_free);
-  g_clear_pointer (&self->repair, gossip_broadcast_repair_free); /* broadcast-repair: free */
   g_clear_pointer (&self->join_peers, g_ptr_array_unref);
   g_clear_pointer (&self->unsolicited_joins, g_hash_table_unref);
   g_clear_pointer (&self->wire.key, g_bytes_unref);
@@ -392,15 +391,9 @@ setup_wire (GossipCluster  *self,
 }
 
 static void receive_cb (GBytes *raw, gboolean reliable, GossipIncoming *incoming, gpointer user_data);
-/* broadcast-repair: see the block before "Receiving" */
-#define REPAIR_KEEP_USEC (500 * G_TIME_SPAN_MILLISECOND)
-#define REPAIR_INTERVAL_MS 6
-#define REPAIR_FIRST_MS 2
-#define REPAIR_FAN_OUT 3
-#define GOSSIP_MSG_REPAIR_DIGEST 48
-#define GOSSIP_MSG_REPAIR_PULL 49
-static void repair_record (GossipCluster *self, const GossipNodeId *origin, guint64 id, GBytes *raw);
-static gboolean repair_keeps (guint16 type);
+static gboolean system_receive_cb (GossipReceived *rx, GVariant *payload, gpointer data);
+static gboolean user_receive_cb (GossipReceived *rx, GVariant *payload, gpointer data);
+static const GossipPeerSource peer_source;
 static void local_metadata_changed_cb (GossipMetadata *metadata, gpointer user_data);
 
 /* Set by tests/netsim only; NULL in applications. */
@@ -512,10 +505,34 @@ cluster_set_up (GossipCluster  *self,
   if (!setup_transport (self, cancellable, error))
     return FALSE;
 
-  self->router = gossip_router_new (&self->wire, &self->local_id, self->advertise_address,
-                                   self->cfg->msg_history_max_age, self->cfg->replay_window);
-  self->repair = gossip_broadcast_repair_new (REPAIR_KEEP_USEC, 1024); /* broadcast-repair: create */
+  {
+    GossipRouterLimits limits = {
+      .udp_max_packet_size = self->cfg->udp_max_packet_size,
+      .history_max_age_ms = self->cfg->msg_history_max_age,
+      .replay_window_ms = self->cfg->replay_window,
+      .direct_broadcast_limit = self->cfg->direct_broadcast_limit,
+      .fan_out_multiplier = self->cfg->fan_out_multiplier,
+      .ttl_multiplier = self->cfg->ttl_multiplier,
+      .force_reliable = self->cfg->force_reliable_transport,
+    };
+    self->router = gossip_router_new (&self->wire, self->transport, self->context, &self->local_id,
+                                      self->advertise_address, &limits);
+  }
   self->nodes = gossip_node_list_new ();
+  gossip_router_set_peer_source (self->router, &peer_source, self);
+  for (guint16 type = GOSSIP_MSG_PING; type <= GOSSIP_MSG_METADATA; type++)
+    {
+      GossipReceiveFlags flags = GOSSIP_RECEIVE_NONE;
+
+      if (type <= GOSSIP_MSG_INDIRECT_PING_ACK)
+        flags = GOSSIP_RECEIVE_RAW;
+      else if (type == GOSSIP_MSG_JOIN || type == GOSSIP_MSG_PUSH_PULL)
+        flags = GOSSIP_RECEIVE_RELIABLE_ONLY;
+      else
+        flags = GOSSIP_RECEIVE_FORWARD;
+      gossip_router_register (self->router, type, flags, system_receive_cb, self);
+    }
+  gossip_router_set_user_receiver (self->router, user_receive_cb, self);
   gossip_probe_init (self);
   gossip_health_init (self);
 
@@ -723,12 +740,12 @@ shut_down (GossipCluster *self)
   self->stopped = TRUE;
   g_cancellable_cancel (self->cancellable);
   destroy_source (&self->history_timer);
-  destroy_source (&self->repair_timer); /* broadcast-repair: stop */
   destroy_source (&self->gossip_timer);
   destroy_source (&self->metadata_idle);
   gossip_membership_stop (self);
   gossip_health_stop (self);
   gossip_probe_clear (self);
+  gossip_router_stop (self->router);
   gossip_transport_close (self->transport);
   if (self->running)
     {
@@ -787,19 +804,6 @@ gossip_cluster_is_running (GossipCluster *self)
 /* Formulas of BEHAVIOUR.md §3.2                                       */
 
 static guint
-log_formula (guint n, double multiplier, int add, guint cap)
-{
-  double v;
-
-  if (n == 0)
-    return 0;
-  v = ceil (log2 ((double) n) * multiplier) + add;
-  v = MIN (v, (double) cap);
-  v = MAX (v, 1.0);
-  return MIN ((guint) v, n);
-}
-
-static guint
 n_live (GossipCluster *self)
 {
   return gossip_node_list_count (self->nodes, GOSSIP_NODE_STATE_ALIVE) +
@@ -818,7 +822,7 @@ guint
 gossip_cluster_calc_fan_out (GossipCluster *self)
 {
   g_return_val_if_fail (GOSSIP_IS_CLUSTER (self), 0);
-  return log_formula (n_live (self), self->cfg->fan_out_multiplier, 0, 10);
+  return gossip_router_fan_out (self->router);
 }
 
 /**
@@ -835,26 +839,19 @@ gossip_cluster_calc_payload_size (GossipCluster *self,
                                   guint          n)
 {
   g_return_val_if_fail (GOSSIP_IS_CLUSTER (self), 0);
-  return log_formula (n, self->cfg->state_exchange_multiplier, 2, 16);
+  return gossip_router_log_formula (n, self->cfg->state_exchange_multiplier, 2, 16);
 }
 
 guint
 gossip_cluster_indirect_count (GossipCluster *self)
 {
-  return log_formula (n_live (self), self->cfg->indirect_ping_multiplier, 0, 6);
+  return gossip_router_log_formula (n_live (self), self->cfg->indirect_ping_multiplier, 0, 6);
 }
 
 guint
 gossip_cluster_max_ttl (GossipCluster *self)
 {
-  guint n = gossip_node_list_count (self->nodes, GOSSIP_NODE_STATE_ALIVE);
-  double v;
-
-  if (n == 0)
-    return 0;
-  /* Not capped at n: the TTL counts hops, not nodes. */
-  v = ceil (log2 ((double) n) * self->cfg->ttl_multiplier) + 2;
-  return (guint) CLAMP (v, 1.0, 8.0);
+  return gossip_router_max_ttl (self->router);
 }
 
 /* ------------------------------------------------------------------ */
@@ -876,33 +873,13 @@ gossip_cluster_envelope (GossipCluster *self,
   return gossip_router_envelope (self->router, type, ttl);
 }
 
-static void
-request_done_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) reply = gossip_transport_request_finish (GOSSIP_TRANSPORT (source), result, &error);
-
-  if (reply == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_debug ("reliable send failed: %s", error->message);
-}
-
 void
 gossip_cluster_send_raw_to (GossipCluster *self,
                             const char    *address,
                             GBytes        *raw,
                             gboolean       reliable)
 {
-  if (self->stopped || address == NULL || address[0] == '\0')
-    return;
-  self->packets_out++;
-  if (reliable || self->cfg->force_reliable_transport ||
-      g_bytes_get_size (raw) >= self->cfg->udp_max_packet_size)
-    gossip_transport_request_async (self->transport, address, raw, GOSSIP_REQUEST_NO_REPLY,
-                                    self->cancellable, request_done_cb, NULL);
-  else
-    gossip_transport_send_datagram (self->transport, address, raw);
+  gossip_router_send_raw (self->router, address, raw, reliable);
 }
 
 void
@@ -912,68 +889,7 @@ gossip_cluster_send_direct (GossipCluster *self,
                             GVariant      *payload,
                             guint8         ttl)
 {
-  GossipEnvelope env = gossip_cluster_envelope (self, type, ttl);
-  g_autoptr(GVariant) owned = g_variant_ref_sink (payload);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) raw = gossip_wire_encode_value (&self->wire, &env, owned, &error);
-
-  if (raw == NULL)
-    {
-      g_warning ("Could not encode message type %u: %s", type, error->message);
-      return;
-    }
-  gossip_cluster_send_raw_to (self, address, raw, FALSE);
-}
-
-/* Sends @raw to @targets, or to a random fan-out of live nodes minus
- * @exclude. Every target is tried: one unreachable peer does not stop the
- * others (Go stops at the first failure). */
-static void
-send_to_targets (GossipCluster      *self,
-                 GBytes             *raw,
-                 gboolean            reliable,
-                 GPtrArray          *targets,
-                 const GossipNodeId *exclude,
-                 guint               n_exclude)
-{
-  g_autoptr(GPtrArray) chosen = NULL;
-
-  if (targets == NULL)
-    targets = chosen = gossip_node_list_random (self->nodes, gossip_cluster_calc_fan_out (self),
-                                                GOSSIP_STATES_LIVE, exclude, n_exclude);
-  for (guint i = 0; i < targets->len; i++)
-    {
-      GossipNode *node = targets->pdata[i];
-
-      if (node == self->local)
-        continue;
-      gossip_cluster_send_raw_to (self, gossip_node_get_address (node), raw, reliable);
-    }
-}
-
-/* The first hop of a broadcast we originate. Up to direct-broadcast-limit
- * live peers, every peer gets it directly with TTL 0: each node receives it
- * exactly once, at once, and the cluster carries N-1 packets instead of the
- * N x fan-out of an epidemic (whose random choices also miss a node now and
- * then). Larger clusters use Go's epidemic: a random fan-out and the TTL of
- * §3.2. The wire format is the same; Go receivers do not forward TTL 0. */
-static GPtrArray *
-broadcast_targets (GossipCluster      *self,
-                   const GossipNodeId *exclude,
-                   guint               n_exclude,
-                   guint8             *ttl)
-{
-  guint live = n_live (self);
-  guint max_ttl = gossip_cluster_max_ttl (self);
-
-  if (live > 0 && live - 1 <= self->cfg->direct_broadcast_limit)
-    {
-      *ttl = 0;
-      return gossip_node_list_random (self->nodes, live, GOSSIP_STATES_LIVE, exclude, n_exclude);
-    }
-  *ttl = (guint8) (max_ttl > 0 ? max_ttl - 1 : 0);
-  return gossip_node_list_random (self->nodes, gossip_cluster_calc_fan_out (self),
-                                  GOSSIP_STATES_LIVE, exclude, n_exclude);
+  gossip_router_send_direct (self->router, address, type, payload, ttl);
 }
 
 void
@@ -982,185 +898,65 @@ gossip_cluster_broadcast (GossipCluster *self,
                           GVariant      *payload,
                           gboolean       reliable)
 {
-  g_autoptr(GVariant) owned = g_variant_ref_sink (payload);
-  g_autoptr(GPtrArray) targets = NULL;
-  GossipEnvelope env;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) raw = NULL;
-  guint8 ttl;
-
-  targets = broadcast_targets (self, &self->local_id, 1, &ttl);
-  if (targets->len == 0)
-    return;
-  env = gossip_cluster_envelope (self, type, ttl);
-  raw = gossip_wire_encode_value (&self->wire, &env, owned, &error);
-  if (raw == NULL)
-    {
-      g_warning ("Could not encode message type %u: %s", type, error->message);
-      return;
-    }
-  /* Our own broadcasts may come back through forwarding: pre-record them. */
-  gossip_router_remember_own (self->router, env.id);
-  if (!reliable && repair_keeps (type)) /* broadcast-repair: keep what we broadcast; TCP does not lose it */
-    repair_record (self, &self->local_id, env.id, raw);
-  send_to_targets (self, raw, reliable, targets, NULL, 0);
+  gossip_router_broadcast (self->router, type, payload, reliable);
 }
 
-/* Re-sends a received packet one hop further, keeping originator, message ID
- * and payload bytes (still compressed if they arrived so). */
-static void
-forward (GossipCluster *self,
-         Received      *rx)
+/* The router's peer source: live peers from the node list, as addresses. */
+static GPtrArray *
+peers_random_live (gpointer            data,
+                   guint               n,
+                   const GossipNodeId *exclude,
+                   guint               n_exclude)
 {
-  GossipNodeId exclude[2] = { self->local_id, rx->msg.envelope.sender };
-  g_autoptr(GBytes) raw = gossip_router_forward_bytes (self->router, &rx->msg);
+  GossipCluster *self = data;
+  g_autoptr(GPtrArray) nodes = gossip_node_list_random (self->nodes, n, GOSSIP_STATES_LIVE, exclude, n_exclude);
+  GPtrArray *out = g_ptr_array_sized_new (nodes->len);
 
-  if (raw == NULL)
-    return;
-  if (!rx->reliable && repair_keeps (rx->msg.envelope.type))
-    repair_record (self, &rx->msg.envelope.sender, rx->msg.envelope.id, raw); /* broadcast-repair: keep what we spread */
-  send_to_targets (self, raw, rx->reliable, NULL, exclude, G_N_ELEMENTS (exclude));
+  for (guint i = 0; i < nodes->len; i++)
+    if (nodes->pdata[i] != self->local)
+      g_ptr_array_add (out, (gpointer) gossip_node_get_address (nodes->pdata[i]));
+  return out;
 }
 
-/* broadcast-repair: the glue between the cluster and GossipBroadcastRepair.
- * While we hold recent broadcasts, every REPAIR_INTERVAL_MS we send a digest
- * of their IDs (type 48, TTL 0) to REPAIR_FAN_OUT random live peers; a peer
- * that lacks one answers with a pull (type 49, TTL 0) and we resend the
- * original bytes. TTL 0: a Go node that has no handler does not relay them. */
-
-static gboolean repair_timer_cb (gpointer user_data);
-static GVariant *decode_payload (GossipCluster *self, Received *rx);
-
-static void
-repair_send (GossipCluster *self,
-             const char    *address,
-             guint16        type,
-             GBytes        *entries)
+static guint
+peers_count_alive (gpointer data)
 {
-  gossip_cluster_send_direct (self, address, type,
-                              g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, entries, TRUE), 0);
+  GossipCluster *self = data;
+
+  return gossip_node_list_count (self->nodes, GOSSIP_NODE_STATE_ALIVE);
 }
 
-static void
-repair_record (GossipCluster      *self,
-               const GossipNodeId *origin,
-               guint64             id,
-               GBytes             *raw)
+static guint
+peers_count_live (gpointer data)
 {
-  gossip_broadcast_repair_record (self->repair, origin, id, raw, g_get_monotonic_time ());
-  if (self->repair_timer == NULL && !self->stopped)
-    self->repair_timer = add_timer (self, REPAIR_FIRST_MS, repair_timer_cb);
+  return n_live (data);
 }
 
-static gboolean
-repair_timer_cb (gpointer user_data)
+static const char *
+peers_address_of (gpointer            data,
+                  const GossipNodeId *id)
 {
-  GossipCluster *self = user_data;
-  gint64 now = g_get_monotonic_time ();
-  g_autoptr(GBytes) digest = NULL;
-  g_autoptr(GPtrArray) peers = NULL;
+  GossipCluster *self = data;
+  GossipNode *node = gossip_node_list_lookup (self->nodes, id);
 
-  destroy_source (&self->repair_timer);
-  if (!gossip_broadcast_repair_active (self->repair, now))
-    return G_SOURCE_REMOVE;
-  digest = gossip_broadcast_repair_digest (self->repair, now);
-  peers = gossip_node_list_random (self->nodes, REPAIR_FAN_OUT, GOSSIP_STATES_LIVE, &self->local_id, 1);
-  for (guint i = 0; digest != NULL && i < peers->len; i++)
-    if (peers->pdata[i] != self->local)
-      repair_send (self, gossip_node_get_address (peers->pdata[i]), GOSSIP_MSG_REPAIR_DIGEST, digest);
-  self->repair_timer = add_timer (self, REPAIR_INTERVAL_MS, repair_timer_cb);
-  return G_SOURCE_REMOVE;
+  return node != NULL ? gossip_node_get_address (node) : NULL;
 }
 
-/* Returns TRUE if @rx was a repair message (handled or dropped). */
-static gboolean
-repair_dispatch (GossipCluster *self,
-                 Received      *rx,
-                 GossipNode    *sender)
-{
-  guint16 type = rx->msg.envelope.type;
-  g_autoptr(GVariant) payload = NULL;
-  g_autoptr(GBytes) entries = NULL;
-  const guint8 *data;
-  gsize size;
-
-  if (type != GOSSIP_MSG_REPAIR_DIGEST && type != GOSSIP_MSG_REPAIR_PULL)
-    return FALSE;
-  if (sender == NULL)
-    return TRUE;
-  payload = decode_payload (self, rx);
-  if (payload == NULL)
-    return TRUE;
-  entries = gossip_broadcast_repair_entries_from_variant (payload);
-  if (entries == NULL)
-    {
-      gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, "repair entries are not bytes");
-      return TRUE;
-    }
-  data = g_bytes_get_data (entries, &size);
-  if (type == GOSSIP_MSG_REPAIR_DIGEST)
-    {
-      g_autoptr(GBytes) missing = gossip_broadcast_repair_missing (self->repair, data, size,
-                                                                   g_get_monotonic_time ());
-      if (missing != NULL)
-        repair_send (self, gossip_node_get_address (sender), GOSSIP_MSG_REPAIR_PULL, missing);
-    }
-  else
-    {
-      g_autoptr(GPtrArray) raws = gossip_broadcast_repair_answer (self->repair, data, size);
-      for (guint i = 0; i < raws->len; i++)
-        gossip_cluster_send_raw_to (self, gossip_node_get_address (sender), raws->pdata[i], FALSE);
-    }
-  return TRUE;
-}
-
-/* broadcast-repair: which types are kept for repair. Not alive messages:
- * a join storm sends one per node, and push/pull state sync already
- * repairs a lost one; repairing them too costs more than it brings. */
-static gboolean
-repair_keeps (guint16 type)
-{
-  return type >= GOSSIP_USER_MESSAGE_MIN ||
-         (type >= GOSSIP_MSG_SUSPICION && type <= GOSSIP_MSG_METADATA);
-}
+static const GossipPeerSource peer_source = {
+  .random_live = peers_random_live,
+  .count_alive = peers_count_alive,
+  .count_live = peers_count_live,
+  .address_of = peers_address_of,
+};
 
 /* ------------------------------------------------------------------ */
 /* Receiving                                                           */
-
-static GVariant *
-decode_payload (GossipCluster *self,
-                Received      *rx)
-{
-  g_autoptr(GError) error = NULL;
-  GVariant *v = gossip_codec_decode (self->wire.codec, rx->msg.payload, &error);
-
-  if (v == NULL)
-    gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, error->message);
-  return v;
-}
-
-static void
-reply_to_request (GossipCluster *self,
-                  Received      *rx,
-                  GVariant      *value)
-{
-  GossipEnvelope env = gossip_cluster_envelope (self, GOSSIP_MSG_REPLY, 1);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) raw = gossip_wire_encode_value (&self->wire, &env, value, &error);
-
-  if (raw == NULL)
-    {
-      g_warning ("Could not encode a reply: %s", error->message);
-      return;
-    }
-  gossip_incoming_reply (rx->incoming, raw);
-}
 
 /* ::message, detailed by the type in decimal. Only types somebody listens
  * to have a quark, so untrusted types create none. */
 static void
 emit_message (GossipCluster *self,
-              Received      *rx,
+              GossipReceived *rx,
               GossipNode    *sender,
               GossipPacket  *packet)
 {
@@ -1177,11 +973,14 @@ emit_message (GossipCluster *self,
   g_signal_emit (self, signals[SIGNAL_MESSAGE], detail, sender, packet);
 }
 
-static void
-dispatch_user (GossipCluster *self,
-               Received      *rx,
-               GossipNode    *sender)
+static gboolean
+user_receive_cb (GossipReceived *rx,
+                 GVariant       *unused,
+                 gpointer        data)
 {
+  GossipCluster *self = data;
+  GossipNode *known = gossip_node_list_lookup (self->nodes, &rx->msg.envelope.sender);
+  g_autoptr(GossipNode) sender = known != NULL ? g_object_ref (known) : NULL;
   Handler *h = g_hash_table_lookup (self->handlers, GUINT_TO_POINTER (rx->msg.envelope.type));
   g_autoptr(GossipPacket) packet = NULL;
 
@@ -1189,9 +988,9 @@ dispatch_user (GossipCluster *self,
     {
       /* Unknown types are relayed, so nodes that lack a handler still
        * carry the epidemic (BEHAVIOUR.md §4.3). */
-      forward (self, rx);
+      gossip_router_forward (self->router, rx);
       emit_message (self, rx, sender, NULL);
-      return;
+      return TRUE;
     }
 
   packet = gossip_packet_new (&rx->msg, self->wire.codec, rx->reliable);
@@ -1199,7 +998,7 @@ dispatch_user (GossipCluster *self,
   switch (h->kind)
     {
     case HANDLER_FORWARD:
-      forward (self, rx);
+      gossip_router_forward (self->router, rx);
       h->func (self, sender, packet, h->user_data);
       break;
     case HANDLER_NO_FORWARD:
@@ -1219,20 +1018,21 @@ dispatch_user (GossipCluster *self,
             /* (transfer full): a floating value is sunk, a non-floating one (every
              * binding returns those) is taken as is, not reffed again. */
             g_variant_take_ref (value);
-            reply_to_request (self, rx, value);
+            gossip_router_reply (self->router, rx, value);
           }
       }
       break;
     }
   handler_free (h);
   emit_message (self, rx, sender, packet);
+  return TRUE;
 }
 
 /* Pings and acks, most of the traffic, are parsed straight from msgpack
  * when the codec is msgpack; anything unusual takes the general path. */
 static void
 dispatch_ping (GossipCluster *self,
-               Received      *rx,
+               GossipReceived *rx,
                GossipNode    *sender)
 {
   GossipPingMsg msg;
@@ -1241,7 +1041,7 @@ dispatch_ping (GossipCluster *self,
 
   if (!GOSSIP_IS_MSGPACK_CODEC (self->wire.codec) || !gossip_msgpack_read_ping (data, size, &msg))
     {
-      g_autoptr(GVariant) payload = decode_payload (self, rx);
+      g_autoptr(GVariant) payload = gossip_router_decode_payload (self->router, rx);
 
       if (payload == NULL)
         return;
@@ -1270,26 +1070,29 @@ dispatch_ping (GossipCluster *self,
   gossip_ping_msg_clear (&msg);
 }
 
-typedef void (* SystemHandler) (GossipCluster *self, Received *rx, GossipNode *sender, GVariant *payload);
+typedef gboolean (* SystemHandler) (GossipCluster *self, GossipReceived *rx, GossipNode *sender, GVariant *payload);
 
-static void
-dispatch_system (GossipCluster *self,
-                 Received      *rx,
-                 GossipNode    *sender)
+/* The router's receiver for the system types of membership and health. */
+static gboolean
+system_receive_cb (GossipReceived *rx,
+                   GVariant       *payload,
+                   gpointer        data)
 {
-  static const struct {
-    SystemHandler handler;
-    gboolean      forwarded;
-    gboolean      reliable_only;
-  } table[] = {
-    [GOSSIP_MSG_PUSH_PULL] = { gossip_membership_handle_push_pull, FALSE, TRUE },
-    [GOSSIP_MSG_ALIVE] = { gossip_membership_handle_alive, TRUE, FALSE },
-    [GOSSIP_MSG_SUSPICION] = { gossip_membership_handle_suspicion, TRUE, FALSE },
-    [GOSSIP_MSG_LEAVING] = { gossip_membership_handle_leaving, TRUE, FALSE },
-    [GOSSIP_MSG_METADATA] = { gossip_membership_handle_metadata, TRUE, FALSE },
+  static const SystemHandler table[] = {
+    [GOSSIP_MSG_PUSH_PULL] = gossip_membership_handle_push_pull,
+    [GOSSIP_MSG_ALIVE] = gossip_membership_handle_alive,
+    [GOSSIP_MSG_SUSPICION] = gossip_membership_handle_suspicion,
+    [GOSSIP_MSG_LEAVING] = gossip_membership_handle_leaving,
+    [GOSSIP_MSG_METADATA] = gossip_membership_handle_metadata,
   };
+  GossipCluster *self = data;
   guint16 type = rx->msg.envelope.type;
-  g_autoptr(GVariant) payload = NULL;
+  GossipNode *sender;
+  gboolean ok = TRUE;
+
+  sender = gossip_node_list_lookup (self->nodes, &rx->msg.envelope.sender);
+  if (sender != NULL)
+    g_object_ref (sender);
 
   /* Types 1-6 are never forwarded: they come from their originator itself,
    * which makes them evidence that it is alive. Forwarded or late copies of
@@ -1298,45 +1101,14 @@ dispatch_system (GossipCluster *self,
     gossip_membership_heard_from (self, sender);
 
   if (type >= GOSSIP_MSG_PING && type <= GOSSIP_MSG_INDIRECT_PING_ACK)
-    {
-      dispatch_ping (self, rx, sender);
-      return;
-    }
+    dispatch_ping (self, rx, sender);
+  else if (type == GOSSIP_MSG_JOIN)
+    gossip_membership_handle_join (self, rx, payload);
+  else
+    ok = table[type] (self, rx, sender, payload);
 
-  if (repair_dispatch (self, rx, sender)) /* broadcast-repair: digests and pulls */
-    return;
-
-  if (type == GOSSIP_MSG_JOIN)
-    {
-      if (rx->incoming == NULL)
-        {
-          gossip_cluster_count_drop (self, GOSSIP_DROP_WRONG_TRANSPORT, "join over UDP");
-          return;
-        }
-      payload = decode_payload (self, rx);
-      if (payload != NULL)
-        gossip_membership_handle_join (self, rx, payload);
-      return;
-    }
-
-  if (type >= G_N_ELEMENTS (table) || table[type].handler == NULL)
-    {
-      forward (self, rx);
-      return;
-    }
-  if (table[type].reliable_only && rx->incoming == NULL)
-    {
-      gossip_cluster_count_drop (self, GOSSIP_DROP_WRONG_TRANSPORT, "request over UDP");
-      return;
-    }
-
-  /* Validate before forwarding, so garbage is not amplified (§12.26). */
-  payload = decode_payload (self, rx);
-  if (payload == NULL)
-    return;
-  if (table[type].forwarded)
-    forward (self, rx);
-  table[type].handler (self, rx, sender, payload);
+  g_clear_object (&sender);
+  return ok;
 }
 
 static void
@@ -1347,36 +1119,10 @@ receive_cb (GBytes         *raw,
 {
   GossipCluster *self = user_data;
   g_autoptr(GossipDispatch) dispatch = gossip_cluster_dispatch_begin (self);
-  Received rx = { .reliable = reliable, .incoming = incoming };
-  GossipNode *sender;
-  gsize size;
-  const guint8 *data = g_bytes_get_data (raw, &size);
 
   if (!self->running)
     return;
-  /* Decoding, own packets, replay window and de-duplication: the router. */
-  if (!gossip_router_accept (self->router, data, size, &rx.msg))
-    return;
-
-  /* broadcast-repair: keep a received broadcast. TTL 0 is a direct broadcast
-   * or an epidemic's last hop; with TTL left, forward() keeps what it spreads
-   * anyway, so an addressed send to a no-forward handler stays addressed. */
-  if (repair_keeps (rx.msg.envelope.type) && rx.msg.envelope.ttl == 0 && !reliable)
-    repair_record (self, &rx.msg.envelope.sender, rx.msg.envelope.id, raw);
-
-  g_object_ref (self);
-  sender = gossip_node_list_lookup (self->nodes, &rx.msg.envelope.sender);
-  if (sender != NULL)
-    g_object_ref (sender);
-
-  if (rx.msg.envelope.type < GOSSIP_USER_MESSAGE_MIN)
-    dispatch_system (self, &rx, sender);
-  else
-    dispatch_user (self, &rx, sender);
-
-  g_clear_object (&sender);
-  g_object_unref (self);
-  gossip_wire_message_clear (&rx.msg);
+  gossip_router_receive (self->router, raw, reliable, incoming);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1929,7 +1675,7 @@ gossip_cluster_get_stats (GossipCluster *self)
   gossip_transport_get_counters (self->transport, &tc);
   stats = gossip_stats_new ();
   gossip_stats_add (stats, "packets-in", gossip_router_get_packets_in (self->router));
-  gossip_stats_add (stats, "packets-out", self->packets_out);
+  gossip_stats_add (stats, "packets-out", gossip_router_get_packets_out (self->router));
   gossip_stats_add (stats, "udp-datagrams-in", tc.datagrams_in);
   gossip_stats_add (stats, "udp-datagrams-out", tc.datagrams_out);
   gossip_stats_add (stats, "tcp-requests-in", tc.tcp_requests_in);
@@ -1950,8 +1696,8 @@ gossip_cluster_get_stats (GossipCluster *self)
   { /* broadcast-repair: counters */
     GossipBroadcastRepairCounters rc;
     GossipBroadcastRepairCounters zero = { 0 };
-    if (self->repair != NULL)
-      gossip_broadcast_repair_counters (self->repair, &rc);
+    if (self->router != NULL)
+      gossip_router_repair_counters (self->router, &rc);
     else
       rc = zero;
     gossip_stats_add (stats, "repair-recorded", rc.recorded);
@@ -2245,30 +1991,28 @@ gossip_cluster_send_full (GossipCluster       *self,
 
   if (targets != NULL)
     {
-      guint max_ttl = gossip_cluster_max_ttl (self);
-
       /* Addressed sends keep Go's TTL, so receivers that forward the
        * type re-gossip them as a Go sender's would be. */
-      ttl = (guint8) (max_ttl > 0 ? max_ttl - 1 : 0);
+      ttl = gossip_router_addressed_ttl (self->router);
       target_array = g_ptr_array_new ();
       for (guint i = 0; i < n_targets; i++)
         {
           g_return_val_if_fail (GOSSIP_IS_NODE (targets[i]), FALSE);
-          g_ptr_array_add (target_array, targets[i]);
+          if (targets[i] != self->local)
+            g_ptr_array_add (target_array, (gpointer) gossip_node_get_address (targets[i]));
         }
     }
   else
-    target_array = broadcast_targets (self, (GossipNodeId *) (gpointer) exclude->data, exclude->len, &ttl);
+    target_array = gossip_router_broadcast_targets (self->router, (GossipNodeId *) (gpointer) exclude->data,
+                                                    exclude->len, &ttl);
 
   env = gossip_cluster_envelope (self, message_type, ttl);
   raw = gossip_wire_encode (&self->wire, &env, payload, FALSE, error);
   if (raw == NULL || !check_packet_size (self, raw, error))
     return FALSE;
-  gossip_router_remember_own (self->router, env.id);
-  if (targets == NULL && (flags & GOSSIP_SEND_RELIABLE) == 0)
-    repair_record (self, &self->local_id, env.id, raw); /* broadcast-repair: keep what we broadcast */
-
-  send_to_targets (self, raw, (flags & GOSSIP_SEND_RELIABLE) != 0, target_array, NULL, 0);
+  /* broadcast-repair: keep what we broadcast */
+  gossip_router_send_own (self->router, env.id, raw, (flags & GOSSIP_SEND_RELIABLE) != 0,
+                          targets == NULL, target_array);
   return TRUE;
 }
 
@@ -2411,7 +2155,7 @@ gossip_cluster_send_to_with_response_async (GossipCluster       *self,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  self->packets_out++;
+  gossip_router_count_packet_out (self->router);
   gossip_transport_request_async (self->transport, gossip_node_get_address (node), raw,
                                   GOSSIP_REQUEST_REPLY, cancellable, response_cb,
                                   g_steal_pointer (&task));

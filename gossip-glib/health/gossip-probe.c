@@ -88,8 +88,6 @@ ping_timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Pings and acks are most of a node's traffic: with msgpack they skip the
- * value model entirely. */
 static void
 send_ping (GossipCluster       *self,
            const char          *address,
@@ -97,27 +95,7 @@ send_ping (GossipCluster       *self,
            const GossipPingMsg *msg,
            guint8               ttl)
 {
-  gboolean indirect = type == GOSSIP_MSG_INDIRECT_PING || type == GOSSIP_MSG_INDIRECT_PING_ACK;
-  GossipEnvelope env;
-  g_autoptr(GBytes) payload = NULL;
-  g_autoptr(GBytes) raw = NULL;
-  GByteArray *buf;
-
-  if (!GOSSIP_IS_MSGPACK_CODEC (self->wire.codec))
-    {
-      gossip_cluster_send_direct (self, address, type,
-                                  gossip_ping_msg_build_full (msg, indirect,
-                                                              GOSSIP_IS_JSON_CODEC (self->wire.codec)),
-                                  ttl);
-      return;
-    }
-  buf = g_byte_array_sized_new (64);
-  gossip_msgpack_write_ping (buf, msg, indirect);
-  payload = g_byte_array_free_to_bytes (buf);
-  env = gossip_cluster_envelope (self, type, ttl);
-  raw = gossip_wire_encode (&self->wire, &env, payload, FALSE, NULL);
-  if (raw != NULL)
-    gossip_cluster_send_raw_to (self, address, raw, FALSE);
+  gossip_router_send_ping (self->router, address, type, msg, ttl);
 }
 
 static void
@@ -214,7 +192,7 @@ gossip_probe_send_discovery_ping (GossipCluster *self,
 
 void
 gossip_probe_handle_ping (GossipCluster       *self,
-                          Received            *rx,
+                          GossipReceived *rx,
                           GossipNode          *sender,
                           const GossipPingMsg *msg)
 {
@@ -238,7 +216,7 @@ gossip_probe_handle_ping (GossipCluster       *self,
 
 void
 gossip_probe_handle_ack (GossipCluster       *self,
-                         Received            *rx,
+                         GossipReceived *rx,
                          GossipNode          *sender,
                          const GossipPingMsg *msg)
 {
@@ -250,7 +228,7 @@ gossip_probe_handle_ack (GossipCluster       *self,
 
 void
 gossip_probe_handle_indirect_ack (GossipCluster       *self,
-                                  Received            *rx,
+                                  GossipReceived *rx,
                                   GossipNode          *sender,
                                   const GossipPingMsg *msg)
 {
@@ -284,7 +262,7 @@ indirect_done_cb (GossipCluster     *self,
 
 void
 gossip_probe_handle_indirect_ping (GossipCluster       *self,
-                                   Received            *rx,
+                                   GossipReceived *rx,
                                    GossipNode          *sender,
                                    const GossipPingMsg *msg)
 {

@@ -407,7 +407,7 @@ gossip_membership_join_address (GossipCluster *self,
 
 void
 gossip_membership_handle_join (GossipCluster *self,
-                               Received      *rx,
+                               GossipReceived *rx,
                                GVariant      *payload)
 {
   GossipJoinMsg msg = { 0 };
@@ -687,9 +687,9 @@ gossip_membership_exchange_state (GossipCluster *self,
                                   GOSSIP_REQUEST_REPLY, self->cancellable, exchange_reply_cb, ex);
 }
 
-void
+gboolean
 gossip_membership_handle_push_pull (GossipCluster *self,
-                                    Received      *rx,
+                                    GossipReceived *rx,
                                     GossipNode    *sender,
                                     GVariant      *payload)
 {
@@ -721,14 +721,15 @@ gossip_membership_handle_push_pull (GossipCluster *self,
   raw = gossip_wire_encode_value (&self->wire, &env, list, &error);
   if (raw != NULL)
     gossip_incoming_reply (rx->incoming, raw);
+  return TRUE;
 }
 
 /* ------------------------------------------------------------------ */
 /* Broadcast system messages                                           */
 
-void
+gboolean
 gossip_membership_handle_alive (GossipCluster *self,
-                                Received      *rx,
+                                GossipReceived *rx,
                                 GossipNode    *sender,
                                 GVariant      *payload)
 {
@@ -738,7 +739,7 @@ gossip_membership_handle_alive (GossipCluster *self,
   if (!gossip_node_msg_parse (payload, &msg))
     {
       gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, "malformed alive");
-      return;
+      return FALSE;
     }
 
   if (sender == NULL && msg.addr[0] != '\0' &&
@@ -782,11 +783,12 @@ gossip_membership_handle_alive (GossipCluster *self,
 
 out:
   gossip_node_msg_clear (&msg);
+  return TRUE;
 }
 
-void
+gboolean
 gossip_membership_handle_suspicion (GossipCluster *self,
-                                    Received      *rx,
+                                    GossipReceived *rx,
                                     GossipNode    *sender,
                                     GVariant      *payload)
 {
@@ -795,7 +797,7 @@ gossip_membership_handle_suspicion (GossipCluster *self,
   if (!gossip_node_msg_parse (payload, &msg))
     {
       gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, "malformed suspicion");
-      return;
+      return FALSE;
     }
   if (gossip_node_id_equal (&msg.node, &self->local_id))
     {
@@ -815,11 +817,12 @@ gossip_membership_handle_suspicion (GossipCluster *self,
         gossip_health_suspicion (self, node, &rx->msg.envelope.sender);
     }
   gossip_node_msg_clear (&msg);
+  return TRUE;
 }
 
-void
+gboolean
 gossip_membership_handle_leaving (GossipCluster *self,
-                                  Received      *rx,
+                                  GossipReceived *rx,
                                   GossipNode    *sender,
                                   GVariant      *payload)
 {
@@ -828,7 +831,7 @@ gossip_membership_handle_leaving (GossipCluster *self,
   if (!gossip_node_msg_parse (payload, &msg))
     {
       gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, "malformed leaving");
-      return;
+      return FALSE;
     }
   /* Only a node itself may announce its leave (Go accepts it from anyone,
    * §12.24). */
@@ -836,25 +839,27 @@ gossip_membership_handle_leaving (GossipCluster *self,
       gossip_node_id_equal (&msg.node, &rx->msg.envelope.sender))
     gossip_membership_set_state (self, sender, GOSSIP_NODE_STATE_LEAVING, rx->msg.envelope.id);
   gossip_node_msg_clear (&msg);
+  return TRUE;
 }
 
-void
+gboolean
 gossip_membership_handle_metadata (GossipCluster *self,
-                                   Received      *rx,
+                                   GossipReceived *rx,
                                    GossipNode    *sender,
                                    GVariant      *payload)
 {
   GossipMetadataMsg msg;
 
   if (sender == NULL)
-    return;
+    return TRUE;
   if (!gossip_metadata_msg_parse (payload, &msg))
     {
       gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, "malformed metadata update");
-      return;
+      return FALSE;
     }
   gossip_membership_apply_metadata (self, sender, msg.metadata, msg.metadata_ts, FALSE);
   gossip_metadata_msg_clear (&msg);
+  return TRUE;
 }
 
 /* ------------------------------------------------------------------ */
