@@ -9,6 +9,7 @@
 #include "gossip-cluster.h"
 #include "gossip-config-private.h"
 #include "gossip-router-private.h"
+#include "gossip-membership-private.h"
 #include "gossip-messages-private.h"
 #include "gossip-node-list-private.h"
 #include "gossip-transport-private.h"
@@ -49,23 +50,19 @@ struct _GossipCluster
 
   GossipWire                wire;
   GossipTransport          *transport;
-  GossipNodeList           *nodes;
-  GossipNode               *local;
+  GossipMembership         *membership;
+  GossipNodeList           *nodes;         /* membership's */
+  GossipNode               *local;         /* membership's */
   GossipNodeId              local_id;
   char                     *advertise_address;
   GossipRouter             *router;        /* packets in and out */
   GHashTable               *handlers;      /* GUINT_TO_POINTER (type) -> Handler* */
-  GPtrArray                *join_peers;    /* char*, remembered for rejoin */
-  GHashTable               *unsolicited_joins; /* address -> last attempt (monotonic µs) */
 
   gboolean                  running;
   gboolean                  stopped;
 
   GSource                  *history_timer;
-  GSource                  *sync_timer;
-  guint                     sync_news;     /* nodes learned since the last sync round */
   GSource                  *gossip_timer;
-  GSource                  *lifecycle_timer;
   GSource                  *metadata_idle;
   guint                     gossip_interval;
 
@@ -77,9 +74,6 @@ struct _GossipCluster
   guint64                   probes;
   guint64                   probe_failures;
   guint64                   suspicions;
-  guint64                   refutations;
-
-  GArray                   *membership_observers; /* MembershipObserver, gossip-membership.c */
 
   /* gossip-cluster-events.c */
   guint                     dispatch_depth;
@@ -145,87 +139,6 @@ void gossip_cluster_emit_metadata_changed (GossipCluster   *self,
 void gossip_cluster_events_init           (GossipCluster   *self);
 void gossip_cluster_events_clear          (GossipCluster   *self);
 
-/* The task data of a join: attempts in flight, peers that accepted, and
- * the last failure to report if none did. */
-typedef struct {
-  guint   pending;
-  guint   joined;
-  GError *error;
-} GossipJoinState;
-
-void gossip_join_state_free (gpointer data);
-/* Ends one attempt of @task (owned); returns the task when it was the last. */
-void gossip_membership_join_attempt_done (GTask  *task,
-                                          GError *error);
-
-/* gossip-membership.c */
-/* Membership's private notification: a layer that keeps per-node state
- * (health) registers here and learns of each transition instead of being
- * called by name. Runs after the node list changed (for a removal, just
- * before the node leaves the list; @new_state is UNKNOWN), before the
- * public signal is queued. */
-typedef void (* GossipMembershipObserver) (GossipCluster   *self,
-                                           GossipNode      *node,
-                                           GossipNodeState  old_state,
-                                           GossipNodeState  new_state,
-                                           gpointer         data);
-void        gossip_membership_add_observer     (GossipCluster            *self,
-                                                GossipMembershipObserver  func,
-                                                gpointer                  data);
-void        gossip_membership_clear_observers  (GossipCluster *self);
-void        gossip_membership_start            (GossipCluster *self);
-void        gossip_membership_stop             (GossipCluster *self);
-/* The only places node state changes and the signals are emitted. */
-void        gossip_membership_add_node         (GossipCluster *self,
-                                                GossipNode    *node);
-void        gossip_membership_set_state        (GossipCluster *self,
-                                                GossipNode    *node,
-                                                GossipNodeState state,
-                                                guint64       timestamp);
-void        gossip_membership_remove_node      (GossipCluster *self,
-                                                GossipNode    *node);
-void        gossip_membership_apply_metadata   (GossipCluster *self,
-                                                GossipNode    *node,
-                                                GVariant      *md,
-                                                guint64        ts,
-                                                gboolean       force);
-/* @task (owned, nullable) is a join task from gossip_cluster_join_async(). */
-void        gossip_membership_join_address     (GossipCluster *self,
-                                                const char    *address,
-                                                GTask         *task);
-/* Revives a Suspect or Dead node on direct evidence from it. */
-void        gossip_membership_heard_from       (GossipCluster *self,
-                                                GossipNode    *node);
-void        gossip_membership_exchange_state   (GossipCluster *self,
-                                                GossipNode    *node);
-void        gossip_membership_handle_join      (GossipCluster *self,
-                                                GossipReceived *rx,
-                                                GVariant      *payload);
-gboolean    gossip_membership_handle_push_pull (GossipCluster *self,
-                                                GossipReceived *rx,
-                                                GossipNode    *sender,
-                                                GVariant      *payload);
-gboolean    gossip_membership_handle_alive     (GossipCluster *self,
-                                                GossipReceived *rx,
-                                                GossipNode    *sender,
-                                                GVariant      *payload);
-gboolean    gossip_membership_handle_suspicion (GossipCluster *self,
-                                                GossipReceived *rx,
-                                                GossipNode    *sender,
-                                                GVariant      *payload);
-gboolean    gossip_membership_handle_leaving   (GossipCluster *self,
-                                                GossipReceived *rx,
-                                                GossipNode    *sender,
-                                                GVariant      *payload);
-gboolean    gossip_membership_handle_metadata  (GossipCluster *self,
-                                                GossipReceived *rx,
-                                                GossipNode    *sender,
-                                                GVariant      *payload);
-/* Up to @max node states (G_MAXUINT: every live node), without @exclude. */
-GVariant   *gossip_membership_build_state_list (GossipCluster *self,
-                                                GossipNode    *exclude,
-                                                guint          max);
-
 /* gossip-probe.c */
 typedef enum {
   GOSSIP_PROBE_ACK,      /* the target answered (directly or through a helper) */
@@ -253,8 +166,6 @@ void        gossip_probe_indirect              (GossipCluster      *self,
                                                 guint               timeout_ms,
                                                 GossipPingCallback  callback,
                                                 gpointer            user_data);
-void        gossip_probe_send_discovery_ping   (GossipCluster *self,
-                                                GossipNode    *node);
 void        gossip_probe_handle_ping           (GossipCluster       *self,
                                                 GossipReceived *rx,
                                                 GossipNode          *sender,

@@ -123,16 +123,14 @@ gossip_cluster_finalize (GObject *object)
 
   g_clear_error (&self->init_error);
   gossip_cluster_events_clear (self);
-  gossip_membership_clear_observers (self);
   gossip_health_free (self);
   gossip_probe_clear (self);
   g_clear_pointer (&self->ping_waiters, g_hash_table_unref);
-  g_clear_object (&self->transport);
-  g_clear_pointer (&self->nodes, gossip_node_list_free);
-  g_clear_object (&self->local);
+  g_clear_pointer (&self->membership, gossip_membership_free);
+  self->nodes = NULL;
+  self->local = NULL;
   g_clear_pointer (&self->router, gossip_router_free);
-  g_clear_pointer (&self->join_peers, g_ptr_array_unref);
-  g_clear_pointer (&self->unsolicited_joins, g_hash_table_unref);
+  g_clear_object (&self->transport);
   g_clear_pointer (&self->wire.key, g_bytes_unref);
   g_clear_pointer (&self->wire.other_keys, g_ptr_array_unref);
   g_clear_object (&self->wire.codec);
@@ -322,8 +320,6 @@ gossip_cluster_init (GossipCluster *self)
   self->context = g_main_context_ref_thread_default ();
   self->cancellable = g_cancellable_new ();
   self->handlers = g_hash_table_new_full (NULL, NULL, NULL, handler_free);
-  self->join_peers = g_ptr_array_new_with_free_func (g_free);
-  self->unsolicited_joins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   gossip_cluster_events_init (self);
 }
 
@@ -393,7 +389,9 @@ setup_wire (GossipCluster  *self,
 static void receive_cb (GBytes *raw, gboolean reliable, GossipIncoming *incoming, gpointer user_data);
 static gboolean system_receive_cb (GossipReceived *rx, GVariant *payload, gpointer data);
 static gboolean user_receive_cb (GossipReceived *rx, GVariant *payload, gpointer data);
-static const GossipPeerSource peer_source;
+static GossipMembershipHost membership_host (GossipCluster *self);
+static const GossipMembershipObserver cluster_observer;
+static const GossipMembershipEvidence health_evidence;
 static void local_metadata_changed_cb (GossipMetadata *metadata, gpointer user_data);
 
 /* Set by tests/netsim only; NULL in applications. */
@@ -482,6 +480,7 @@ cluster_set_up (GossipCluster  *self,
                 GError        **error)
 {
   g_autoptr(GossipMetadata) metadata = NULL;
+  GossipMembershipHost host;
 
   if (self->config == NULL)
     self->config = gossip_config_new ();
@@ -518,29 +517,21 @@ cluster_set_up (GossipCluster  *self,
     self->router = gossip_router_new (&self->wire, self->transport, self->context, &self->local_id,
                                       self->advertise_address, &limits);
   }
-  self->nodes = gossip_node_list_new ();
-  gossip_router_set_peer_source (self->router, &peer_source, self);
-  for (guint16 type = GOSSIP_MSG_PING; type <= GOSSIP_MSG_METADATA; type++)
-    {
-      GossipReceiveFlags flags = GOSSIP_RECEIVE_NONE;
-
-      if (type <= GOSSIP_MSG_INDIRECT_PING_ACK)
-        flags = GOSSIP_RECEIVE_RAW;
-      else if (type == GOSSIP_MSG_JOIN || type == GOSSIP_MSG_PUSH_PULL)
-        flags = GOSSIP_RECEIVE_RELIABLE_ONLY;
-      else
-        flags = GOSSIP_RECEIVE_FORWARD;
-      gossip_router_register (self->router, type, flags, system_receive_cb, self);
-    }
+  metadata = gossip_metadata_new ();
+  host = membership_host (self);
+  self->membership = gossip_membership_new (self->cfg, self->context, self->router, self->transport,
+                                            &self->local_id, self->advertise_address, metadata, &host);
+  self->nodes = gossip_membership_get_nodes (self->membership);
+  self->local = gossip_membership_get_local (self->membership);
+  for (guint16 type = GOSSIP_MSG_PING; type <= GOSSIP_MSG_INDIRECT_PING_ACK; type++)
+    gossip_router_register (self->router, type, GOSSIP_RECEIVE_RAW, system_receive_cb, self);
   gossip_router_set_user_receiver (self->router, user_receive_cb, self);
   gossip_probe_init (self);
   gossip_health_init (self);
-
-  metadata = gossip_metadata_new ();
-  self->local = gossip_node_new (&self->local_id, self->advertise_address, TRUE, metadata);
-  gossip_node_set_versions (self->local, GOSSIP_PROTOCOL_VERSION, self->cfg->application_version);
-  gossip_node_set_state_internal (self->local, GOSSIP_NODE_STATE_ALIVE, gossip_hlc_now ());
-  gossip_node_list_add (self->nodes, self->local);
+  gossip_membership_set_evidence (self->membership, &health_evidence, self);
+  /* After health's: health's records are up to date when the public
+   * signal is queued (or, outside a dispatch, emitted). */
+  gossip_membership_add_observer (self->membership, &cluster_observer, self);
   g_signal_connect (metadata, "changed", G_CALLBACK (local_metadata_changed_cb), self);
   return TRUE;
 }
@@ -729,7 +720,7 @@ gossip_cluster_start (GossipCluster *self)
   self->history_timer = add_timer (self, self->cfg->msg_history_gc_interval, history_timer_cb);
   self->gossip_timer = add_timer (self, g_random_int_range (0, MAX (self->cfg->gossip_interval / 2, 1)) + 1,
                                   gossip_start_cb);
-  gossip_membership_start (self);
+  gossip_membership_start (self->membership);
   gossip_health_start (self);
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_RUNNING]);
 }
@@ -742,7 +733,7 @@ shut_down (GossipCluster *self)
   destroy_source (&self->history_timer);
   destroy_source (&self->gossip_timer);
   destroy_source (&self->metadata_idle);
-  gossip_membership_stop (self);
+  gossip_membership_stop (self->membership);
   gossip_health_stop (self);
   gossip_probe_clear (self);
   gossip_router_stop (self->router);
@@ -901,52 +892,98 @@ gossip_cluster_broadcast (GossipCluster *self,
   gossip_router_broadcast (self->router, type, payload, reliable);
 }
 
-/* The router's peer source: live peers from the node list, as addresses. */
-static GPtrArray *
-peers_random_live (gpointer            data,
-                   guint               n,
-                   const GossipNodeId *exclude,
-                   guint               n_exclude)
+/* What the cluster gives membership: its dispatch, its notification
+ * freeze, and itself to keep alive while requests are in flight. */
+static gpointer
+host_dispatch_begin (gpointer data)
 {
-  GossipCluster *self = data;
-  g_autoptr(GPtrArray) nodes = gossip_node_list_random (self->nodes, n, GOSSIP_STATES_LIVE, exclude, n_exclude);
-  GPtrArray *out = g_ptr_array_sized_new (nodes->len);
-
-  for (guint i = 0; i < nodes->len; i++)
-    if (nodes->pdata[i] != self->local)
-      g_ptr_array_add (out, (gpointer) gossip_node_get_address (nodes->pdata[i]));
-  return out;
+  return gossip_cluster_dispatch_begin (data);
 }
 
-static guint
-peers_count_alive (gpointer data)
+static void
+host_dispatch_end (gpointer token)
 {
-  GossipCluster *self = data;
-
-  return gossip_node_list_count (self->nodes, GOSSIP_NODE_STATE_ALIVE);
+  gossip_cluster_dispatch_end (token);
 }
 
-static guint
-peers_count_live (gpointer data)
+static void
+host_hold_node (gpointer    data,
+                GossipNode *node)
 {
-  return n_live (data);
+  gossip_cluster_hold_node_notify (data, node);
 }
 
-static const char *
-peers_address_of (gpointer            data,
-                  const GossipNodeId *id)
+static GossipMembershipHost
+membership_host (GossipCluster *self)
 {
-  GossipCluster *self = data;
-  GossipNode *node = gossip_node_list_lookup (self->nodes, id);
-
-  return node != NULL ? gossip_node_get_address (node) : NULL;
+  GossipMembershipHost host = {
+    .dispatcher = { host_dispatch_begin, host_dispatch_end, self },
+    .hold_node = host_hold_node,
+    .data = self,
+    .owner = G_OBJECT (self),
+  };
+  return host;
 }
 
-static const GossipPeerSource peer_source = {
-  .random_live = peers_random_live,
-  .count_alive = peers_count_alive,
-  .count_live = peers_count_live,
-  .address_of = peers_address_of,
+/* Membership's transitions, complete: re-emitted as the public signals
+ * (queued until the dispatch ends). */
+static void
+membership_state_changed_cb (gpointer         data,
+                             GossipNode      *node,
+                             GossipNodeState  old_state,
+                             GossipNodeState  new_state)
+{
+  gossip_cluster_emit_state_changed (data, node, old_state, new_state);
+}
+
+static void
+membership_metadata_changed_cb (gpointer    data,
+                                GossipNode *node)
+{
+  gossip_cluster_emit_metadata_changed (data, node);
+}
+
+static const GossipMembershipObserver cluster_observer = {
+  .state_changed = membership_state_changed_cb,
+  .metadata_changed = membership_metadata_changed_cb,
+};
+
+static void
+evidence_suspicion (gpointer data, GossipNode *node, const GossipNodeId *originator)
+{
+  gossip_health_suspicion (data, node, originator);
+}
+
+static void
+evidence_report (gpointer data, GossipNode *node, GossipNode *reporter, GossipNodeState reported)
+{
+  gossip_health_report (data, node, reporter, reported);
+}
+
+static void
+evidence_verify (gpointer data, GossipNode *node)
+{
+  gossip_health_verify (data, node);
+}
+
+static void
+evidence_self_suspected (gpointer data)
+{
+  gossip_health_self_suspected (data);
+}
+
+static gboolean
+evidence_withholds (gpointer data, GossipNode *node)
+{
+  return gossip_health_withholds (data, node);
+}
+
+static const GossipMembershipEvidence health_evidence = {
+  .suspicion = evidence_suspicion,
+  .report = evidence_report,
+  .verify = evidence_verify,
+  .self_suspected = evidence_self_suspected,
+  .withholds = evidence_withholds,
 };
 
 /* ------------------------------------------------------------------ */
@@ -1070,45 +1107,21 @@ dispatch_ping (GossipCluster *self,
   gossip_ping_msg_clear (&msg);
 }
 
-typedef gboolean (* SystemHandler) (GossipCluster *self, GossipReceived *rx, GossipNode *sender, GVariant *payload);
-
-/* The router's receiver for the system types of membership and health. */
+/* The router's receiver for the ping types (health's). */
 static gboolean
 system_receive_cb (GossipReceived *rx,
                    GVariant       *payload,
                    gpointer        data)
 {
-  static const SystemHandler table[] = {
-    [GOSSIP_MSG_PUSH_PULL] = gossip_membership_handle_push_pull,
-    [GOSSIP_MSG_ALIVE] = gossip_membership_handle_alive,
-    [GOSSIP_MSG_SUSPICION] = gossip_membership_handle_suspicion,
-    [GOSSIP_MSG_LEAVING] = gossip_membership_handle_leaving,
-    [GOSSIP_MSG_METADATA] = gossip_membership_handle_metadata,
-  };
   GossipCluster *self = data;
-  guint16 type = rx->msg.envelope.type;
-  GossipNode *sender;
-  gboolean ok = TRUE;
-
-  sender = gossip_node_list_lookup (self->nodes, &rx->msg.envelope.sender);
-  if (sender != NULL)
-    g_object_ref (sender);
+  g_autoptr(GossipNode) sender = gossip_membership_lookup_sender (self->membership, rx);
 
   /* Types 1-6 are never forwarded: they come from their originator itself,
-   * which makes them evidence that it is alive. Forwarded or late copies of
-   * broadcasts are not (Go bug §12.3). */
-  if (sender != NULL && type >= GOSSIP_MSG_PING && type <= GOSSIP_MSG_PUSH_PULL)
-    gossip_membership_heard_from (self, sender);
-
-  if (type >= GOSSIP_MSG_PING && type <= GOSSIP_MSG_INDIRECT_PING_ACK)
-    dispatch_ping (self, rx, sender);
-  else if (type == GOSSIP_MSG_JOIN)
-    gossip_membership_handle_join (self, rx, payload);
-  else
-    ok = table[type] (self, rx, sender, payload);
-
-  g_clear_object (&sender);
-  return ok;
+   * which makes them evidence that it is alive. */
+  if (sender != NULL)
+    gossip_membership_heard_from (self->membership, sender);
+  dispatch_ping (self, rx, sender);
+  return TRUE;
 }
 
 static void
@@ -1178,17 +1191,12 @@ gossip_cluster_join_async (GossipCluster       *self,
 
   for (guint i = 0; peers[i] != NULL; i++)
     {
-      gboolean known = FALSE;
-
-      for (guint j = 0; j < self->join_peers->len; j++)
-        known |= g_str_equal (self->join_peers->pdata[j], peers[i]);
-      if (!known)
-        g_ptr_array_add (self->join_peers, g_strdup (peers[i]));
+      gossip_membership_add_join_peer (self->membership, peers[i]);
 
       if (g_str_equal (peers[i], self->advertise_address))
         continue;
       state->pending++;
-      gossip_membership_join_address (self, peers[i], g_object_ref (task));
+      gossip_membership_join_address (self->membership, peers[i], g_object_ref (task));
     }
 
   if (state->error == NULL && state->pending == 1 && state->joined == 0)
@@ -1275,15 +1283,11 @@ gossip_cluster_join (GossipCluster       *self,
 void
 gossip_cluster_leave (GossipCluster *self)
 {
-  GossipNodeMsg msg = { .node = self->local_id };
-
   g_return_if_fail (GOSSIP_IS_CLUSTER (self));
 
-  if (self->stopped || gossip_node_get_state (self->local) == GOSSIP_NODE_STATE_LEAVING)
+  if (self->stopped)
     return;
-  gossip_membership_set_state (self, self->local, GOSSIP_NODE_STATE_LEAVING, gossip_hlc_now ());
-  if (self->running)
-    gossip_cluster_broadcast (self, GOSSIP_MSG_LEAVING, gossip_node_msg_build (&msg, FALSE), FALSE);
+  gossip_membership_leave (self->membership, self->running);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1691,7 +1695,7 @@ gossip_cluster_get_stats (GossipCluster *self)
   gossip_stats_add (stats, "probes", self->probes);
   gossip_stats_add (stats, "probe-failures", self->probe_failures);
   gossip_stats_add (stats, "suspicions", self->suspicions);
-  gossip_stats_add (stats, "refutations", self->refutations);
+  gossip_stats_add (stats, "refutations", gossip_membership_get_refutations (self->membership));
   gossip_stats_add (stats, "local-health", gossip_health_get_local_health (self));
   { /* broadcast-repair: counters */
     GossipBroadcastRepairCounters rc;

@@ -80,12 +80,13 @@ id_dup (const GossipNodeId *id)
 /* From membership: a node that became Alive or Dead, or left the list,
  * starts with a clean failure record. */
 static void
-membership_changed_cb (GossipCluster   *self,
+membership_changed_cb (gpointer         data,
                        GossipNode      *node,
                        GossipNodeState  old_state,
-                       GossipNodeState  new_state,
-                       gpointer         data)
+                       GossipNodeState  new_state)
 {
+  GossipCluster *self = data;
+
   if (new_state == GOSSIP_NODE_STATE_ALIVE || new_state == GOSSIP_NODE_STATE_DEAD ||
       new_state == GOSSIP_NODE_STATE_UNKNOWN)
     gossip_health_forget (self, node);
@@ -94,6 +95,7 @@ membership_changed_cb (GossipCluster   *self,
 void
 gossip_health_init (GossipCluster *self)
 {
+  static const GossipMembershipObserver observer = { .state_changed = membership_changed_cb };
   GossipHealth *h = g_new0 (GossipHealth, 1);
 
   h->records = g_hash_table_new_full (gossip_node_id_hash, gossip_node_id_equal, g_free, record_free);
@@ -102,7 +104,7 @@ gossip_health_init (GossipCluster *self)
   h->holds = g_hash_table_new_full (gossip_node_id_hash, gossip_node_id_equal, NULL,
                                     (GDestroyNotify) g_source_destroy);
   self->health = h;
-  gossip_membership_add_observer (self, membership_changed_cb, NULL);
+  gossip_membership_add_observer (self->membership, &observer, self);
 }
 
 static Record *
@@ -178,7 +180,7 @@ evaluate (GossipCluster *self,
     {
       g_debug ("%s: %s is dead (%u confirmations)", self->advertise_address,
                gossip_node_get_id (node), confirmations);
-      gossip_membership_set_state (self, node, GOSSIP_NODE_STATE_DEAD, gossip_hlc_now ());
+      gossip_membership_set_state (self->membership, node, GOSSIP_NODE_STATE_DEAD, gossip_hlc_now ());
       return TRUE;
     }
   return FALSE;
@@ -295,7 +297,7 @@ suspect (GossipCluster      *self,
 
   if (state == GOSSIP_NODE_STATE_ALIVE)
     {
-      gossip_membership_set_state (self, node, GOSSIP_NODE_STATE_SUSPECT, gossip_hlc_now ());
+      gossip_membership_set_state (self->membership, node, GOSSIP_NODE_STATE_SUSPECT, gossip_hlc_now ());
       /* set_state(Suspect) does not forget the record; start the clock. */
       r = record_get (h, gossip_node_get_node_id (node));
       r->suspect_since = g_get_monotonic_time ();
@@ -352,7 +354,7 @@ probe_judge (Probe    *p,
       if (gossip_node_get_state (p->node) != GOSSIP_NODE_STATE_ALIVE &&
           gossip_node_get_state (p->node) != GOSSIP_NODE_STATE_LEAVING &&
           !gossip_node_get_departed (p->node))
-        gossip_membership_set_state (self, p->node, GOSSIP_NODE_STATE_ALIVE, gossip_hlc_now ());
+        gossip_membership_set_state (self->membership, p->node, GOSSIP_NODE_STATE_ALIVE, gossip_hlc_now ());
       else if ((r = g_hash_table_lookup (h->records, &p->id)) != NULL)
         r->failures = 0;
       return;
@@ -644,6 +646,7 @@ recovery_tick_cb (gpointer user_data)
   g_autoptr(GossipDispatch) dispatch = gossip_cluster_dispatch_begin (self);
   g_autoptr(GPtrArray) all = gossip_node_list_snapshot (self->nodes);
   g_autoptr(GHashTable) alive_addresses = g_hash_table_new (g_str_hash, g_str_equal);
+  GPtrArray *join_peers = gossip_membership_get_join_peers (self->membership);
 
   if (gossip_node_get_state (self->local) == GOSSIP_NODE_STATE_LEAVING)
     return G_SOURCE_CONTINUE;
@@ -661,11 +664,11 @@ recovery_tick_cb (gpointer user_data)
 
   /* Join peers we are not connected to: after a partition heals, this
    * finds the other side even when every node there was forgotten. */
-  for (guint i = 0; i < self->join_peers->len; i++)
+  for (guint i = 0; i < join_peers->len; i++)
     {
-      const char *peer = self->join_peers->pdata[i];
+      const char *peer = join_peers->pdata[i];
       if (!g_hash_table_contains (alive_addresses, peer))
-        gossip_membership_join_address (self, peer, NULL);
+        gossip_membership_join_address (self->membership, peer, NULL);
     }
   return G_SOURCE_CONTINUE;
 }

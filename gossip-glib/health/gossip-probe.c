@@ -179,18 +179,6 @@ gossip_probe_indirect (GossipCluster      *self,
 }
 
 void
-gossip_probe_send_discovery_ping (GossipCluster *self,
-                                  GossipNode    *node)
-{
-  guint max_ttl = gossip_cluster_max_ttl (self);
-
-  /* Go sends these queued, with the broadcast TTL; seq is always 1. A node
-   * that does not know us answers by joining us. */
-  send_own_ping (self, gossip_node_get_address (node), gossip_node_get_node_id (node), 1,
-                 (guint8) (max_ttl > 0 ? max_ttl - 1 : 0));
-}
-
-void
 gossip_probe_handle_ping (GossipCluster       *self,
                           GossipReceived *rx,
                           GossipNode          *sender,
@@ -201,7 +189,7 @@ gossip_probe_handle_ping (GossipCluster       *self,
       /* A stranger pings us: it learned of us, so we join it (what Go nodes
        * expect). Unlike Go we also answer: the stranger may be probing us,
        * and silence would make it suspect a healthy node. */
-      gossip_membership_join_address (self, msg->addr, NULL);
+      gossip_membership_join_address (self->membership, msg->addr, NULL);
     }
   if (gossip_node_id_equal (&msg->target, &self->local_id) &&
       gossip_node_get_state (self->local) != GOSSIP_NODE_STATE_LEAVING &&
