@@ -9,6 +9,7 @@
 #include "gossip-cluster.h"
 #include "gossip-config-private.h"
 #include "gossip-router-private.h"
+#include "gossip-health-private.h"
 #include "gossip-membership-private.h"
 #include "gossip-messages-private.h"
 #include "gossip-node-list-private.h"
@@ -16,8 +17,6 @@
 #include "gossip-wire-private.h"
 
 G_BEGIN_DECLS
-
-typedef struct _GossipHealth GossipHealth;
 
 typedef enum {
   HANDLER_FORWARD,
@@ -66,14 +65,8 @@ struct _GossipCluster
   GSource                  *metadata_idle;
   guint                     gossip_interval;
 
-  /* probes */
-  guint32                   ping_seq;
-  GHashTable               *ping_waiters;  /* GUINT_TO_POINTER (seq) -> PingWaiter* */
   GossipHealth             *health;
 
-  guint64                   probes;
-  guint64                   probe_failures;
-  guint64                   suspicions;
 
   /* gossip-cluster-events.c */
   guint                     dispatch_depth;
@@ -84,7 +77,6 @@ struct _GossipCluster
 
 /* gossip-cluster.c: sending */
 guint    gossip_cluster_max_ttl        (GossipCluster        *self);
-guint    gossip_cluster_indirect_count (GossipCluster        *self);
 void     gossip_cluster_count_drop     (GossipCluster        *self,
                                         GossipDropReason      reason,
                                         const char           *detail);
@@ -138,80 +130,6 @@ void gossip_cluster_emit_metadata_changed (GossipCluster   *self,
                                            GossipNode      *node);
 void gossip_cluster_events_init           (GossipCluster   *self);
 void gossip_cluster_events_clear          (GossipCluster   *self);
-
-/* gossip-probe.c */
-typedef enum {
-  GOSSIP_PROBE_ACK,      /* the target answered (directly or through a helper) */
-  GOSSIP_PROBE_NACK,     /* a helper answered that it could not reach the target */
-  GOSSIP_PROBE_TIMEOUT,  /* nobody answered in time */
-} GossipProbeResult;
-
-typedef void (* GossipPingCallback) (GossipCluster     *self,
-                                     GossipProbeResult  result,
-                                     gpointer           user_data);
-void        gossip_probe_init                  (GossipCluster *self);
-void        gossip_probe_clear                 (GossipCluster *self);
-/* Direct ping of @target at @address; @callback runs once, on ack or timeout. */
-void        gossip_probe_ping                  (GossipCluster      *self,
-                                                const GossipNodeId *target,
-                                                const char         *address,
-                                                guint               timeout_ms,
-                                                GossipPingCallback  callback,
-                                                gpointer            user_data);
-/* Asks the node at @helper_address to ping @target for us. */
-void        gossip_probe_indirect              (GossipCluster      *self,
-                                                const GossipNodeId *target,
-                                                const char         *target_address,
-                                                const char         *helper_address,
-                                                guint               timeout_ms,
-                                                GossipPingCallback  callback,
-                                                gpointer            user_data);
-void        gossip_probe_handle_ping           (GossipCluster       *self,
-                                                GossipReceived *rx,
-                                                GossipNode          *sender,
-                                                const GossipPingMsg *msg);
-void        gossip_probe_handle_ack            (GossipCluster       *self,
-                                                GossipReceived *rx,
-                                                GossipNode          *sender,
-                                                const GossipPingMsg *msg);
-void        gossip_probe_handle_indirect_ping  (GossipCluster       *self,
-                                                GossipReceived *rx,
-                                                GossipNode          *sender,
-                                                const GossipPingMsg *msg);
-void        gossip_probe_handle_indirect_ack   (GossipCluster       *self,
-                                                GossipReceived *rx,
-                                                GossipNode          *sender,
-                                                const GossipPingMsg *msg);
-
-/* gossip-health.c: failure detection (BEHAVIOUR.md §5, with Lifeguard's
- * local health and confirmation-shortened suspicion). */
-void        gossip_health_init           (GossipCluster      *self);
-void        gossip_health_start          (GossipCluster      *self);
-void        gossip_health_stop           (GossipCluster      *self);
-void        gossip_health_free           (GossipCluster      *self);
-/* The node became Alive or left the list: forget its failure record. */
-/* TRUE while our suspicion of @node is held back (go-suspicion-delay):
- * push/pull lists leave the node out meanwhile, since Go turns a reported
- * Suspect or Dead into a suspicion it never broadcasts. */
-gboolean    gossip_health_withholds      (GossipCluster      *self,
-                                          GossipNode         *node);
-void        gossip_health_forget         (GossipCluster      *self,
-                                          GossipNode         *node);
-/* A suspicion message about @node originated by @originator. */
-void        gossip_health_suspicion      (GossipCluster      *self,
-                                          GossipNode         *node,
-                                          const GossipNodeId *originator);
-/* A third party (push/pull @reporter) says @node is @reported. */
-void        gossip_health_report         (GossipCluster      *self,
-                                          GossipNode         *node,
-                                          GossipNode         *reporter,
-                                          GossipNodeState     reported);
-/* Checks a claim about @node by probing it ourselves. */
-void        gossip_health_verify         (GossipCluster      *self,
-                                          GossipNode         *node);
-/* Someone suspects us: our own health may be the problem. */
-void        gossip_health_self_suspected (GossipCluster      *self);
-guint       gossip_health_get_local_health (GossipCluster    *self);
 
 /* A process-wide hook for the test network conditioner (tests/netsim):
  * clusters created afterwards send through @wrap (inner, advertised

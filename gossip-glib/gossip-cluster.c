@@ -123,9 +123,7 @@ gossip_cluster_finalize (GObject *object)
 
   g_clear_error (&self->init_error);
   gossip_cluster_events_clear (self);
-  gossip_health_free (self);
-  gossip_probe_clear (self);
-  g_clear_pointer (&self->ping_waiters, g_hash_table_unref);
+  g_clear_pointer (&self->health, gossip_health_free);
   g_clear_pointer (&self->membership, gossip_membership_free);
   self->nodes = NULL;
   self->local = NULL;
@@ -387,11 +385,9 @@ setup_wire (GossipCluster  *self,
 }
 
 static void receive_cb (GBytes *raw, gboolean reliable, GossipIncoming *incoming, gpointer user_data);
-static gboolean system_receive_cb (GossipReceived *rx, GVariant *payload, gpointer data);
 static gboolean user_receive_cb (GossipReceived *rx, GVariant *payload, gpointer data);
 static GossipMembershipHost membership_host (GossipCluster *self);
 static const GossipMembershipObserver cluster_observer;
-static const GossipMembershipEvidence health_evidence;
 static void local_metadata_changed_cb (GossipMetadata *metadata, gpointer user_data);
 
 /* Set by tests/netsim only; NULL in applications. */
@@ -481,6 +477,7 @@ cluster_set_up (GossipCluster  *self,
 {
   g_autoptr(GossipMetadata) metadata = NULL;
   GossipMembershipHost host;
+  GossipHealthHost health_host;
 
   if (self->config == NULL)
     self->config = gossip_config_new ();
@@ -523,12 +520,9 @@ cluster_set_up (GossipCluster  *self,
                                             &self->local_id, self->advertise_address, metadata, &host);
   self->nodes = gossip_membership_get_nodes (self->membership);
   self->local = gossip_membership_get_local (self->membership);
-  for (guint16 type = GOSSIP_MSG_PING; type <= GOSSIP_MSG_INDIRECT_PING_ACK; type++)
-    gossip_router_register (self->router, type, GOSSIP_RECEIVE_RAW, system_receive_cb, self);
+  health_host = (GossipHealthHost) { host.dispatcher, G_OBJECT (self) };
+  self->health = gossip_health_new (self->cfg, self->context, self->router, self->membership, &health_host);
   gossip_router_set_user_receiver (self->router, user_receive_cb, self);
-  gossip_probe_init (self);
-  gossip_health_init (self);
-  gossip_membership_set_evidence (self->membership, &health_evidence, self);
   /* After health's: health's records are up to date when the public
    * signal is queued (or, outside a dispatch, emitted). */
   gossip_membership_add_observer (self->membership, &cluster_observer, self);
@@ -721,7 +715,7 @@ gossip_cluster_start (GossipCluster *self)
   self->gossip_timer = add_timer (self, g_random_int_range (0, MAX (self->cfg->gossip_interval / 2, 1)) + 1,
                                   gossip_start_cb);
   gossip_membership_start (self->membership);
-  gossip_health_start (self);
+  gossip_health_start (self->health);
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_RUNNING]);
 }
 
@@ -734,8 +728,7 @@ shut_down (GossipCluster *self)
   destroy_source (&self->gossip_timer);
   destroy_source (&self->metadata_idle);
   gossip_membership_stop (self->membership);
-  gossip_health_stop (self);
-  gossip_probe_clear (self);
+  gossip_health_stop (self->health);
   gossip_router_stop (self->router);
   gossip_transport_close (self->transport);
   if (self->running)
@@ -794,13 +787,6 @@ gossip_cluster_is_running (GossipCluster *self)
 /* ------------------------------------------------------------------ */
 /* Formulas of BEHAVIOUR.md §3.2                                       */
 
-static guint
-n_live (GossipCluster *self)
-{
-  return gossip_node_list_count (self->nodes, GOSSIP_NODE_STATE_ALIVE) +
-         gossip_node_list_count (self->nodes, GOSSIP_NODE_STATE_SUSPECT);
-}
-
 /**
  * gossip_cluster_calc_fan_out:
  * @self: a cluster
@@ -831,12 +817,6 @@ gossip_cluster_calc_payload_size (GossipCluster *self,
 {
   g_return_val_if_fail (GOSSIP_IS_CLUSTER (self), 0);
   return gossip_router_log_formula (n, self->cfg->state_exchange_multiplier, 2, 16);
-}
-
-guint
-gossip_cluster_indirect_count (GossipCluster *self)
-{
-  return gossip_router_log_formula (n_live (self), self->cfg->indirect_ping_multiplier, 0, 6);
 }
 
 guint
@@ -948,44 +928,6 @@ static const GossipMembershipObserver cluster_observer = {
   .metadata_changed = membership_metadata_changed_cb,
 };
 
-static void
-evidence_suspicion (gpointer data, GossipNode *node, const GossipNodeId *originator)
-{
-  gossip_health_suspicion (data, node, originator);
-}
-
-static void
-evidence_report (gpointer data, GossipNode *node, GossipNode *reporter, GossipNodeState reported)
-{
-  gossip_health_report (data, node, reporter, reported);
-}
-
-static void
-evidence_verify (gpointer data, GossipNode *node)
-{
-  gossip_health_verify (data, node);
-}
-
-static void
-evidence_self_suspected (gpointer data)
-{
-  gossip_health_self_suspected (data);
-}
-
-static gboolean
-evidence_withholds (gpointer data, GossipNode *node)
-{
-  return gossip_health_withholds (data, node);
-}
-
-static const GossipMembershipEvidence health_evidence = {
-  .suspicion = evidence_suspicion,
-  .report = evidence_report,
-  .verify = evidence_verify,
-  .self_suspected = evidence_self_suspected,
-  .withholds = evidence_withholds,
-};
-
 /* ------------------------------------------------------------------ */
 /* Receiving                                                           */
 
@@ -1062,65 +1004,6 @@ user_receive_cb (GossipReceived *rx,
     }
   handler_free (h);
   emit_message (self, rx, sender, packet);
-  return TRUE;
-}
-
-/* Pings and acks, most of the traffic, are parsed straight from msgpack
- * when the codec is msgpack; anything unusual takes the general path. */
-static void
-dispatch_ping (GossipCluster *self,
-               GossipReceived *rx,
-               GossipNode    *sender)
-{
-  GossipPingMsg msg;
-  gsize size;
-  const guint8 *data = g_bytes_get_data (rx->msg.payload, &size);
-
-  if (!GOSSIP_IS_MSGPACK_CODEC (self->wire.codec) || !gossip_msgpack_read_ping (data, size, &msg))
-    {
-      g_autoptr(GVariant) payload = gossip_router_decode_payload (self->router, rx);
-
-      if (payload == NULL)
-        return;
-      if (!gossip_ping_msg_parse (payload, &msg))
-        {
-          gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, "malformed ping payload");
-          return;
-        }
-    }
-
-  switch (rx->msg.envelope.type)
-    {
-    case GOSSIP_MSG_PING:
-      gossip_probe_handle_ping (self, rx, sender, &msg);
-      break;
-    case GOSSIP_MSG_PING_ACK:
-      gossip_probe_handle_ack (self, rx, sender, &msg);
-      break;
-    case GOSSIP_MSG_INDIRECT_PING:
-      gossip_probe_handle_indirect_ping (self, rx, sender, &msg);
-      break;
-    default:
-      gossip_probe_handle_indirect_ack (self, rx, sender, &msg);
-      break;
-    }
-  gossip_ping_msg_clear (&msg);
-}
-
-/* The router's receiver for the ping types (health's). */
-static gboolean
-system_receive_cb (GossipReceived *rx,
-                   GVariant       *payload,
-                   gpointer        data)
-{
-  GossipCluster *self = data;
-  g_autoptr(GossipNode) sender = gossip_membership_lookup_sender (self->membership, rx);
-
-  /* Types 1-6 are never forwarded: they come from their originator itself,
-   * which makes them evidence that it is alive. */
-  if (sender != NULL)
-    gossip_membership_heard_from (self->membership, sender);
-  dispatch_ping (self, rx, sender);
   return TRUE;
 }
 
@@ -1658,6 +1541,7 @@ gossip_cluster_get_stats (GossipCluster *self)
 {
   GossipStats *stats;
   GossipTransportCounters tc;
+  GossipHealthCounters hc;
   static const char * const drop_names[GOSSIP_DROP_N_REASONS] = {
     [GOSSIP_DROP_TOO_SHORT] = "drop-too-short",
     [GOSSIP_DROP_DECRYPT] = "drop-decrypt",
@@ -1692,11 +1576,12 @@ gossip_cluster_get_stats (GossipCluster *self)
   gossip_stats_add (stats, "tcp-timeouts", tc.drops_timeout);
   gossip_stats_add (stats, "send-failures", tc.drops_send_failure);
   gossip_stats_add (stats, "dedup-hits", gossip_router_get_drops (self->router, GOSSIP_DROP_DUPLICATE));
-  gossip_stats_add (stats, "probes", self->probes);
-  gossip_stats_add (stats, "probe-failures", self->probe_failures);
-  gossip_stats_add (stats, "suspicions", self->suspicions);
+  gossip_health_get_counters (self->health, &hc);
+  gossip_stats_add (stats, "probes", hc.probes);
+  gossip_stats_add (stats, "probe-failures", hc.probe_failures);
+  gossip_stats_add (stats, "suspicions", hc.suspicions);
   gossip_stats_add (stats, "refutations", gossip_membership_get_refutations (self->membership));
-  gossip_stats_add (stats, "local-health", gossip_health_get_local_health (self));
+  gossip_stats_add (stats, "local-health", hc.local_health);
   { /* broadcast-repair: counters */
     GossipBroadcastRepairCounters rc;
     GossipBroadcastRepairCounters zero = { 0 };

@@ -118,7 +118,7 @@ void        gossip_membership_leave            (GossipMembership *self,
 void        gossip_membership_add_join_peer    (GossipMembership *self,
                                                 const char       *address);
 GPtrArray  *gossip_membership_get_join_peers   (GossipMembership *self);
-/* @task (owned, nullable) is a join task from gossip_cluster_join_async(). */
+/* @task (owned, nullable) is the owner's join task (its data a GossipJoinState). */
 void        gossip_membership_join_address     (GossipMembership *self,
                                                 const char       *address,
                                                 GTask            *task);
