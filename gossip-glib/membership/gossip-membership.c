@@ -1011,14 +1011,14 @@ handle_metadata (GossipMembership *self,
 {
   GossipMetadataMsg msg;
 
-  if (sender == NULL)
-    return TRUE;
+  /* Parsed first, so that a malformed update is never forwarded. */
   if (!gossip_metadata_msg_parse (payload, &msg))
     {
       gossip_router_count_drop (self->router, GOSSIP_DROP_PAYLOAD_DECODE, "malformed metadata update");
       return FALSE;
     }
-  gossip_membership_apply_metadata (self, sender, msg.metadata, msg.metadata_ts, FALSE);
+  if (sender != NULL)
+    gossip_membership_apply_metadata (self, sender, msg.metadata, msg.metadata_ts, FALSE);
   gossip_metadata_msg_clear (&msg);
   return TRUE;
 }
