@@ -1,8 +1,10 @@
-/* gossip-cluster-private.h: the state shared by the files that make up a cluster.
+/* gossip-cluster-private.h: the face's own state.
  *
- * gossip-cluster.c is the public façade and the packet dispatcher;
- * gossip-membership.c owns joins, push/pull and every node state change;
- * gossip-probe.c answers and sends pings. They share this one struct.
+ * gossip-cluster.c (the public API) and gossip-cluster-events.c (the
+ * public signals, after each dispatch) share this struct. The layers
+ * below are owned objects with their own private headers: the router
+ * (router/), membership (membership/) and health (health/); none of them
+ * includes this header. Tests and tools reach a few private hooks here.
  */
 #pragma once
 
@@ -67,7 +69,6 @@ struct _GossipCluster
 
   GossipHealth             *health;
 
-
   /* gossip-cluster-events.c */
   guint                     dispatch_depth;
   gboolean                  flushing;
@@ -75,22 +76,10 @@ struct _GossipCluster
   GHashTable               *frozen_nodes;  /* GossipNode* whose notifications wait */
 };
 
-/* gossip-cluster.c: sending */
-guint    gossip_cluster_max_ttl        (GossipCluster        *self);
+/* gossip-cluster.c: sending, through the router */
 void     gossip_cluster_count_drop     (GossipCluster        *self,
                                         GossipDropReason      reason,
                                         const char           *detail);
-/* Encodes once and sends to @node: best-effort unless @reliable or too big. */
-void     gossip_cluster_send_raw_to    (GossipCluster        *self,
-                                        const char           *address,
-                                        GBytes               *raw,
-                                        gboolean              reliable);
-/* A direct system message to one address (TTL 1). */
-void     gossip_cluster_send_direct    (GossipCluster        *self,
-                                        const char           *address,
-                                        guint16               type,
-                                        GVariant             *payload,
-                                        guint8                ttl);
 /* An originated broadcast of a system message to a random fan-out. */
 void     gossip_cluster_broadcast      (GossipCluster        *self,
                                         guint16               type,

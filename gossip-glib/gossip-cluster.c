@@ -819,12 +819,6 @@ gossip_cluster_calc_payload_size (GossipCluster *self,
   return gossip_router_log_formula (n, self->cfg->state_exchange_multiplier, 2, 16);
 }
 
-guint
-gossip_cluster_max_ttl (GossipCluster *self)
-{
-  return gossip_router_max_ttl (self->router);
-}
-
 /* ------------------------------------------------------------------ */
 /* Sending                                                             */
 
@@ -842,25 +836,6 @@ gossip_cluster_envelope (GossipCluster *self,
                          guint8         ttl)
 {
   return gossip_router_envelope (self->router, type, ttl);
-}
-
-void
-gossip_cluster_send_raw_to (GossipCluster *self,
-                            const char    *address,
-                            GBytes        *raw,
-                            gboolean       reliable)
-{
-  gossip_router_send_raw (self->router, address, raw, reliable);
-}
-
-void
-gossip_cluster_send_direct (GossipCluster *self,
-                            const char    *address,
-                            guint16        type,
-                            GVariant      *payload,
-                            guint8         ttl)
-{
-  gossip_router_send_direct (self->router, address, type, payload, ttl);
 }
 
 void

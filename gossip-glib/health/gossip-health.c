@@ -194,8 +194,8 @@ quorum (GossipHealth *self)
  * approach the quorum. Scales with log10 of the cluster size, like
  * memberlist, so that dissemination has time in large clusters. */
 static gint64
-suspicion_timeout_usec (GossipHealth  *self,
-                        guint          confirmations)
+suspicion_timeout_usec (GossipHealth *self,
+                        guint         confirmations)
 {
   guint alive = MAX (gossip_node_list_count (self->nodes, GOSSIP_NODE_STATE_ALIVE), 1);
   double min_ms = 3.0 * self->cfg->health_check_interval * MAX (1.0, log10 ((double) alive));
@@ -209,8 +209,8 @@ suspicion_timeout_usec (GossipHealth  *self,
 }
 
 static gboolean
-evaluate (GossipHealth  *self,
-          GossipNode    *node)
+evaluate (GossipHealth *self,
+          GossipNode   *node)
 {
   Record *r = g_hash_table_lookup (self->records, gossip_node_get_node_id (node));
   guint confirmations;
@@ -450,8 +450,8 @@ probe_maybe_done (Probe *p)
 }
 
 static void
-probe_direct_cb (GossipProbeResult  result,
-                 gpointer           user_data)
+probe_direct_cb (GossipProbeResult result,
+                 gpointer          user_data)
 {
   Probe *p = user_data;
 
@@ -468,8 +468,8 @@ probe_direct_cb (GossipProbeResult  result,
 }
 
 static void
-probe_indirect_cb (GossipProbeResult  result,
-                   gpointer           user_data)
+probe_indirect_cb (GossipProbeResult result,
+                   gpointer          user_data)
 {
   Probe *p = user_data;
 
@@ -518,8 +518,8 @@ probe_indirect_start_cb (gpointer user_data)
 }
 
 static void
-start_probe (GossipHealth  *self,
-             GossipNode    *node)
+start_probe (GossipHealth *self,
+             GossipNode   *node)
 {
   GossipHealth *h = self;
   Probe *p;
@@ -686,8 +686,8 @@ health_tick_cb (gpointer user_data)
 }
 
 static void
-recovery_ping_cb (GossipProbeResult  result,
-                  gpointer           user_data)
+recovery_ping_cb (GossipProbeResult result,
+                  gpointer          user_data)
 {
   /* An ack is a packet from the node itself, which revives it on arrival. */
 }

@@ -102,7 +102,7 @@ gossip_probe_clear (GossipProbe   *self)
 }
 
 static void
-complete (GossipProbe   *self,
+complete (GossipProbe       *self,
           guint32            seq,
           GossipProbeResult  result)
 {
@@ -125,7 +125,7 @@ ping_timeout_cb (gpointer user_data)
 }
 
 static void
-send_ping (GossipProbe     *self,
+send_ping (GossipProbe         *self,
            const char          *address,
            guint16              type,
            const GossipPingMsg *msg,
@@ -135,7 +135,7 @@ send_ping (GossipProbe     *self,
 }
 
 static void
-send_own_ping (GossipProbe    *self,
+send_own_ping (GossipProbe        *self,
                const char         *address,
                const GossipNodeId *target,
                guint32             seq,
@@ -151,7 +151,7 @@ send_own_ping (GossipProbe    *self,
 }
 
 static PingWaiter *
-add_waiter (GossipProbe    *self,
+add_waiter (GossipProbe        *self,
             const GossipNodeId *target,
             guint               timeout_ms,
             GossipPingCallback  callback,
@@ -178,7 +178,7 @@ add_waiter (GossipProbe    *self,
 }
 
 void
-gossip_probe_ping (GossipProbe    *self,
+gossip_probe_ping (GossipProbe        *self,
                    const GossipNodeId *target,
                    const char         *address,
                    guint               timeout_ms,
@@ -197,7 +197,7 @@ gossip_probe_ping (GossipProbe    *self,
 }
 
 void
-gossip_probe_indirect (GossipProbe    *self,
+gossip_probe_indirect (GossipProbe        *self,
                        const GossipNodeId *target,
                        const char         *target_address,
                        const char         *helper_address,
@@ -273,8 +273,8 @@ typedef struct {
 } IndirectProbe;
 
 static void
-indirect_done_cb (GossipProbeResult  result,
-                  gpointer           user_data)
+indirect_done_cb (GossipProbeResult result,
+                  gpointer          user_data)
 {
   IndirectProbe *probe = user_data;
   GossipProbe *self = probe->self;

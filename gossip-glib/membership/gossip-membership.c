@@ -216,7 +216,7 @@ send_discovery_ping (GossipMembership *self,
 
 void
 gossip_membership_add_node (GossipMembership *self,
-                            GossipNode    *node)
+                            GossipNode       *node)
 {
   hold_node (self, node);
   gossip_node_list_add (self->nodes, node);
@@ -225,9 +225,9 @@ gossip_membership_add_node (GossipMembership *self,
 
 void
 gossip_membership_set_state (GossipMembership *self,
-                             GossipNode      *node,
-                             GossipNodeState  state,
-                             guint64          timestamp)
+                             GossipNode       *node,
+                             GossipNodeState   state,
+                             guint64           timestamp)
 {
   GossipNodeState old = gossip_node_get_state (node);
   guint64 current_ts = gossip_node_get_state_timestamp (node);
@@ -257,7 +257,7 @@ gossip_membership_set_state (GossipMembership *self,
 
 void
 gossip_membership_remove_node (GossipMembership *self,
-                               GossipNode    *node)
+                               GossipNode       *node)
 {
   GossipNodeState old = gossip_node_get_state (node);
 
@@ -271,10 +271,10 @@ gossip_membership_remove_node (GossipMembership *self,
 
 void
 gossip_membership_apply_metadata (GossipMembership *self,
-                                  GossipNode    *node,
-                                  GVariant      *md,
-                                  guint64        ts,
-                                  gboolean       force)
+                                  GossipNode       *node,
+                                  GVariant         *md,
+                                  guint64           ts,
+                                  gboolean          force)
 {
   if (node == self->local)
     return;
@@ -284,7 +284,7 @@ gossip_membership_apply_metadata (GossipMembership *self,
 
 void
 gossip_membership_heard_from (GossipMembership *self,
-                              GossipNode    *node)
+                              GossipNode       *node)
 {
   GossipNodeState state = gossip_node_get_state (node);
 
@@ -316,7 +316,7 @@ learn_node (GossipMembership   *self,
 
 static GVariant *
 local_metadata_variant (GossipMembership *self,
-                        guint64       *ts)
+                        guint64          *ts)
 {
   GossipMetadata *md = gossip_node_get_metadata (self->local);
 
@@ -350,8 +350,8 @@ accept_node (GossipMembership    *self,
 
 static void
 announce_alive (GossipMembership *self,
-                GossipNode    *node,
-                gboolean       reliable)
+                GossipNode       *node,
+                gboolean          reliable)
 {
   GossipNodeMsg msg = {
     .node = *gossip_node_get_node_id (node),
@@ -374,7 +374,7 @@ announce_alive (GossipMembership *self,
  * that know us already ignore it. Once per application join. */
 static void
 announce_joined (GossipMembership *self,
-                 GossipNode    *seed)
+                 GossipNode       *seed)
 {
   GossipNodeMsg msg = { .node = self->local_id, .addr = (char *) self->advertise_address };
   guint max_ttl = gossip_router_max_ttl (self->router);
@@ -507,8 +507,8 @@ fail:
 
 void
 gossip_membership_join_address (GossipMembership *self,
-                                const char    *address,
-                                GTask         *task)
+                                const char       *address,
+                                GTask            *task)
 {
   JoinAttempt *attempt;
   GossipJoinMsg msg = {
@@ -646,8 +646,8 @@ handle_join (GossipMembership *self,
 
 GVariant *
 gossip_membership_build_state_list (GossipMembership *self,
-                                    GossipNode    *exclude,
-                                    guint          max)
+                                    GossipNode       *exclude,
+                                    guint             max)
 {
   const GossipNodeId *excluded = exclude ? gossip_node_get_node_id (exclude) : NULL;
   g_autoptr(GPtrArray) chosen = NULL;
@@ -763,8 +763,8 @@ merge_entry (GossipMembership         *self,
 
 static void
 merge_list (GossipMembership *self,
-            GossipNode    *sender,
-            GVariant      *payload)
+            GossipNode       *sender,
+            GVariant         *payload)
 {
   g_autoptr(GArray) list = gossip_node_state_list_parse (payload, 65536);
 
@@ -821,7 +821,7 @@ exchange_reply_cb (GObject      *source,
 
 void
 gossip_membership_exchange_state (GossipMembership *self,
-                                  GossipNode    *node)
+                                  GossipNode       *node)
 {
   g_autoptr(GVariant) list = gossip_membership_build_state_list (self, node,
                                                                  payload_size (self, gossip_node_list_size (self->nodes)));
@@ -850,9 +850,9 @@ gossip_membership_exchange_state (GossipMembership *self,
 
 static gboolean
 handle_push_pull (GossipMembership *self,
-                                    GossipReceived *rx,
-                                    GossipNode    *sender,
-                                    GVariant      *payload)
+                  GossipReceived   *rx,
+                  GossipNode       *sender,
+                  GVariant         *payload)
 {
   g_autoptr(GVariant) list = NULL;
   GossipEnvelope env;
@@ -890,9 +890,9 @@ handle_push_pull (GossipMembership *self,
 
 static gboolean
 handle_alive (GossipMembership *self,
-                                GossipReceived *rx,
-                                GossipNode    *sender,
-                                GVariant      *payload)
+              GossipReceived   *rx,
+              GossipNode       *sender,
+              GVariant         *payload)
 {
   GossipNodeMsg msg;
   GossipNode *node;
@@ -949,9 +949,9 @@ out:
 
 static gboolean
 handle_suspicion (GossipMembership *self,
-                                    GossipReceived *rx,
-                                    GossipNode    *sender,
-                                    GVariant      *payload)
+                  GossipReceived   *rx,
+                  GossipNode       *sender,
+                  GVariant         *payload)
 {
   GossipNodeMsg msg;
 
@@ -983,9 +983,9 @@ handle_suspicion (GossipMembership *self,
 
 static gboolean
 handle_leaving (GossipMembership *self,
-                                  GossipReceived *rx,
-                                  GossipNode    *sender,
-                                  GVariant      *payload)
+                GossipReceived   *rx,
+                GossipNode       *sender,
+                GVariant         *payload)
 {
   GossipNodeMsg msg;
 
@@ -1005,9 +1005,9 @@ handle_leaving (GossipMembership *self,
 
 static gboolean
 handle_metadata (GossipMembership *self,
-                                   GossipReceived *rx,
-                                   GossipNode    *sender,
-                                   GVariant      *payload)
+                 GossipReceived   *rx,
+                 GossipNode       *sender,
+                 GVariant         *payload)
 {
   GossipMetadataMsg msg;
 
