@@ -1,11 +1,14 @@
-/* gossip-cluster.c: the public façade of a cluster node and its packet dispatcher.
+/* gossip-cluster.c: the public façade of a cluster node.
  *
- * A GossipCluster owns the wire pipeline, the transport, the node list, the
- * de-duplication history and the handler registry. Every packet enters
- * through receive_cb(), is decoded once, de-duplicated, forwarded when its
- * type spreads epidemically, and dispatched to the membership and probe code
- * or to the application's handler. Everything runs on the GMainContext that
- * was thread-default when the cluster was constructed.
+ * A GossipCluster owns the wire pipeline, the transport and the three layer
+ * objects, wired at construction: the router (packets in and out), the
+ * membership (node list and its state machine) and health (failure
+ * detection); and the application's handler registry. Every packet enters
+ * through receive_cb(), which opens a dispatch and hands it to the router;
+ * the router gives application types back to user_receive_cb(). The public
+ * signals are re-emitted from membership's observer after each dispatch
+ * (gossip-cluster-events.c). Everything runs on the GMainContext that was
+ * thread-default when the cluster was constructed.
  */
 #include "config.h"
 #include "gossip-i18n-private.h"
@@ -20,8 +23,6 @@
 #include "gossip-error.h"
 #include "gossip-hlc-private.h"
 #include "gossip-metadata-private.h"
-#include "gossip-msgpack-codec.h"
-#include "gossip-msgpack-envelope-private.h"
 #include "gossip-packet-private.h"
 #include "gossip-socket-transport-private.h"
 #include "gossip-stats-private.h"
@@ -724,12 +725,12 @@ shut_down (GossipCluster *self)
 {
   self->stopped = TRUE;
   g_cancellable_cancel (self->cancellable);
+  gossip_router_stop (self->router);  /* nothing more goes out */
   destroy_source (&self->history_timer);
   destroy_source (&self->gossip_timer);
   destroy_source (&self->metadata_idle);
   gossip_membership_stop (self->membership);
   gossip_health_stop (self->health);
-  gossip_router_stop (self->router);
   gossip_transport_close (self->transport);
   if (self->running)
     {
