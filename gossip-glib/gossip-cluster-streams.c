@@ -83,11 +83,11 @@ ack_written_cb (GObject      *source,
 /* Called by the dispatcher for a packet of a type registered with
  * gossip_cluster_handle_stream(). */
 void
-gossip_cluster_streams_dispatch (GossipCluster *self,
-                                 Received      *rx,
-                                 GossipNode    *sender,
-                                 GossipPacket  *packet,
-                                 Handler       *h)
+gossip_cluster_streams_dispatch (GossipCluster  *self,
+                                 GossipReceived *rx,
+                                 GossipNode     *sender,
+                                 GossipPacket   *packet,
+                                 Handler        *h)
 {
   GIOStream *connection;
   Accept *a;
@@ -318,7 +318,7 @@ gossip_cluster_open_stream_async (GossipCluster       *self,
                                g_bytes_get_size (raw), self->cfg->tcp_max_packet_size);
       return;
     }
-  self->packets_out++;
+  gossip_router_count_packet_out (self->router);
   op->address = g_strdup (gossip_node_get_address (node));
   gossip_transport_open_connection_async (self->transport, op->address, raw,
                                           cancellable, connection_opened_cb, g_steal_pointer (&task));

@@ -1,11 +1,14 @@
-/* gossip-cluster.c: the public façade of a cluster node and its packet dispatcher.
+/* gossip-cluster.c: the public façade of a cluster node.
  *
- * A GossipCluster owns the wire pipeline, the transport, the node list, the
- * de-duplication history and the handler registry. Every packet enters
- * through receive_cb(), is decoded once, de-duplicated, forwarded when its
- * type spreads epidemically, and dispatched to the membership and probe code
- * or to the application's handler. Everything runs on the GMainContext that
- * was thread-default when the cluster was constructed.
+ * A GossipCluster owns the wire pipeline, the transport and the three layer
+ * objects, wired at construction: the router (packets in and out), the
+ * membership (node list and its state machine) and health (failure
+ * detection); and the application's handler registry. Every packet enters
+ * through receive_cb(), which opens a dispatch and hands it to the router;
+ * the router gives application types back to user_receive_cb(). The public
+ * signals are re-emitted from membership's observer after each dispatch
+ * (gossip-cluster-events.c). Everything runs on the GMainContext that was
+ * thread-default when the cluster was constructed.
  */
 #include "config.h"
 #include "gossip-i18n-private.h"
@@ -20,8 +23,6 @@
 #include "gossip-error.h"
 #include "gossip-hlc-private.h"
 #include "gossip-metadata-private.h"
-#include "gossip-msgpack-codec.h"
-#include "gossip-msgpack-envelope-private.h"
 #include "gossip-node-model-private.h"
 #include "gossip-packet-private.h"
 #include "gossip-socket-transport-private.h"
@@ -71,8 +72,6 @@ enum {
 
 static GParamSpec *props[N_PROPS];
 
-static void outbound_release (gpointer out);
-
 enum {
   SIGNAL_NODE_STATE_CHANGED,
   SIGNAL_NODE_METADATA_CHANGED,
@@ -116,7 +115,8 @@ gossip_cluster_dispose (GObject *object)
   if (self->running)
     gossip_cluster_stop (self);
   /* After stop(), a leave still in flight closes the transport itself. */
-  if (self->transport != NULL && self->outbound->closing == NULL)
+  if (self->transport != NULL &&
+      (self->router == NULL || !gossip_router_is_closing (self->router)))
     gossip_transport_close (self->transport);
   destroy_source (&self->metadata_idle);
   if (self->local != NULL)
@@ -132,20 +132,13 @@ gossip_cluster_finalize (GObject *object)
 
   g_clear_error (&self->init_error);
   gossip_cluster_events_clear (self);
-  gossip_membership_clear_observers (self);
-  gossip_health_free (self);
-  gossip_probe_clear (self);
-  g_clear_pointer (&self->ping_waiters, g_hash_table_unref);
-  g_clear_object (&self->transport);
   g_clear_object (&self->node_model);
-  g_clear_pointer (&self->nodes, gossip_node_list_free);
-  g_clear_object (&self->local);
+  g_clear_pointer (&self->health, gossip_health_free);
+  g_clear_pointer (&self->membership, gossip_membership_free);
+  self->nodes = NULL;
+  self->local = NULL;
   g_clear_pointer (&self->router, gossip_router_free);
-  g_clear_pointer (&self->repair, gossip_broadcast_repair_free); /* broadcast-repair: free */
-  g_clear_pointer (&self->join_peers, g_ptr_array_unref);
-  g_clear_pointer (&self->join_peer_ids, g_hash_table_unref);
-  g_clear_pointer (&self->joins_in_flight, g_hash_table_unref);
-  g_clear_pointer (&self->unsolicited_joins, g_hash_table_unref);
+  g_clear_object (&self->transport);
   g_clear_pointer (&self->wire.key, g_bytes_unref);
   g_clear_pointer (&self->wire.other_keys, g_ptr_array_unref);
   g_clear_object (&self->wire.codec);
@@ -153,7 +146,6 @@ gossip_cluster_finalize (GObject *object)
   g_clear_object (&self->wire.cipher);
   g_free (self->advertise_address);
   g_clear_object (&self->cancellable);
-  g_clear_pointer (&self->outbound, outbound_release);
   g_clear_object (&self->config);
   g_clear_pointer (&self->context, g_main_context_unref);
   G_OBJECT_CLASS (gossip_cluster_parent_class)->finalize (object);
@@ -408,12 +400,7 @@ gossip_cluster_init (GossipCluster *self)
 {
   self->context = g_main_context_ref_thread_default ();
   self->cancellable = g_cancellable_new ();
-  self->outbound = g_rc_box_new0 (GossipOutbound);
   self->handlers = g_hash_table_new_full (NULL, NULL, NULL, handler_free);
-  self->join_peers = g_ptr_array_new_with_free_func (g_free);
-  self->unsolicited_joins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  self->join_peer_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  self->joins_in_flight = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gossip_cluster_events_init (self);
 }
 
@@ -449,47 +436,6 @@ gossip_cluster_signal_metadata_changed (GossipCluster *self,
                                         GossipNode    *node)
 {
   g_signal_emit (self, signals[SIGNAL_NODE_METADATA_CHANGED], 0, node);
-}
-
-void
-gossip_cluster_note_join_peer (GossipCluster *self,
-                               const char    *peer,
-                               GossipNode    *node)
-{
-  gboolean listed = FALSE;
-
-  for (guint i = 0; i < self->join_peers->len && !listed; i++)
-    listed = g_str_equal (self->join_peers->pdata[i], peer);
-  if (listed && g_strcmp0 (peer, gossip_node_get_address (node)) != 0)
-    g_hash_table_insert (self->join_peer_ids, g_strdup (peer),
-                         g_memdup2 (gossip_node_get_node_id (node), sizeof (GossipNodeId)));
-}
-
-gboolean
-gossip_cluster_join_peer_is_alive (GossipCluster *self,
-                                   const char    *peer)
-{
-  const GossipNodeId *id = g_hash_table_lookup (self->join_peer_ids, peer);
-  GossipNode *node = id != NULL ? gossip_node_list_lookup (self->nodes, id) : NULL;
-
-  if (g_hash_table_contains (self->joins_in_flight, peer))
-    return TRUE;
-  return node != NULL && gossip_node_get_state (node) == GOSSIP_NODE_STATE_ALIVE;
-}
-
-void
-gossip_cluster_join_sent (GossipCluster *self,
-                          const char    *address,
-                          gboolean       sent)
-{
-  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->joins_in_flight, address));
-
-  if (sent)
-    g_hash_table_insert (self->joins_in_flight, g_strdup (address), GUINT_TO_POINTER (n + 1));
-  else if (n <= 1)
-    g_hash_table_remove (self->joins_in_flight, address);
-  else
-    g_hash_table_insert (self->joins_in_flight, g_strdup (address), GUINT_TO_POINTER (n - 1));
 }
 
 /* ------------------------------------------------------------------ */
@@ -540,15 +486,9 @@ setup_wire (GossipCluster  *self,
 }
 
 static void receive_cb (GBytes *raw, gboolean reliable, GossipIncoming *incoming, gpointer user_data);
-/* broadcast-repair: see the block before "Receiving" */
-#define REPAIR_KEEP_USEC (500 * G_TIME_SPAN_MILLISECOND)
-#define REPAIR_INTERVAL_MS 6
-#define REPAIR_FIRST_MS 2
-#define REPAIR_FAN_OUT 3
-#define GOSSIP_MSG_REPAIR_DIGEST 48
-#define GOSSIP_MSG_REPAIR_PULL 49
-static void repair_record (GossipCluster *self, const GossipNodeId *origin, guint64 id, GBytes *raw);
-static gboolean repair_keeps (guint16 type);
+static gboolean user_receive_cb (GossipReceived *rx, GVariant *payload, gpointer data);
+static GossipMembershipHost membership_host (GossipCluster *self);
+static const GossipMembershipObserver cluster_observer;
 static void local_metadata_changed_cb (GossipMetadata *metadata, gpointer user_data);
 
 /* Set by tests/netsim only; NULL in applications. */
@@ -643,6 +583,8 @@ cluster_set_up (GossipCluster  *self,
                 GError        **error)
 {
   g_autoptr(GossipMetadata) metadata = NULL;
+  GossipMembershipHost host;
+  GossipHealthHost health_host;
 
   if (self->config == NULL)
     {
@@ -669,18 +611,31 @@ cluster_set_up (GossipCluster  *self,
   if (!setup_transport (self, cancellable, error))
     return FALSE;
 
-  self->router = gossip_router_new (&self->wire, &self->local_id, self->advertise_address,
-                                   self->cfg->msg_history_max_age, self->cfg->replay_window);
-  self->repair = gossip_broadcast_repair_new (REPAIR_KEEP_USEC, 1024); /* broadcast-repair: create */
-  self->nodes = gossip_node_list_new ();
-  gossip_probe_init (self);
-  gossip_health_init (self);
-
+  {
+    GossipRouterLimits limits = {
+      .udp_max_packet_size = self->cfg->udp_max_packet_size,
+      .history_max_age_ms = self->cfg->msg_history_max_age,
+      .replay_window_ms = self->cfg->replay_window,
+      .direct_broadcast_limit = self->cfg->direct_broadcast_limit,
+      .fan_out_multiplier = self->cfg->fan_out_multiplier,
+      .ttl_multiplier = self->cfg->ttl_multiplier,
+      .force_reliable = self->cfg->force_reliable_transport,
+    };
+    self->router = gossip_router_new (&self->wire, self->transport, self->context, &self->local_id,
+                                      self->advertise_address, &limits);
+  }
   metadata = gossip_metadata_new ();
-  self->local = gossip_node_new (&self->local_id, self->advertise_address, TRUE, metadata);
-  gossip_node_set_versions (self->local, GOSSIP_PROTOCOL_VERSION, self->cfg->application_version);
-  gossip_node_set_state_internal (self->local, GOSSIP_NODE_STATE_ALIVE, gossip_hlc_now ());
-  gossip_node_list_add (self->nodes, self->local);
+  host = membership_host (self);
+  self->membership = gossip_membership_new (self->cfg, self->context, self->router, self->transport,
+                                            &self->local_id, self->advertise_address, metadata, &host);
+  self->nodes = gossip_membership_get_nodes (self->membership);
+  self->local = gossip_membership_get_local (self->membership);
+  health_host = (GossipHealthHost) { host.dispatcher, G_OBJECT (self) };
+  self->health = gossip_health_new (self->cfg, self->context, self->router, self->membership, &health_host);
+  gossip_router_set_user_receiver (self->router, user_receive_cb, self);
+  /* After health's: health's records are up to date when the public
+   * signal is queued (or, outside a dispatch, emitted). */
+  gossip_membership_add_observer (self->membership, &cluster_observer, self);
   g_signal_connect (metadata, "changed", G_CALLBACK (local_metadata_changed_cb), self);
   return TRUE;
 }
@@ -872,8 +827,8 @@ gossip_cluster_start (GossipCluster *self)
   self->history_timer = add_timer (self, self->cfg->msg_history_gc_interval, history_timer_cb);
   self->gossip_timer = add_timer (self, g_random_int_range (0, MAX (self->cfg->gossip_interval / 2, 1)) + 1,
                                   gossip_start_cb);
-  gossip_membership_start (self);
-  gossip_health_start (self);
+  gossip_membership_start (self->membership);
+  gossip_health_start (self->health);
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_RUNNING]);
 }
 
@@ -882,62 +837,24 @@ gossip_cluster_start (GossipCluster *self)
 #define LEAVE_LINGER_MS 1000
 
 static void
-outbound_finish (GossipOutbound *out)
-{
-  if (out->deadline != NULL)
-    {
-      g_source_destroy (out->deadline);
-      g_clear_pointer (&out->deadline, g_source_unref);
-    }
-  if (out->closing != NULL)
-    {
-      gossip_transport_close (out->closing);
-      g_clear_object (&out->closing);
-    }
-}
-
-static void
-outbound_release (gpointer out)
-{
-  g_rc_box_release_full (out, (GDestroyNotify) outbound_finish);
-}
-
-static gboolean
-outbound_deadline_cb (gpointer user_data)
-{
-  GossipOutbound *out = user_data;
-
-  g_debug ("closing the transport with %u reliable sends still in flight", out->n);
-  outbound_finish (out);
-  return G_SOURCE_REMOVE;
-}
-
-static void
 shut_down (GossipCluster *self,
            gboolean       linger)
 {
   self->stopped = TRUE;
   g_cancellable_cancel (self->cancellable);
+  gossip_router_stop (self->router);  /* nothing more goes out */
   destroy_source (&self->history_timer);
-  destroy_source (&self->repair_timer); /* broadcast-repair: stop */
   destroy_source (&self->gossip_timer);
   destroy_source (&self->metadata_idle);
-  gossip_membership_stop (self);
-  gossip_health_stop (self);
-  gossip_probe_clear (self);
-  if (linger && self->outbound->n > 0)
+  gossip_membership_stop (self->membership);
+  gossip_health_stop (self->health);
+  /* The leave went out over TCP: nothing more is received, but its
+   * connections get up to LEAVE_LINGER_MS to deliver before the router
+   * closes the transport, even if the cluster is unreferenced at once. */
+  if (linger && gossip_router_get_sends_in_flight (self->router) > 0)
     {
-      /* The leave went out over TCP: nothing more is received, but its
-       * connections get up to LEAVE_LINGER_MS to deliver before the
-       * transport closes, even if the cluster is unreferenced at once. */
-      GossipOutbound *out = self->outbound;
-
       gossip_transport_set_receive_func (self->transport, NULL, NULL);
-      out->closing = g_object_ref (self->transport);
-      out->deadline = g_timeout_source_new (LEAVE_LINGER_MS);
-      g_source_set_callback (out->deadline, outbound_deadline_cb,
-                             g_rc_box_acquire (out), outbound_release);
-      g_source_attach (out->deadline, self->context);
+      gossip_router_close_after_sends (self->router, LEAVE_LINGER_MS);
     }
   else
     gossip_transport_close (self->transport);
@@ -1007,26 +924,6 @@ gossip_cluster_is_running (GossipCluster *self)
 /* ------------------------------------------------------------------ */
 /* Formulas of BEHAVIOUR.md §3.2                                       */
 
-static guint
-log_formula (guint n, double multiplier, int add, guint cap)
-{
-  double v;
-
-  if (n == 0)
-    return 0;
-  v = ceil (log2 ((double) n) * multiplier) + add;
-  v = MIN (v, (double) cap);
-  v = MAX (v, 1.0);
-  return MIN ((guint) v, n);
-}
-
-static guint
-n_live (GossipCluster *self)
-{
-  return gossip_node_list_count (self->nodes, GOSSIP_NODE_STATE_ALIVE) +
-         gossip_node_list_count (self->nodes, GOSSIP_NODE_STATE_SUSPECT);
-}
-
 /**
  * gossip_cluster_calc_fan_out:
  * @self: a cluster
@@ -1043,7 +940,7 @@ guint
 gossip_cluster_calc_fan_out (GossipCluster *self)
 {
   g_return_val_if_fail (GOSSIP_IS_CLUSTER (self), 0);
-  return log_formula (n_live (self), self->cfg->fan_out_multiplier, 0, 10);
+  return gossip_router_fan_out (self->router);
 }
 
 /**
@@ -1064,26 +961,7 @@ gossip_cluster_calc_payload_size (GossipCluster *self,
                                   guint          n)
 {
   g_return_val_if_fail (GOSSIP_IS_CLUSTER (self), 0);
-  return log_formula (n, self->cfg->state_exchange_multiplier, 2, 16);
-}
-
-guint
-gossip_cluster_indirect_count (GossipCluster *self)
-{
-  return log_formula (n_live (self), self->cfg->indirect_ping_multiplier, 0, 6);
-}
-
-guint
-gossip_cluster_max_ttl (GossipCluster *self)
-{
-  guint n = gossip_node_list_count (self->nodes, GOSSIP_NODE_STATE_ALIVE);
-  double v;
-
-  if (n == 0)
-    return 0;
-  /* Not capped at n: the TTL counts hops, not nodes. */
-  v = ceil (log2 ((double) n) * self->cfg->ttl_multiplier) + 2;
-  return (guint) CLAMP (v, 1.0, 8.0);
+  return gossip_router_log_formula (n, self->cfg->state_exchange_multiplier, 2, 16);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1105,300 +983,79 @@ gossip_cluster_envelope (GossipCluster *self,
   return gossip_router_envelope (self->router, type, ttl);
 }
 
-static void
-request_done_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) reply = gossip_transport_request_finish (GOSSIP_TRANSPORT (source), result, &error);
-  GossipOutbound *out = user_data;
-
-  if (reply == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_debug ("reliable send failed: %s", error->message);
-  if (--out->n == 0 && out->closing != NULL)
-    outbound_finish (out);
-  outbound_release (out);
-}
-
-void
-gossip_cluster_send_raw_to (GossipCluster *self,
-                            const char    *address,
-                            GBytes        *raw,
-                            gboolean       reliable)
-{
-  if (self->stopped || address == NULL || address[0] == '\0')
-    return;
-  self->packets_out++;
-  if (reliable || self->cfg->force_reliable_transport ||
-      g_bytes_get_size (raw) >= self->cfg->udp_max_packet_size)
-    {
-      /* No cancellable: closing the transport aborts these, and stop()
-       * closes it only once they are done (or after a bound). */
-      self->outbound->n++;
-      gossip_transport_request_async (self->transport, address, raw, GOSSIP_REQUEST_NO_REPLY,
-                                      NULL, request_done_cb, g_rc_box_acquire (self->outbound));
-    }
-  else
-    gossip_transport_send_datagram (self->transport, address, raw);
-}
-
-void
-gossip_cluster_send_direct (GossipCluster *self,
-                            const char    *address,
-                            guint16        type,
-                            GVariant      *payload,
-                            guint8         ttl)
-{
-  GossipEnvelope env = gossip_cluster_envelope (self, type, ttl);
-  g_autoptr(GVariant) owned = g_variant_ref_sink (payload);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) raw = gossip_wire_encode_value (&self->wire, &env, owned, &error);
-
-  if (raw == NULL)
-    {
-      g_warning ("Could not encode message type %u: %s", type, error->message);
-      return;
-    }
-  gossip_cluster_send_raw_to (self, address, raw, FALSE);
-}
-
-/* Sends @raw to @targets, or to a random fan-out of live nodes minus
- * @exclude. Every target is tried: one unreachable peer does not stop the
- * others (Go stops at the first failure). */
-static void
-send_to_targets (GossipCluster      *self,
-                 GBytes             *raw,
-                 gboolean            reliable,
-                 GPtrArray          *targets,
-                 const GossipNodeId *exclude,
-                 guint               n_exclude)
-{
-  g_autoptr(GPtrArray) chosen = NULL;
-
-  if (targets == NULL)
-    targets = chosen = gossip_node_list_random (self->nodes, gossip_cluster_calc_fan_out (self),
-                                                GOSSIP_STATES_LIVE, exclude, n_exclude);
-  for (guint i = 0; i < targets->len; i++)
-    {
-      GossipNode *node = targets->pdata[i];
-
-      if (node == self->local)
-        continue;
-      gossip_cluster_send_raw_to (self, gossip_node_get_address (node), raw, reliable);
-    }
-}
-
-/* The first hop of a broadcast we originate. Up to direct-broadcast-limit
- * live peers, every peer gets it directly with TTL 0: each node receives it
- * exactly once, at once, and the cluster carries N-1 packets instead of the
- * N x fan-out of an epidemic (whose random choices also miss a node now and
- * then). Larger clusters use Go's epidemic: a random fan-out and the TTL of
- * §3.2. The wire format is the same; Go receivers do not forward TTL 0. */
-static GPtrArray *
-broadcast_targets (GossipCluster      *self,
-                   const GossipNodeId *exclude,
-                   guint               n_exclude,
-                   guint8             *ttl)
-{
-  guint live = n_live (self);
-  guint max_ttl = gossip_cluster_max_ttl (self);
-
-  if (live > 0 && live - 1 <= self->cfg->direct_broadcast_limit)
-    {
-      *ttl = 0;
-      return gossip_node_list_random (self->nodes, live, GOSSIP_STATES_LIVE, exclude, n_exclude);
-    }
-  *ttl = (guint8) (max_ttl > 0 ? max_ttl - 1 : 0);
-  return gossip_node_list_random (self->nodes, gossip_cluster_calc_fan_out (self),
-                                  GOSSIP_STATES_LIVE, exclude, n_exclude);
-}
-
 void
 gossip_cluster_broadcast (GossipCluster *self,
                           guint16        type,
                           GVariant      *payload,
                           gboolean       reliable)
 {
-  g_autoptr(GVariant) owned = g_variant_ref_sink (payload);
-  g_autoptr(GPtrArray) targets = NULL;
-  GossipEnvelope env;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) raw = NULL;
-  guint8 ttl;
-
-  targets = broadcast_targets (self, &self->local_id, 1, &ttl);
-  if (targets->len == 0)
-    return;
-  env = gossip_cluster_envelope (self, type, ttl);
-  raw = gossip_wire_encode_value (&self->wire, &env, owned, &error);
-  if (raw == NULL)
-    {
-      g_warning ("Could not encode message type %u: %s", type, error->message);
-      return;
-    }
-  /* Our own broadcasts may come back through forwarding: pre-record them. */
-  gossip_router_remember_own (self->router, env.id);
-  if (!reliable && repair_keeps (type)) /* broadcast-repair: keep what we broadcast; TCP does not lose it */
-    repair_record (self, &self->local_id, env.id, raw);
-  send_to_targets (self, raw, reliable, targets, NULL, 0);
+  gossip_router_broadcast (self->router, type, payload, reliable);
 }
 
-/* Re-sends a received packet one hop further, keeping originator, message ID
- * and payload bytes (still compressed if they arrived so). */
-static void
-forward (GossipCluster *self,
-         Received      *rx)
+/* What the cluster gives membership: its dispatch, its notification
+ * freeze, and itself to keep alive while requests are in flight. */
+static gpointer
+host_dispatch_begin (gpointer data)
 {
-  GossipNodeId exclude[2] = { self->local_id, rx->msg.envelope.sender };
-  g_autoptr(GBytes) raw = gossip_router_forward_bytes (self->router, &rx->msg);
-
-  if (raw == NULL)
-    return;
-  if (!rx->reliable && repair_keeps (rx->msg.envelope.type))
-    repair_record (self, &rx->msg.envelope.sender, rx->msg.envelope.id, raw); /* broadcast-repair: keep what we spread */
-  send_to_targets (self, raw, rx->reliable, NULL, exclude, G_N_ELEMENTS (exclude));
-}
-
-/* broadcast-repair: the glue between the cluster and GossipBroadcastRepair.
- * While we hold recent broadcasts, every REPAIR_INTERVAL_MS we send a digest
- * of their IDs (type 48, TTL 0) to REPAIR_FAN_OUT random live peers; a peer
- * that lacks one answers with a pull (type 49, TTL 0) and we resend the
- * original bytes. TTL 0: a Go node that has no handler does not relay them. */
-
-static gboolean repair_timer_cb (gpointer user_data);
-static GVariant *decode_payload (GossipCluster *self, Received *rx);
-
-static void
-repair_send (GossipCluster *self,
-             const char    *address,
-             guint16        type,
-             GBytes        *entries)
-{
-  gossip_cluster_send_direct (self, address, type,
-                              g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, entries, TRUE), 0);
+  return gossip_cluster_dispatch_begin (data);
 }
 
 static void
-repair_record (GossipCluster      *self,
-               const GossipNodeId *origin,
-               guint64             id,
-               GBytes             *raw)
+host_dispatch_end (gpointer token)
 {
-  gossip_broadcast_repair_record (self->repair, origin, id, raw, g_get_monotonic_time ());
-  if (self->repair_timer == NULL && !self->stopped)
-    self->repair_timer = add_timer (self, REPAIR_FIRST_MS, repair_timer_cb);
+  gossip_cluster_dispatch_end (token);
 }
 
-static gboolean
-repair_timer_cb (gpointer user_data)
+static void
+host_hold_node (gpointer    data,
+                GossipNode *node)
 {
-  GossipCluster *self = user_data;
-  gint64 now = g_get_monotonic_time ();
-  g_autoptr(GBytes) digest = NULL;
-  g_autoptr(GPtrArray) peers = NULL;
-
-  destroy_source (&self->repair_timer);
-  if (!gossip_broadcast_repair_active (self->repair, now))
-    return G_SOURCE_REMOVE;
-  digest = gossip_broadcast_repair_digest (self->repair, now);
-  peers = gossip_node_list_random (self->nodes, REPAIR_FAN_OUT, GOSSIP_STATES_LIVE, &self->local_id, 1);
-  for (guint i = 0; digest != NULL && i < peers->len; i++)
-    if (peers->pdata[i] != self->local)
-      repair_send (self, gossip_node_get_address (peers->pdata[i]), GOSSIP_MSG_REPAIR_DIGEST, digest);
-  self->repair_timer = add_timer (self, REPAIR_INTERVAL_MS, repair_timer_cb);
-  return G_SOURCE_REMOVE;
+  gossip_cluster_hold_node_notify (data, node);
 }
 
-/* Returns TRUE if @rx was a repair message (handled or dropped). */
-static gboolean
-repair_dispatch (GossipCluster *self,
-                 Received      *rx,
-                 GossipNode    *sender)
+static GossipMembershipHost
+membership_host (GossipCluster *self)
 {
-  guint16 type = rx->msg.envelope.type;
-  g_autoptr(GVariant) payload = NULL;
-  g_autoptr(GBytes) entries = NULL;
-  const guint8 *data;
-  gsize size;
-
-  if (type != GOSSIP_MSG_REPAIR_DIGEST && type != GOSSIP_MSG_REPAIR_PULL)
-    return FALSE;
-  if (sender == NULL)
-    return TRUE;
-  payload = decode_payload (self, rx);
-  if (payload == NULL)
-    return TRUE;
-  entries = gossip_broadcast_repair_entries_from_variant (payload);
-  if (entries == NULL)
-    {
-      gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, "repair entries are not bytes");
-      return TRUE;
-    }
-  data = g_bytes_get_data (entries, &size);
-  if (type == GOSSIP_MSG_REPAIR_DIGEST)
-    {
-      g_autoptr(GBytes) missing = gossip_broadcast_repair_missing (self->repair, data, size,
-                                                                   g_get_monotonic_time ());
-      if (missing != NULL)
-        repair_send (self, gossip_node_get_address (sender), GOSSIP_MSG_REPAIR_PULL, missing);
-    }
-  else
-    {
-      g_autoptr(GPtrArray) raws = gossip_broadcast_repair_answer (self->repair, data, size);
-      for (guint i = 0; i < raws->len; i++)
-        gossip_cluster_send_raw_to (self, gossip_node_get_address (sender), raws->pdata[i], FALSE);
-    }
-  return TRUE;
+  GossipMembershipHost host = {
+    .dispatcher = { host_dispatch_begin, host_dispatch_end, self },
+    .hold_node = host_hold_node,
+    .data = self,
+    .owner = G_OBJECT (self),
+  };
+  return host;
 }
 
-/* broadcast-repair: which types are kept for repair. Not alive messages:
- * a join storm sends one per node, and push/pull state sync already
- * repairs a lost one; repairing them too costs more than it brings. */
-static gboolean
-repair_keeps (guint16 type)
+/* Membership's transitions, complete: re-emitted as the public signals
+ * (queued until the dispatch ends). */
+static void
+membership_state_changed_cb (gpointer         data,
+                             GossipNode      *node,
+                             GossipNodeState  old_state,
+                             GossipNodeState  new_state)
 {
-  return type >= GOSSIP_USER_MESSAGE_MIN ||
-         (type >= GOSSIP_MSG_SUSPICION && type <= GOSSIP_MSG_METADATA);
+  gossip_cluster_emit_state_changed (data, node, old_state, new_state);
 }
+
+static void
+membership_metadata_changed_cb (gpointer    data,
+                                GossipNode *node)
+{
+  gossip_cluster_emit_metadata_changed (data, node);
+}
+
+static const GossipMembershipObserver cluster_observer = {
+  .state_changed = membership_state_changed_cb,
+  .metadata_changed = membership_metadata_changed_cb,
+};
 
 /* ------------------------------------------------------------------ */
 /* Receiving                                                           */
-
-static GVariant *
-decode_payload (GossipCluster *self,
-                Received      *rx)
-{
-  g_autoptr(GError) error = NULL;
-  GVariant *v = gossip_wire_decode_payload (&rx->msg, self->wire.codec, &error);
-
-  if (v == NULL)
-    gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, error->message);
-  return v;
-}
-
-static void
-reply_to_request (GossipCluster *self,
-                  Received      *rx,
-                  GVariant      *value)
-{
-  GossipEnvelope env = gossip_cluster_envelope (self, GOSSIP_MSG_REPLY, 1);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) raw = gossip_wire_encode_value (&self->wire, &env, value, &error);
-
-  if (raw == NULL)
-    {
-      g_warning ("Could not encode a reply: %s", error->message);
-      return;
-    }
-  gossip_incoming_reply (rx->incoming, raw);
-}
 
 /* ::message, detailed by the type in decimal. Only types somebody listens
  * to have a quark, so untrusted types create none. */
 static void
 emit_message (GossipCluster *self,
-              Received      *rx,
+              GossipReceived *rx,
               GossipNode    *sender,
               GossipPacket  *packet)
 {
@@ -1415,11 +1072,14 @@ emit_message (GossipCluster *self,
   g_signal_emit (self, signals[SIGNAL_MESSAGE], detail, sender, packet);
 }
 
-static void
-dispatch_user (GossipCluster *self,
-               Received      *rx,
-               GossipNode    *sender)
+static gboolean
+user_receive_cb (GossipReceived *rx,
+                 GVariant       *unused,
+                 gpointer        data)
 {
+  GossipCluster *self = data;
+  GossipNode *known = gossip_node_list_lookup (self->nodes, &rx->msg.envelope.sender);
+  g_autoptr(GossipNode) sender = known != NULL ? g_object_ref (known) : NULL;
   Handler *h = g_hash_table_lookup (self->handlers, GUINT_TO_POINTER (rx->msg.envelope.type));
   g_autoptr(GossipPacket) packet = NULL;
 
@@ -1427,9 +1087,9 @@ dispatch_user (GossipCluster *self,
     {
       /* Unknown types are relayed, so nodes that lack a handler still
        * carry the epidemic (BEHAVIOUR.md §4.3). */
-      forward (self, rx);
+      gossip_router_forward (self->router, rx);
       emit_message (self, rx, sender, NULL);
-      return;
+      return TRUE;
     }
 
   packet = gossip_packet_new (&rx->msg, self->wire.codec, rx->reliable);
@@ -1437,7 +1097,7 @@ dispatch_user (GossipCluster *self,
   switch (h->kind)
     {
     case HANDLER_FORWARD:
-      forward (self, rx);
+      gossip_router_forward (self->router, rx);
       h->func (self, sender, packet, h->user_data);
       break;
     case HANDLER_NO_FORWARD:
@@ -1457,7 +1117,7 @@ dispatch_user (GossipCluster *self,
             /* (transfer full): a floating value is sunk, a non-floating one (every
              * binding returns those) is taken as is, not reffed again. */
             g_variant_take_ref (value);
-            reply_to_request (self, rx, value);
+            gossip_router_reply (self->router, rx, value);
           }
       }
       break;
@@ -1467,117 +1127,7 @@ dispatch_user (GossipCluster *self,
     }
   handler_free (h);
   emit_message (self, rx, sender, packet);
-}
-
-/* Pings and acks, most of the traffic, are parsed straight from msgpack
- * when the codec is msgpack; anything unusual takes the general path. */
-static void
-dispatch_ping (GossipCluster *self,
-               Received      *rx,
-               GossipNode    *sender)
-{
-  GossipPingMsg msg;
-  gsize size;
-  const guint8 *data = g_bytes_get_data (rx->msg.payload, &size);
-
-  if (!GOSSIP_IS_MSGPACK_CODEC (self->wire.codec) || !gossip_msgpack_read_ping (data, size, &msg))
-    {
-      g_autoptr(GVariant) payload = decode_payload (self, rx);
-
-      if (payload == NULL)
-        return;
-      if (!gossip_ping_msg_parse (payload, &msg))
-        {
-          gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, "malformed ping payload");
-          return;
-        }
-    }
-
-  switch (rx->msg.envelope.type)
-    {
-    case GOSSIP_MSG_PING:
-      gossip_probe_handle_ping (self, rx, sender, &msg);
-      break;
-    case GOSSIP_MSG_PING_ACK:
-      gossip_probe_handle_ack (self, rx, sender, &msg);
-      break;
-    case GOSSIP_MSG_INDIRECT_PING:
-      gossip_probe_handle_indirect_ping (self, rx, sender, &msg);
-      break;
-    default:
-      gossip_probe_handle_indirect_ack (self, rx, sender, &msg);
-      break;
-    }
-  gossip_ping_msg_clear (&msg);
-}
-
-typedef void (* SystemHandler) (GossipCluster *self, Received *rx, GossipNode *sender, GVariant *payload);
-
-static void
-dispatch_system (GossipCluster *self,
-                 Received      *rx,
-                 GossipNode    *sender)
-{
-  static const struct {
-    SystemHandler handler;
-    gboolean      forwarded;
-    gboolean      reliable_only;
-  } table[] = {
-    [GOSSIP_MSG_PUSH_PULL] = { gossip_membership_handle_push_pull, FALSE, TRUE },
-    [GOSSIP_MSG_ALIVE] = { gossip_membership_handle_alive, TRUE, FALSE },
-    [GOSSIP_MSG_SUSPICION] = { gossip_membership_handle_suspicion, TRUE, FALSE },
-    [GOSSIP_MSG_LEAVING] = { gossip_membership_handle_leaving, TRUE, FALSE },
-    [GOSSIP_MSG_METADATA] = { gossip_membership_handle_metadata, TRUE, FALSE },
-  };
-  guint16 type = rx->msg.envelope.type;
-  g_autoptr(GVariant) payload = NULL;
-
-  /* Types 1-6 are never forwarded: they come from their originator itself,
-   * which makes them evidence that it is alive. Forwarded or late copies of
-   * broadcasts are not (Go bug §12.3). */
-  if (sender != NULL && type >= GOSSIP_MSG_PING && type <= GOSSIP_MSG_PUSH_PULL)
-    gossip_membership_heard_from (self, sender);
-
-  if (type >= GOSSIP_MSG_PING && type <= GOSSIP_MSG_INDIRECT_PING_ACK)
-    {
-      dispatch_ping (self, rx, sender);
-      return;
-    }
-
-  if (repair_dispatch (self, rx, sender)) /* broadcast-repair: digests and pulls */
-    return;
-
-  if (type == GOSSIP_MSG_JOIN)
-    {
-      if (rx->incoming == NULL)
-        {
-          gossip_cluster_count_drop (self, GOSSIP_DROP_WRONG_TRANSPORT, "join over UDP");
-          return;
-        }
-      payload = decode_payload (self, rx);
-      if (payload != NULL)
-        gossip_membership_handle_join (self, rx, payload);
-      return;
-    }
-
-  if (type >= G_N_ELEMENTS (table) || table[type].handler == NULL)
-    {
-      forward (self, rx);
-      return;
-    }
-  if (table[type].reliable_only && rx->incoming == NULL)
-    {
-      gossip_cluster_count_drop (self, GOSSIP_DROP_WRONG_TRANSPORT, "request over UDP");
-      return;
-    }
-
-  /* Validate before forwarding, so garbage is not amplified (§12.26). */
-  payload = decode_payload (self, rx);
-  if (payload == NULL)
-    return;
-  if (table[type].forwarded)
-    forward (self, rx);
-  table[type].handler (self, rx, sender, payload);
+  return TRUE;
 }
 
 static void
@@ -1588,36 +1138,10 @@ receive_cb (GBytes         *raw,
 {
   GossipCluster *self = user_data;
   g_autoptr(GossipDispatch) dispatch = gossip_cluster_dispatch_begin (self);
-  Received rx = { .reliable = reliable, .incoming = incoming };
-  GossipNode *sender;
-  gsize size;
-  const guint8 *data = g_bytes_get_data (raw, &size);
 
   if (!self->running)
     return;
-  /* Decoding, own packets, replay window and de-duplication: the router. */
-  if (!gossip_router_accept (self->router, data, size, reliable, &rx.msg))
-    return;
-
-  /* broadcast-repair: keep a received broadcast. TTL 0 is a direct broadcast
-   * or an epidemic's last hop; with TTL left, forward() keeps what it spreads
-   * anyway, so an addressed send to a no-forward handler stays addressed. */
-  if (repair_keeps (rx.msg.envelope.type) && rx.msg.envelope.ttl == 0 && !reliable)
-    repair_record (self, &rx.msg.envelope.sender, rx.msg.envelope.id, raw);
-
-  g_object_ref (self);
-  sender = gossip_node_list_lookup (self->nodes, &rx.msg.envelope.sender);
-  if (sender != NULL)
-    g_object_ref (sender);
-
-  if (rx.msg.envelope.type < GOSSIP_USER_MESSAGE_MIN)
-    dispatch_system (self, &rx, sender);
-  else
-    dispatch_user (self, &rx, sender);
-
-  g_clear_object (&sender);
-  g_object_unref (self);
-  gossip_wire_message_clear (&rx.msg);
+  gossip_router_receive (self->router, raw, reliable, incoming);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1673,17 +1197,12 @@ gossip_cluster_join_async (GossipCluster       *self,
 
   for (guint i = 0; peers[i] != NULL; i++)
     {
-      gboolean known = FALSE;
-
-      for (guint j = 0; j < self->join_peers->len; j++)
-        known |= g_str_equal (self->join_peers->pdata[j], peers[i]);
-      if (!known)
-        g_ptr_array_add (self->join_peers, g_strdup (peers[i]));
+      gossip_membership_add_join_peer (self->membership, peers[i]);
 
       if (g_str_equal (peers[i], self->advertise_address))
         continue;
       state->pending++;
-      gossip_membership_join_address (self, peers[i], g_object_ref (task));
+      gossip_membership_join_address (self->membership, peers[i], g_object_ref (task));
     }
 
   if (state->error == NULL && state->pending == 1 && state->joined == 0)
@@ -1778,15 +1297,11 @@ gossip_cluster_join (GossipCluster       *self,
 void
 gossip_cluster_leave (GossipCluster *self)
 {
-  GossipNodeMsg msg = { .node = self->local_id };
-
   g_return_if_fail (GOSSIP_IS_CLUSTER (self));
 
-  if (self->stopped || gossip_node_get_state (self->local) == GOSSIP_NODE_STATE_LEAVING)
+  if (self->stopped)
     return;
-  gossip_membership_set_state (self, self->local, GOSSIP_NODE_STATE_LEAVING, gossip_hlc_now ());
-  if (self->running)
-    gossip_cluster_broadcast (self, GOSSIP_MSG_LEAVING, gossip_node_msg_build (&msg, FALSE), FALSE);
+  gossip_membership_leave (self->membership, self->running);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2189,6 +1704,7 @@ gossip_cluster_get_stats (GossipCluster *self)
 {
   GossipStats *stats;
   GossipTransportCounters tc;
+  GossipHealthCounters hc;
   static const char * const drop_names[GOSSIP_DROP_N_REASONS] = {
     [GOSSIP_DROP_TOO_SHORT] = "drop-too-short",
     [GOSSIP_DROP_DECRYPT] = "drop-decrypt",
@@ -2210,7 +1726,7 @@ gossip_cluster_get_stats (GossipCluster *self)
   gossip_transport_get_counters (self->transport, &tc);
   stats = gossip_stats_new ();
   gossip_stats_add (stats, "packets-in", gossip_router_get_packets_in (self->router));
-  gossip_stats_add (stats, "packets-out", self->packets_out);
+  gossip_stats_add (stats, "packets-out", gossip_router_get_packets_out (self->router));
   gossip_stats_add (stats, "udp-datagrams-in", tc.datagrams_in);
   gossip_stats_add (stats, "udp-datagrams-out", tc.datagrams_out);
   gossip_stats_add (stats, "tcp-requests-in", tc.tcp_requests_in);
@@ -2226,16 +1742,17 @@ gossip_cluster_get_stats (GossipCluster *self)
   gossip_stats_add (stats, "tcp-budget-waits", tc.budget_waits);
   gossip_stats_add (stats, "send-failures", tc.drops_send_failure);
   gossip_stats_add (stats, "dedup-hits", gossip_router_get_drops (self->router, GOSSIP_DROP_DUPLICATE));
-  gossip_stats_add (stats, "probes", self->probes);
-  gossip_stats_add (stats, "probe-failures", self->probe_failures);
-  gossip_stats_add (stats, "suspicions", self->suspicions);
-  gossip_stats_add (stats, "refutations", self->refutations);
-  gossip_stats_add (stats, "local-health", gossip_health_get_local_health (self));
+  gossip_health_get_counters (self->health, &hc);
+  gossip_stats_add (stats, "probes", hc.probes);
+  gossip_stats_add (stats, "probe-failures", hc.probe_failures);
+  gossip_stats_add (stats, "suspicions", hc.suspicions);
+  gossip_stats_add (stats, "refutations", gossip_membership_get_refutations (self->membership));
+  gossip_stats_add (stats, "local-health", hc.local_health);
   { /* broadcast-repair: counters */
     GossipBroadcastRepairCounters rc;
     GossipBroadcastRepairCounters zero = { 0 };
-    if (self->repair != NULL)
-      gossip_broadcast_repair_counters (self->repair, &rc);
+    if (self->router != NULL)
+      gossip_router_repair_counters (self->router, &rc);
     else
       rc = zero;
     gossip_stats_add (stats, "repair-recorded", rc.recorded);
@@ -2549,30 +2066,28 @@ gossip_cluster_send_full (GossipCluster       *self,
 
   if (targets != NULL)
     {
-      guint max_ttl = gossip_cluster_max_ttl (self);
-
       /* Addressed sends keep Go's TTL, so receivers that forward the
        * type re-gossip them as a Go sender's would be. */
-      ttl = (guint8) (max_ttl > 0 ? max_ttl - 1 : 0);
+      ttl = gossip_router_addressed_ttl (self->router);
       target_array = g_ptr_array_new ();
       for (guint i = 0; i < n_targets; i++)
         {
           g_return_val_if_fail (GOSSIP_IS_NODE (targets[i]), FALSE);
-          g_ptr_array_add (target_array, targets[i]);
+          if (targets[i] != self->local)
+            g_ptr_array_add (target_array, (gpointer) gossip_node_get_address (targets[i]));
         }
     }
   else
-    target_array = broadcast_targets (self, (GossipNodeId *) (gpointer) exclude->data, exclude->len, &ttl);
+    target_array = gossip_router_broadcast_targets (self->router, (GossipNodeId *) (gpointer) exclude->data,
+                                                    exclude->len, &ttl);
 
   env = gossip_cluster_envelope (self, message_type, ttl);
   raw = gossip_wire_encode (&self->wire, &env, payload, FALSE, error);
   if (raw == NULL || !check_packet_size (self, raw, error))
     return FALSE;
-  gossip_router_remember_own (self->router, env.id);
-  if (targets == NULL && (flags & GOSSIP_SEND_RELIABLE) == 0)
-    repair_record (self, &self->local_id, env.id, raw); /* broadcast-repair: keep what we broadcast */
-
-  send_to_targets (self, raw, (flags & GOSSIP_SEND_RELIABLE) != 0, target_array, NULL, 0);
+  /* broadcast-repair: keep what we broadcast */
+  gossip_router_send_own (self->router, env.id, raw, (flags & GOSSIP_SEND_RELIABLE) != 0,
+                          targets == NULL, target_array);
   return TRUE;
 }
 
@@ -2715,7 +2230,7 @@ gossip_cluster_send_to_with_response_async (GossipCluster       *self,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  self->packets_out++;
+  gossip_router_count_packet_out (self->router);
   gossip_transport_request_async (self->transport, gossip_node_get_address (node), raw,
                                   GOSSIP_REQUEST_REPLY, cancellable, response_cb,
                                   g_steal_pointer (&task));

@@ -12,6 +12,7 @@
 #include "gossip-metadata-private.h"
 #include "gossip-codec-private.h"
 #include "gossip-router-private.h"
+#include "gossip-socket-transport-private.h"
 #include "gossip-wire-private.h"
 
 #define NODE_A "0196042b1caa7ad99ea3c57b2e189b23"
@@ -1507,9 +1508,14 @@ test_decompressed_limit (void)
   {
     GossipNodeId local;
     GossipRouter *router;
+    GossipRouterLimits limits = { .history_max_age_ms = 1000 };
+    g_autoptr(GInetSocketAddress) bind = G_INET_SOCKET_ADDRESS (g_inet_socket_address_new_from_string ("127.0.0.1", 0));
+    g_autoptr(GossipSocketTransport) transport = gossip_socket_transport_new_with_limits (bind, TRUE, NULL, &error);
 
+    g_assert_no_error (error);
     gossip_node_id_generate (&local);
-    router = gossip_router_new (&wire, &local, "test", 1000, 0);
+    router = gossip_router_new (&wire, GOSSIP_TRANSPORT (transport), g_main_context_default (),
+                                &local, "test", &limits);
     g_assert_false (gossip_router_accept (router, g_bytes_get_data (raw, NULL), g_bytes_get_size (raw),
                                           FALSE, &msg));
     g_assert_cmpuint (gossip_router_get_drops (router, GOSSIP_DROP_TOO_LARGE), ==, 1);
@@ -1523,6 +1529,7 @@ test_decompressed_limit (void)
     g_assert_cmpuint (msg.max_elements, ==, 300001);
     gossip_wire_message_clear (&msg);
     gossip_router_free (router);
+    gossip_transport_close (GOSSIP_TRANSPORT (transport));
   }
 }
 

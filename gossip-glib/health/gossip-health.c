@@ -18,7 +18,7 @@
 
 #include <math.h>
 
-#include "gossip-cluster-private.h"
+#include "gossip-health-private.h"
 #include "gossip-hlc-private.h"
 
 #define MAX_LOCAL_HEALTH 8
@@ -32,7 +32,7 @@ typedef struct {
 
 typedef struct {
   gint            ref_count;
-  GossipCluster  *self;
+  GossipHealth   *self;
   GossipNode     *node;
   GossipNodeId    id;
   guint           timeout_ms;
@@ -46,6 +46,20 @@ typedef struct {
 
 struct _GossipHealth
 {
+  const GossipConfigValues *cfg;
+  GMainContext             *context;
+  GossipRouter             *router;
+  GossipMembership         *membership;
+  GossipNodeList           *nodes;       /* membership's */
+  GossipNode               *local;       /* membership's */
+  GossipNodeId              local_id;
+  GossipHealthHost          host;
+  GossipProbe              *probe;
+  gboolean                  stopped;
+  guint64                   n_probes;
+  guint64                   probe_failures;
+  guint64                   suspicions;
+
   GHashTable *records;   /* GossipNodeId* (owned by the record key) -> Record* */
   GHashTable *probes;    /* GossipNodeId* -> Probe* (in flight) */
   GArray     *round;     /* GossipNodeId: this round's probe order */
@@ -58,8 +72,8 @@ struct _GossipHealth
 
 /* Our suspicion of a node, held back from the cluster (go-suspicion-delay). */
 typedef struct {
-  GossipCluster *self;
-  GossipNodeId   id;
+  GossipHealth *self;
+  GossipNodeId  id;
 } Hold;
 
 static void
@@ -77,32 +91,58 @@ id_dup (const GossipNodeId *id)
   return g_memdup2 (id, sizeof *id);
 }
 
+/* The node became Alive or left the list: forget its failure record. */
+static void
+forget (GossipHealth *self,
+        GossipNode   *node)
+{
+  g_hash_table_remove (self->records, gossip_node_get_node_id (node));
+}
+
 /* From membership: a node that became Alive or Dead, or left the list,
  * starts with a clean failure record. */
 static void
-membership_changed_cb (GossipCluster   *self,
+membership_changed_cb (gpointer         data,
                        GossipNode      *node,
                        GossipNodeState  old_state,
-                       GossipNodeState  new_state,
-                       gpointer         data)
+                       GossipNodeState  new_state)
 {
+  GossipHealth *self = data;
+
   if (new_state == GOSSIP_NODE_STATE_ALIVE || new_state == GOSSIP_NODE_STATE_DEAD ||
       new_state == GOSSIP_NODE_STATE_UNKNOWN)
-    gossip_health_forget (self, node);
+    forget (self, node);
 }
 
-void
-gossip_health_init (GossipCluster *self)
+static const GossipMembershipEvidence evidence;
+
+GossipHealth *
+gossip_health_new (const GossipConfigValues *cfg,
+                   GMainContext             *context,
+                   GossipRouter             *router,
+                   GossipMembership         *membership,
+                   const GossipHealthHost   *host)
 {
+  static const GossipMembershipObserver observer = { .state_changed = membership_changed_cb };
   GossipHealth *h = g_new0 (GossipHealth, 1);
 
+  h->cfg = cfg;
+  h->context = context;
+  h->router = router;
+  h->membership = membership;
+  h->nodes = gossip_membership_get_nodes (membership);
+  h->local = gossip_membership_get_local (membership);
+  h->local_id = *gossip_node_get_node_id (h->local);
+  h->host = *host;
+  h->probe = gossip_probe_new (cfg, context, router, membership, host);
   h->records = g_hash_table_new_full (gossip_node_id_hash, gossip_node_id_equal, g_free, record_free);
   h->probes = g_hash_table_new (gossip_node_id_hash, gossip_node_id_equal);
   h->round = g_array_new (FALSE, FALSE, sizeof (GossipNodeId));
   h->holds = g_hash_table_new_full (gossip_node_id_hash, gossip_node_id_equal, NULL,
                                     (GDestroyNotify) g_source_destroy);
-  self->health = h;
-  gossip_membership_add_observer (self, membership_changed_cb, NULL);
+  gossip_membership_add_observer (membership, &observer, h);
+  gossip_membership_set_evidence (membership, &evidence, h);
+  return h;
 }
 
 static Record *
@@ -121,24 +161,29 @@ record_get (GossipHealth       *h,
 }
 
 void
-gossip_health_forget (GossipCluster *self,
-                      GossipNode    *node)
+gossip_health_get_counters (GossipHealth         *self,
+                            GossipHealthCounters *out)
 {
-  if (self->health != NULL)
-    g_hash_table_remove (self->health->records, gossip_node_get_node_id (node));
-}
-
-guint
-gossip_health_get_local_health (GossipCluster *self)
-{
-  return self->health->local_health;
+  out->probes = self->n_probes;
+  out->probe_failures = self->probe_failures;
+  out->suspicions = self->suspicions;
+  out->local_health = self->local_health;
 }
 
 /* ------------------------------------------------------------------ */
 /* Suspicion and death                                                 */
 
 static guint
-quorum (GossipCluster *self)
+indirect_count (GossipHealth *self)
+{
+  guint live = gossip_node_list_count (self->nodes, GOSSIP_NODE_STATE_ALIVE) +
+               gossip_node_list_count (self->nodes, GOSSIP_NODE_STATE_SUSPECT);
+
+  return gossip_router_log_formula (live, self->cfg->indirect_ping_multiplier, 0, 6);
+}
+
+static guint
+quorum (GossipHealth *self)
 {
   guint alive = gossip_node_list_count (self->nodes, GOSSIP_NODE_STATE_ALIVE);
 
@@ -149,8 +194,8 @@ quorum (GossipCluster *self)
  * approach the quorum. Scales with log10 of the cluster size, like
  * memberlist, so that dissemination has time in large clusters. */
 static gint64
-suspicion_timeout_usec (GossipCluster *self,
-                        guint          confirmations)
+suspicion_timeout_usec (GossipHealth *self,
+                        guint         confirmations)
 {
   guint alive = MAX (gossip_node_list_count (self->nodes, GOSSIP_NODE_STATE_ALIVE), 1);
   double min_ms = 3.0 * self->cfg->health_check_interval * MAX (1.0, log10 ((double) alive));
@@ -164,10 +209,10 @@ suspicion_timeout_usec (GossipCluster *self,
 }
 
 static gboolean
-evaluate (GossipCluster *self,
-          GossipNode    *node)
+evaluate (GossipHealth *self,
+          GossipNode   *node)
 {
-  Record *r = g_hash_table_lookup (self->health->records, gossip_node_get_node_id (node));
+  Record *r = g_hash_table_lookup (self->records, gossip_node_get_node_id (node));
   guint confirmations;
 
   if (r == NULL || gossip_node_get_state (node) != GOSSIP_NODE_STATE_SUSPECT)
@@ -176,48 +221,48 @@ evaluate (GossipCluster *self,
   if (confirmations >= quorum (self) ||
       g_get_monotonic_time () - r->suspect_since >= suspicion_timeout_usec (self, confirmations))
     {
-      g_debug ("%s: %s is dead (%u confirmations)", self->advertise_address,
+      g_debug ("%s: %s is dead (%u confirmations)", gossip_node_get_address (self->local),
                gossip_node_get_id (node), confirmations);
-      gossip_membership_set_state (self, node, GOSSIP_NODE_STATE_DEAD, gossip_hlc_now ());
+      gossip_membership_set_state (self->membership, node, GOSSIP_NODE_STATE_DEAD, gossip_hlc_now ());
       return TRUE;
     }
   return FALSE;
 }
 
 static void
-tell_suspect (GossipCluster       *self,
+tell_suspect (GossipHealth        *self,
               GossipNode          *node,
               const GossipNodeMsg *msg)
 {
-  GossipEnvelope env = gossip_cluster_envelope (self, GOSSIP_MSG_SUSPICION, 0);
-  g_autoptr(GBytes) raw = gossip_wire_encode_value (&self->wire, &env,
+  GossipEnvelope env = gossip_router_envelope (self->router, GOSSIP_MSG_SUSPICION, 0);
+  g_autoptr(GBytes) raw = gossip_wire_encode_value (gossip_router_get_wire (self->router), &env,
                                                     gossip_node_msg_build (msg, FALSE), NULL);
 
   if (raw != NULL)
-    gossip_cluster_send_raw_to (self, gossip_node_get_address (node), raw, TRUE);
+    gossip_router_send_raw (self->router, gossip_node_get_address (node), raw, TRUE);
 }
 
 static void
-broadcast_suspicion (GossipCluster      *self,
+broadcast_suspicion (GossipHealth       *self,
                      const GossipNodeId *id)
 {
   GossipNodeMsg msg = { .node = *id };
 
   self->suspicions++;
-  gossip_cluster_broadcast (self, GOSSIP_MSG_SUSPICION, gossip_node_msg_build (&msg, FALSE), FALSE);
+  gossip_router_broadcast (self->router, GOSSIP_MSG_SUSPICION, gossip_node_msg_build (&msg, FALSE), FALSE);
 }
 
 static gboolean
 hold_expired_cb (gpointer user_data)
 {
   Hold *hold = user_data;
-  GossipCluster *self = hold->self;
+  GossipHealth  *self = hold->self;
   GossipNodeId id = hold->id;
 
   /* Removing the entry destroys this source (and frees @hold). */
   GossipNode *node;
 
-  g_hash_table_remove (self->health->holds, &id);
+  g_hash_table_remove (self->holds, &id);
   node = gossip_node_list_lookup (self->nodes, &id);
   if (node != NULL && (gossip_node_get_state (node) == GOSSIP_NODE_STATE_SUSPECT ||
                        gossip_node_get_state (node) == GOSSIP_NODE_STATE_DEAD))
@@ -239,7 +284,7 @@ hold_expired_cb (gpointer user_data)
  * to count. Our own verdict is not delayed; the suspect itself is still
  * told at once so that it can refute. */
 static gboolean
-hold_suspicion (GossipCluster      *self,
+hold_suspicion (GossipHealth       *self,
                 const GossipNodeId *id,
                 guint               confirmations)
 {
@@ -254,33 +299,34 @@ hold_suspicion (GossipCluster      *self,
   source = g_timeout_source_new (self->cfg->go_suspicion_delay);
   g_source_set_callback (source, hold_expired_cb, hold, g_free);
   g_source_attach (source, self->context);
-  g_hash_table_insert (self->health->holds, &hold->id, source);
+  g_hash_table_insert (self->holds, &hold->id, source);
   g_source_unref (source);
   return TRUE;
 }
 
 static void
-release_suspicion (GossipCluster      *self,
+release_suspicion (GossipHealth       *self,
                    const GossipNodeId *id)
 {
-  if (g_hash_table_remove (self->health->holds, id))
+  if (g_hash_table_remove (self->holds, id))
     broadcast_suspicion (self, id);
 }
 
-gboolean
-gossip_health_withholds (GossipCluster *self,
-                         GossipNode    *node)
+static gboolean
+evidence_withholds (gpointer    data,
+                    GossipNode *node)
 {
-  return self->health != NULL &&
-         g_hash_table_contains (self->health->holds, gossip_node_get_node_id (node));
+  GossipHealth *self = data;
+
+  return g_hash_table_contains (self->holds, gossip_node_get_node_id (node));
 }
 
 static void
-suspect (GossipCluster      *self,
+suspect (GossipHealth       *self,
          GossipNode         *node,
          const GossipNodeId *confirmer)
 {
-  GossipHealth *h = self->health;
+  GossipHealth *h = self;
   GossipNodeState state = gossip_node_get_state (node);
   Record *r;
 
@@ -295,7 +341,7 @@ suspect (GossipCluster      *self,
 
   if (state == GOSSIP_NODE_STATE_ALIVE)
     {
-      gossip_membership_set_state (self, node, GOSSIP_NODE_STATE_SUSPECT, gossip_hlc_now ());
+      gossip_membership_set_state (self->membership, node, GOSSIP_NODE_STATE_SUSPECT, gossip_hlc_now ());
       /* set_state(Suspect) does not forget the record; start the clock. */
       r = record_get (h, gossip_node_get_node_id (node));
       r->suspect_since = g_get_monotonic_time ();
@@ -338,8 +384,8 @@ static void
 probe_judge (Probe    *p,
              gboolean  ok)
 {
-  GossipCluster *self = p->self;
-  GossipHealth *h = self->health;
+  GossipHealth *self = p->self;
+  GossipHealth *h = self;
   Record *r;
 
   if (self->stopped || h == NULL || gossip_node_list_lookup (self->nodes, &p->id) != p->node)
@@ -352,7 +398,7 @@ probe_judge (Probe    *p,
       if (gossip_node_get_state (p->node) != GOSSIP_NODE_STATE_ALIVE &&
           gossip_node_get_state (p->node) != GOSSIP_NODE_STATE_LEAVING &&
           !gossip_node_get_departed (p->node))
-        gossip_membership_set_state (self, p->node, GOSSIP_NODE_STATE_ALIVE, gossip_hlc_now ());
+        gossip_membership_set_state (self->membership, p->node, GOSSIP_NODE_STATE_ALIVE, gossip_hlc_now ());
       else if ((r = g_hash_table_lookup (h->records, &p->id)) != NULL)
         r->failures = 0;
       return;
@@ -379,7 +425,7 @@ static void
 probe_finish (Probe    *p,
               gboolean  ok)
 {
-  GossipHealth *h = p->self->health;
+  GossipHealth *h = p->self;
   gboolean owned = FALSE;
 
   if (p->done)
@@ -404,9 +450,8 @@ probe_maybe_done (Probe *p)
 }
 
 static void
-probe_direct_cb (GossipCluster     *self,
-                 GossipProbeResult  result,
-                 gpointer           user_data)
+probe_direct_cb (GossipProbeResult result,
+                 gpointer          user_data)
 {
   Probe *p = user_data;
 
@@ -423,9 +468,8 @@ probe_direct_cb (GossipCluster     *self,
 }
 
 static void
-probe_indirect_cb (GossipCluster     *self,
-                   GossipProbeResult  result,
-                   gpointer           user_data)
+probe_indirect_cb (GossipProbeResult result,
+                   gpointer          user_data)
 {
   Probe *p = user_data;
 
@@ -445,8 +489,8 @@ static gboolean
 probe_indirect_start_cb (gpointer user_data)
 {
   Probe *p = user_data;
-  GossipCluster *self = p->self;
-  g_autoptr(GossipDispatch) dispatch = gossip_cluster_dispatch_begin (self);
+  GossipHealth  *self = p->self;
+  g_auto(GossipDispatchScope) dispatch = gossip_dispatcher_enter (&self->host.dispatcher);
   GossipNodeId exclude[2] = { self->local_id, p->id };
   g_autoptr(GPtrArray) helpers = NULL;
 
@@ -456,14 +500,14 @@ probe_indirect_start_cb (gpointer user_data)
     return G_SOURCE_REMOVE;
 
   if (self->cfg->enable_indirect_pings)
-    helpers = gossip_node_list_random (self->nodes, gossip_cluster_indirect_count (self),
+    helpers = gossip_node_list_random (self->nodes, indirect_count (self),
                                        GOSSIP_STATE_BIT (GOSSIP_NODE_STATE_ALIVE), exclude, 2);
   for (guint i = 0; helpers != NULL && i < helpers->len; i++)
     {
       p->outstanding++;
       p->helpers_asked++;
       p->ref_count++;
-      gossip_probe_indirect (self, &p->id, gossip_node_get_address (p->node),
+      gossip_probe_indirect (self->probe, &p->id, gossip_node_get_address (p->node),
                              gossip_node_get_address (helpers->pdata[i]), p->timeout_ms,
                              probe_indirect_cb, p);
       if (p->done)
@@ -474,10 +518,10 @@ probe_indirect_start_cb (gpointer user_data)
 }
 
 static void
-start_probe (GossipCluster *self,
-             GossipNode    *node)
+start_probe (GossipHealth *self,
+             GossipNode   *node)
 {
-  GossipHealth *h = self->health;
+  GossipHealth *h = self;
   Probe *p;
 
   if (self->stopped || node == self->local ||
@@ -490,7 +534,7 @@ start_probe (GossipCluster *self,
   p->node = g_object_ref (node);
   p->id = *gossip_node_get_node_id (node);
   p->timeout_ms = self->cfg->ping_timeout * (1 + h->local_health);
-  self->probes++;
+  self->n_probes++;
   g_hash_table_insert (h->probes, &p->id, p);
 
   /* Helpers are asked at half the timeout; the direct ack may still win
@@ -501,22 +545,25 @@ start_probe (GossipCluster *self,
 
   p->outstanding++;
   p->ref_count++;
-  gossip_probe_ping (self, &p->id, gossip_node_get_address (node),
+  gossip_probe_ping (self->probe, &p->id, gossip_node_get_address (node),
                      p->timeout_ms + p->timeout_ms / 2, probe_direct_cb, p);
 }
 
-void
-gossip_health_verify (GossipCluster *self,
-                      GossipNode    *node)
+static void
+evidence_verify (gpointer    data,
+                 GossipNode *node)
 {
+  GossipHealth *self = data;
+
   start_probe (self, node);
 }
 
-void
-gossip_health_suspicion (GossipCluster      *self,
-                         GossipNode         *node,
-                         const GossipNodeId *originator)
+static void
+evidence_suspicion (gpointer            data,
+                    GossipNode         *node,
+                    const GossipNodeId *originator)
 {
+  GossipHealth *self = data;
   GossipNodeState state = gossip_node_get_state (node);
 
   if (state != GOSSIP_NODE_STATE_ALIVE && state != GOSSIP_NODE_STATE_SUSPECT)
@@ -527,12 +574,13 @@ gossip_health_suspicion (GossipCluster      *self,
     start_probe (self, node);
 }
 
-void
-gossip_health_report (GossipCluster   *self,
-                      GossipNode      *node,
-                      GossipNode      *reporter,
-                      GossipNodeState  reported)
+static void
+evidence_report (gpointer         data,
+                 GossipNode      *node,
+                 GossipNode      *reporter,
+                 GossipNodeState  reported)
 {
+  GossipHealth *self = data;
   GossipNodeState state = gossip_node_get_state (node);
 
   if (node == self->local)
@@ -547,21 +595,29 @@ gossip_health_report (GossipCluster   *self,
     start_probe (self, node);
 }
 
-void
-gossip_health_self_suspected (GossipCluster *self)
+static void
+evidence_self_suspected (gpointer data)
 {
-  GossipHealth *h = self->health;
+  GossipHealth *h = data;
 
   h->local_health = MIN (h->local_health + 1, MAX_LOCAL_HEALTH);
 }
+
+static const GossipMembershipEvidence evidence = {
+  .suspicion = evidence_suspicion,
+  .report = evidence_report,
+  .verify = evidence_verify,
+  .self_suspected = evidence_self_suspected,
+  .withholds = evidence_withholds,
+};
 
 /* ------------------------------------------------------------------ */
 /* Timers                                                              */
 
 static void
-refill_round (GossipCluster *self)
+refill_round (GossipHealth *self)
 {
-  GossipHealth *h = self->health;
+  GossipHealth *h = self;
   g_autoptr(GPtrArray) all = gossip_node_list_snapshot (self->nodes);
 
   g_array_set_size (h->round, 0);
@@ -583,9 +639,9 @@ refill_round (GossipCluster *self)
 static gboolean
 health_tick_cb (gpointer user_data)
 {
-  GossipCluster *self = user_data;
-  g_autoptr(GossipDispatch) dispatch = gossip_cluster_dispatch_begin (self);
-  GossipHealth *h = self->health;
+  GossipHealth  *self = user_data;
+  g_auto(GossipDispatchScope) dispatch = gossip_dispatcher_enter (&self->host.dispatcher);
+  GossipHealth *h = self;
   g_autoptr(GPtrArray) all = NULL;
   gint64 now = g_get_monotonic_time ();
   gint64 recent = (gint64) (self->cfg->health_check_interval * self->cfg->activity_threshold_percent * 1000);
@@ -630,9 +686,8 @@ health_tick_cb (gpointer user_data)
 }
 
 static void
-recovery_ping_cb (GossipCluster     *self,
-                  GossipProbeResult  result,
-                  gpointer           user_data)
+recovery_ping_cb (GossipProbeResult result,
+                  gpointer          user_data)
 {
   /* An ack is a packet from the node itself, which revives it on arrival. */
 }
@@ -640,10 +695,11 @@ recovery_ping_cb (GossipCluster     *self,
 static gboolean
 recovery_tick_cb (gpointer user_data)
 {
-  GossipCluster *self = user_data;
-  g_autoptr(GossipDispatch) dispatch = gossip_cluster_dispatch_begin (self);
+  GossipHealth  *self = user_data;
+  g_auto(GossipDispatchScope) dispatch = gossip_dispatcher_enter (&self->host.dispatcher);
   g_autoptr(GPtrArray) all = gossip_node_list_snapshot (self->nodes);
   g_autoptr(GHashTable) alive_addresses = g_hash_table_new (g_str_hash, g_str_equal);
+  GPtrArray *join_peers = gossip_membership_get_join_peers (self->membership);
 
   if (gossip_node_get_state (self->local) == GOSSIP_NODE_STATE_LEAVING)
     return G_SOURCE_CONTINUE;
@@ -653,7 +709,7 @@ recovery_tick_cb (gpointer user_data)
       GossipNode *node = all->pdata[i];
 
       if (gossip_node_get_state (node) == GOSSIP_NODE_STATE_DEAD && !gossip_node_get_departed (node))
-        gossip_probe_ping (self, gossip_node_get_node_id (node), gossip_node_get_address (node),
+        gossip_probe_ping (self->probe, gossip_node_get_node_id (node), gossip_node_get_address (node),
                            self->cfg->ping_timeout, recovery_ping_cb, NULL);
       else if (gossip_node_get_state (node) == GOSSIP_NODE_STATE_ALIVE)
         g_hash_table_add (alive_addresses, (gpointer) gossip_node_get_address (node));
@@ -661,20 +717,20 @@ recovery_tick_cb (gpointer user_data)
 
   /* Join peers we are not connected to: after a partition heals, this
    * finds the other side even when every node there was forgotten. */
-  for (guint i = 0; i < self->join_peers->len; i++)
+  for (guint i = 0; i < join_peers->len; i++)
     {
-      const char *peer = self->join_peers->pdata[i];
+      const char *peer = join_peers->pdata[i];
       if (!g_hash_table_contains (alive_addresses, peer) &&
-          !gossip_cluster_join_peer_is_alive (self, peer))
-        gossip_membership_join_address (self, peer, NULL);
+          !gossip_membership_join_peer_is_alive (self->membership, peer))
+        gossip_membership_join_address (self->membership, peer, NULL);
     }
   return G_SOURCE_CONTINUE;
 }
 
 void
-gossip_health_start (GossipCluster *self)
+gossip_health_start (GossipHealth *self)
 {
-  GossipHealth *h = self->health;
+  GossipHealth *h = self;
 
   h->tick = g_timeout_source_new (self->cfg->health_check_interval);
   g_source_set_callback (h->tick, health_tick_cb, self, NULL);
@@ -696,19 +752,20 @@ destroy_source (GSource **source)
 }
 
 void
-gossip_health_stop (GossipCluster *self)
+gossip_health_stop (GossipHealth *self)
 {
-  GossipHealth *h = self->health;
+  GossipHealth *h = self;
   GHashTableIter iter;
   gpointer value;
 
   if (h == NULL)
     return;
+  h->stopped = TRUE;
   destroy_source (&h->tick);
   destroy_source (&h->recovery);
   g_hash_table_remove_all (h->holds);
-  /* In-flight probes end through their waiters (cleared by the cluster);
-   * drop the table's references now. */
+  /* In-flight probes end through their waiters (cleared below); drop the
+   * table's references now. */
   g_hash_table_iter_init (&iter, h->probes);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {
@@ -723,20 +780,21 @@ gossip_health_stop (GossipCluster *self)
         }
       probe_unref (p);
     }
+  gossip_probe_clear (h->probe);
 }
 
 void
-gossip_health_free (GossipCluster *self)
+gossip_health_free (GossipHealth *self)
 {
-  GossipHealth *h = self->health;
+  GossipHealth *h = self;
 
   if (h == NULL)
     return;
   gossip_health_stop (self);
+  gossip_probe_free (h->probe);
   g_hash_table_unref (h->probes);
   g_hash_table_unref (h->records);
   g_hash_table_unref (h->holds);
   g_array_unref (h->round);
   g_free (h);
-  self->health = NULL;
 }

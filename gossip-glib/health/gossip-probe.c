@@ -6,13 +6,26 @@
  */
 #include "config.h"
 
-#include "gossip-cluster-private.h"
-#include "gossip-json-codec.h"
+#include "gossip-probe-private.h"
 #include "gossip-msgpack-codec.h"
 #include "gossip-msgpack-envelope-private.h"
 
+struct _GossipProbe
+{
+  const GossipConfigValues *cfg;
+  GMainContext             *context;
+  GossipRouter             *router;
+  GossipMembership         *membership;
+  GossipHealthHost          host;
+  gboolean                  stopped;
+  guint32                   ping_seq;
+  GHashTable               *ping_waiters;  /* GUINT_TO_POINTER (seq) -> PingWaiter* */
+};
+
+static gboolean receive_cb (GossipReceived *rx, GVariant *payload, gpointer data);
+
 typedef struct {
-  GossipCluster      *self;
+  GossipProbe        *self;
   guint32             seq;
   GossipNodeId        target;
   GSource            *timeout;
@@ -33,22 +46,45 @@ waiter_free (gpointer data)
   g_free (w);
 }
 
-void
-gossip_probe_init (GossipCluster *self)
+GossipProbe *
+gossip_probe_new (const GossipConfigValues *cfg,
+                  GMainContext             *context,
+                  GossipRouter             *router,
+                  GossipMembership         *membership,
+                  const GossipHealthHost   *host)
 {
+  GossipProbe *self = g_new0 (GossipProbe, 1);
+
+  self->cfg = cfg;
+  self->context = context;
+  self->router = router;
+  self->membership = membership;
+  self->host = *host;
   self->ping_waiters = g_hash_table_new_full (NULL, NULL, NULL, waiter_free);
+  for (guint16 type = GOSSIP_MSG_PING; type <= GOSSIP_MSG_INDIRECT_PING_ACK; type++)
+    gossip_router_register (router, type, GOSSIP_RECEIVE_RAW, receive_cb, self);
+  return self;
+}
+
+void
+gossip_probe_free (GossipProbe *self)
+{
+  if (self == NULL)
+    return;
+  gossip_probe_clear (self);
+  g_hash_table_unref (self->ping_waiters);
+  g_free (self);
 }
 
 /* Completes every waiter with failure, for shutdown. */
 void
-gossip_probe_clear (GossipCluster *self)
+gossip_probe_clear (GossipProbe   *self)
 {
   GHashTableIter iter;
   gpointer value;
   GPtrArray *pending;
 
-  if (self->ping_waiters == NULL)
-    return;
+  self->stopped = TRUE;
   pending = g_ptr_array_new ();
   g_hash_table_iter_init (&iter, self->ping_waiters);
   while (g_hash_table_iter_next (&iter, NULL, &value))
@@ -59,14 +95,14 @@ gossip_probe_clear (GossipCluster *self)
   for (guint i = 0; i < pending->len; i++)
     {
       PingWaiter *w = pending->pdata[i];
-      w->callback (self, GOSSIP_PROBE_TIMEOUT, w->user_data);
+      w->callback (GOSSIP_PROBE_TIMEOUT, w->user_data);
       waiter_free (w);
     }
   g_ptr_array_unref (pending);
 }
 
 static void
-complete (GossipCluster     *self,
+complete (GossipProbe       *self,
           guint32            seq,
           GossipProbeResult  result)
 {
@@ -74,7 +110,7 @@ complete (GossipCluster     *self,
 
   if (!g_hash_table_steal_extended (self->ping_waiters, GUINT_TO_POINTER (seq), NULL, (gpointer *) &w))
     return;
-  w->callback (self, result, w->user_data);
+  w->callback (result, w->user_data);
   waiter_free (w);
 }
 
@@ -82,58 +118,40 @@ static gboolean
 ping_timeout_cb (gpointer user_data)
 {
   PingWaiter *w = user_data;
-  g_autoptr(GossipDispatch) dispatch = gossip_cluster_dispatch_begin (w->self);
+  g_auto(GossipDispatchScope) dispatch = gossip_dispatcher_enter (&w->self->host.dispatcher);
 
   complete (w->self, w->seq, GOSSIP_PROBE_TIMEOUT);
   return G_SOURCE_REMOVE;
 }
 
-/* Pings and acks are most of a node's traffic: with msgpack they skip the
- * value model entirely. */
 static void
-send_ping (GossipCluster       *self,
+send_ping (GossipProbe         *self,
            const char          *address,
            guint16              type,
            const GossipPingMsg *msg,
            guint8               ttl)
 {
-  gboolean indirect = type == GOSSIP_MSG_INDIRECT_PING || type == GOSSIP_MSG_INDIRECT_PING_ACK;
-  GossipEnvelope env;
-  g_autoptr(GBytes) payload = NULL;
-  g_autoptr(GBytes) raw = NULL;
-  GByteArray *buf;
-
-  if (!GOSSIP_IS_MSGPACK_CODEC (self->wire.codec))
-    {
-      gossip_cluster_send_direct (self, address, type,
-                                  gossip_ping_msg_build_full (msg, indirect,
-                                                              GOSSIP_IS_JSON_CODEC (self->wire.codec)),
-                                  ttl);
-      return;
-    }
-  buf = g_byte_array_sized_new (64);
-  gossip_msgpack_write_ping (buf, msg, indirect);
-  payload = g_byte_array_free_to_bytes (buf);
-  env = gossip_cluster_envelope (self, type, ttl);
-  raw = gossip_wire_encode (&self->wire, &env, payload, FALSE, NULL);
-  if (raw != NULL)
-    gossip_cluster_send_raw_to (self, address, raw, FALSE);
+  gossip_router_send_ping (self->router, address, type, msg, ttl);
 }
 
 static void
-send_own_ping (GossipCluster      *self,
+send_own_ping (GossipProbe        *self,
                const char         *address,
                const GossipNodeId *target,
                guint32             seq,
                guint8              ttl)
 {
-  GossipPingMsg msg = { .target = *target, .seq = seq, .addr = self->advertise_address };
+  GossipPingMsg msg = {
+    .target = *target,
+    .seq = seq,
+    .addr = (char *) gossip_node_get_address (gossip_membership_get_local (self->membership)),
+  };
 
   send_ping (self, address, GOSSIP_MSG_PING, &msg, ttl);
 }
 
 static PingWaiter *
-add_waiter (GossipCluster      *self,
+add_waiter (GossipProbe        *self,
             const GossipNodeId *target,
             guint               timeout_ms,
             GossipPingCallback  callback,
@@ -160,7 +178,7 @@ add_waiter (GossipCluster      *self,
 }
 
 void
-gossip_probe_ping (GossipCluster      *self,
+gossip_probe_ping (GossipProbe        *self,
                    const GossipNodeId *target,
                    const char         *address,
                    guint               timeout_ms,
@@ -171,7 +189,7 @@ gossip_probe_ping (GossipCluster      *self,
 
   if (self->stopped)
     {
-      callback (self, GOSSIP_PROBE_TIMEOUT, user_data);
+      callback (GOSSIP_PROBE_TIMEOUT, user_data);
       return;
     }
   w = add_waiter (self, target, timeout_ms, callback, user_data);
@@ -179,7 +197,7 @@ gossip_probe_ping (GossipCluster      *self,
 }
 
 void
-gossip_probe_indirect (GossipCluster      *self,
+gossip_probe_indirect (GossipProbe        *self,
                        const GossipNodeId *target,
                        const char         *target_address,
                        const char         *helper_address,
@@ -192,7 +210,7 @@ gossip_probe_indirect (GossipCluster      *self,
 
   if (self->stopped)
     {
-      callback (self, GOSSIP_PROBE_TIMEOUT, user_data);
+      callback (GOSSIP_PROBE_TIMEOUT, user_data);
       return;
     }
   w = add_waiter (self, target, timeout_ms, callback, user_data);
@@ -200,33 +218,21 @@ gossip_probe_indirect (GossipCluster      *self,
   send_ping (self, helper_address, GOSSIP_MSG_INDIRECT_PING, &msg, 1);
 }
 
-void
-gossip_probe_send_discovery_ping (GossipCluster *self,
-                                  GossipNode    *node)
-{
-  guint max_ttl = gossip_cluster_max_ttl (self);
-
-  /* Go sends these queued, with the broadcast TTL; seq is always 1. A node
-   * that does not know us answers by joining us. */
-  send_own_ping (self, gossip_node_get_address (node), gossip_node_get_node_id (node), 1,
-                 (guint8) (max_ttl > 0 ? max_ttl - 1 : 0));
-}
-
-void
-gossip_probe_handle_ping (GossipCluster       *self,
-                          Received            *rx,
-                          GossipNode          *sender,
-                          const GossipPingMsg *msg)
+static void
+handle_ping (GossipProbe         *self,
+             GossipReceived      *rx,
+             GossipNode          *sender,
+             const GossipPingMsg *msg)
 {
   if (sender == NULL && msg->addr[0] != '\0')
     {
       /* A stranger pings us: it learned of us, so we join it (what Go nodes
        * expect). Unlike Go we also answer: the stranger may be probing us,
        * and silence would make it suspect a healthy node. */
-      gossip_membership_join_address (self, msg->addr, NULL);
+      gossip_membership_join_address (self->membership, msg->addr, NULL);
     }
-  if (gossip_node_id_equal (&msg->target, &self->local_id) &&
-      gossip_node_get_state (self->local) != GOSSIP_NODE_STATE_LEAVING &&
+  if (gossip_node_id_equal (&msg->target, gossip_node_get_node_id (gossip_membership_get_local (self->membership))) &&
+      gossip_node_get_state (gossip_membership_get_local (self->membership)) != GOSSIP_NODE_STATE_LEAVING &&
       (sender != NULL || msg->addr[0] != '\0'))
     {
       /* Answer to the advertised address, echoing the payload. A node that
@@ -236,11 +242,11 @@ gossip_probe_handle_ping (GossipCluster       *self,
     }
 }
 
-void
-gossip_probe_handle_ack (GossipCluster       *self,
-                         Received            *rx,
-                         GossipNode          *sender,
-                         const GossipPingMsg *msg)
+static void
+handle_ack (GossipProbe         *self,
+            GossipReceived      *rx,
+            GossipNode          *sender,
+            const GossipPingMsg *msg)
 {
   PingWaiter *w;
   w = g_hash_table_lookup (self->ping_waiters, GUINT_TO_POINTER (msg->seq));
@@ -248,11 +254,11 @@ gossip_probe_handle_ack (GossipCluster       *self,
     complete (self, msg->seq, GOSSIP_PROBE_ACK);
 }
 
-void
-gossip_probe_handle_indirect_ack (GossipCluster       *self,
-                                  Received            *rx,
-                                  GossipNode          *sender,
-                                  const GossipPingMsg *msg)
+static void
+handle_indirect_ack (GossipProbe         *self,
+                     GossipReceived      *rx,
+                     GossipNode          *sender,
+                     const GossipPingMsg *msg)
 {
   PingWaiter *w;
   w = g_hash_table_lookup (self->ping_waiters, GUINT_TO_POINTER (msg->seq));
@@ -261,52 +267,104 @@ gossip_probe_handle_indirect_ack (GossipCluster       *self,
 }
 
 typedef struct {
-  GossipCluster *self;
+  GossipProbe   *self;
   GossipPingMsg  request;
   char          *requester_address;
 } IndirectProbe;
 
 static void
-indirect_done_cb (GossipCluster     *self,
-                  GossipProbeResult  result,
-                  gpointer           user_data)
+indirect_done_cb (GossipProbeResult result,
+                  gpointer          user_data)
 {
   IndirectProbe *probe = user_data;
+  GossipProbe *self = probe->self;
 
   probe->request.ok = result == GOSSIP_PROBE_ACK;
   if (!self->stopped)
     send_ping (self, probe->requester_address, GOSSIP_MSG_INDIRECT_PING_ACK, &probe->request, 1);
   gossip_ping_msg_clear (&probe->request);
   g_free (probe->requester_address);
-  g_object_unref (probe->self);
   g_free (probe);
+  g_object_unref (self->host.owner);
 }
 
-void
-gossip_probe_handle_indirect_ping (GossipCluster       *self,
-                                   Received            *rx,
-                                   GossipNode          *sender,
-                                   const GossipPingMsg *msg)
+static void
+handle_indirect_ping (GossipProbe         *self,
+                      GossipReceived      *rx,
+                      GossipNode          *sender,
+                      const GossipPingMsg *msg)
 {
   IndirectProbe *probe;
 
   /* Unknown requesters get nothing (as in Go); a node that left helps no more. */
-  if (sender == NULL || gossip_node_get_state (self->local) == GOSSIP_NODE_STATE_LEAVING)
+  if (sender == NULL || gossip_node_get_state (gossip_membership_get_local (self->membership)) == GOSSIP_NODE_STATE_LEAVING)
     return;
 
   if (msg->addr[0] == '\0')
     {
-      gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, "indirect ping without an address");
+      gossip_router_count_drop (self->router, GOSSIP_DROP_PAYLOAD_DECODE, "indirect ping without an address");
       return;
     }
   probe = g_new0 (IndirectProbe, 1);
   probe->request = *msg;
   probe->request.addr = g_strdup (msg->addr);
-  probe->self = g_object_ref (self);
+  probe->self = self;
+  g_object_ref (self->host.owner);
   probe->requester_address = g_strdup (gossip_node_get_address (sender));
 
   /* Answer a little before the requester gives up (Go waits exactly as long
    * as the requester, so its answers always arrive too late). */
   gossip_probe_ping (self, &probe->request.target, probe->request.addr,
                      MAX (self->cfg->ping_timeout * 4 / 5, 1), indirect_done_cb, probe);
+}
+
+/* Pings and acks, most of the traffic, are parsed straight from msgpack
+ * when the codec is msgpack; anything unusual takes the general path. */
+static gboolean
+receive_cb (GossipReceived *rx,
+            GVariant       *unused,
+            gpointer        data)
+{
+  GossipProbe *self = data;
+  g_autoptr(GossipNode) sender = gossip_membership_lookup_sender (self->membership, rx);
+  GossipCodec *codec = gossip_router_get_wire (self->router)->codec;
+  GossipPingMsg msg;
+  gsize size;
+  const guint8 *bytes = g_bytes_get_data (rx->msg.payload, &size);
+
+  /* Types 1-6 are never forwarded: they come from their originator itself,
+   * which makes them evidence that it is alive. */
+  if (sender != NULL)
+    gossip_membership_heard_from (self->membership, sender);
+
+  if (!GOSSIP_IS_MSGPACK_CODEC (codec) || !gossip_msgpack_read_ping (bytes, size, &msg))
+    {
+      g_autoptr(GVariant) payload = gossip_router_decode_payload (self->router, rx);
+
+      if (payload == NULL)
+        return FALSE;
+      if (!gossip_ping_msg_parse (payload, &msg))
+        {
+          gossip_router_count_drop (self->router, GOSSIP_DROP_PAYLOAD_DECODE, "malformed ping payload");
+          return FALSE;
+        }
+    }
+
+  switch (rx->msg.envelope.type)
+    {
+    case GOSSIP_MSG_PING:
+      handle_ping (self, rx, sender, &msg);
+      break;
+    case GOSSIP_MSG_PING_ACK:
+      handle_ack (self, rx, sender, &msg);
+      break;
+    case GOSSIP_MSG_INDIRECT_PING:
+      handle_indirect_ping (self, rx, sender, &msg);
+      break;
+    default:
+      handle_indirect_ack (self, rx, sender, &msg);
+      break;
+    }
+  gossip_ping_msg_clear (&msg);
+  return TRUE;
 }

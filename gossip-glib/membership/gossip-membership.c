@@ -3,13 +3,14 @@
  * Joins (both sides), push/pull state exchange, the merge of remote node
  * states, the alive/suspicion/leaving/metadata messages and the retention
  * timers. Every node state change goes through gossip_membership_set_state(),
- * which emits ::node-state-changed exactly once per transition, in order.
+ * which tells the observers exactly once per transition, in order, once
+ * the transition is complete (see gossip-membership-private.h).
  */
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
 
-#include "gossip-cluster-private.h"
+#include "gossip-membership-private.h"
 #include "gossip-error.h"
 #include "gossip-hlc-private.h"
 #include "gossip-metadata-private.h"
@@ -19,56 +20,220 @@
 /* State changes                                                       */
 
 typedef struct {
-  GossipMembershipObserver func;
-  gpointer                 data;
-} MembershipObserver;
+  const GossipMembershipObserver *vtable;
+  gpointer                        data;
+} Observer;
 
-void
-gossip_membership_add_observer (GossipCluster            *self,
-                                GossipMembershipObserver  func,
-                                gpointer                  data)
+struct _GossipMembership
 {
-  MembershipObserver o = { func, data };
+  const GossipConfigValues       *cfg;
+  GMainContext                   *context;
+  GossipRouter                   *router;
+  GossipTransport                *transport;
+  GossipMembershipHost            host;
+  GossipNodeList                 *nodes;
+  GossipNode                     *local;
+  GossipNodeId                    local_id;
+  char                           *advertise_address;
+  gboolean                        stopped;
 
-  if (self->membership_observers == NULL)
-    self->membership_observers = g_array_new (FALSE, FALSE, sizeof (MembershipObserver));
-  g_array_append_val (self->membership_observers, o);
+  GPtrArray                      *join_peers;        /* char*, remembered for rejoin */
+  GHashTable                     *unsolicited_joins; /* address -> last attempt (monotonic µs) */
+  GHashTable                     *join_peer_ids;     /* join peer string -> GossipNodeId* that answered it */
+  GHashTable                     *joins_in_flight;   /* address -> number of join requests awaiting a reply */
+  GSource                        *sync_timer;
+  guint                           sync_news;         /* nodes learned since the last sync round */
+  GSource                        *lifecycle_timer;
+  guint64                         refutations;
+
+  GArray                         *observers;         /* Observer */
+  const GossipMembershipEvidence *evidence;
+  gpointer                        evidence_data;
+};
+
+static const GossipPeerSource peer_source;
+static gboolean receive_cb (GossipReceived *rx, GVariant *payload, gpointer data);
+
+GossipMembership *
+gossip_membership_new (const GossipConfigValues   *cfg,
+                       GMainContext               *context,
+                       GossipRouter               *router,
+                       GossipTransport            *transport,
+                       const GossipNodeId         *local_id,
+                       const char                 *advertise_address,
+                       GossipMetadata             *local_metadata,
+                       const GossipMembershipHost *host)
+{
+  GossipMembership *self = g_new0 (GossipMembership, 1);
+
+  self->cfg = cfg;
+  self->context = context;
+  self->router = router;
+  self->transport = g_object_ref (transport);
+  self->host = *host;
+  self->local_id = *local_id;
+  self->advertise_address = g_strdup (advertise_address);
+  self->join_peers = g_ptr_array_new_with_free_func (g_free);
+  self->unsolicited_joins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->join_peer_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->joins_in_flight = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->observers = g_array_new (FALSE, FALSE, sizeof (Observer));
+
+  self->nodes = gossip_node_list_new ();
+  self->local = gossip_node_new (&self->local_id, self->advertise_address, TRUE, local_metadata);
+  gossip_node_set_versions (self->local, GOSSIP_PROTOCOL_VERSION, cfg->application_version);
+  gossip_node_set_state_internal (self->local, GOSSIP_NODE_STATE_ALIVE, gossip_hlc_now ());
+  gossip_node_list_add (self->nodes, self->local);
+
+  gossip_router_set_peer_source (router, &peer_source, self);
+  for (guint16 type = GOSSIP_MSG_JOIN; type <= GOSSIP_MSG_METADATA; type++)
+    gossip_router_register (router, type,
+                            type <= GOSSIP_MSG_PUSH_PULL ? GOSSIP_RECEIVE_RELIABLE_ONLY : GOSSIP_RECEIVE_FORWARD,
+                            receive_cb, self);
+  return self;
 }
 
 void
-gossip_membership_clear_observers (GossipCluster *self)
+gossip_membership_free (GossipMembership *self)
 {
-  g_clear_pointer (&self->membership_observers, g_array_unref);
+  if (self == NULL)
+    return;
+  gossip_membership_stop (self);
+  g_clear_pointer (&self->observers, g_array_unref);
+  g_clear_pointer (&self->nodes, gossip_node_list_free);
+  g_clear_object (&self->local);
+  g_clear_pointer (&self->join_peers, g_ptr_array_unref);
+  g_clear_pointer (&self->unsolicited_joins, g_hash_table_unref);
+  g_clear_pointer (&self->join_peer_ids, g_hash_table_unref);
+  g_clear_pointer (&self->joins_in_flight, g_hash_table_unref);
+  g_clear_object (&self->transport);
+  g_free (self->advertise_address);
+  g_free (self);
+}
+
+GossipNodeList *
+gossip_membership_get_nodes (GossipMembership *self)
+{
+  return self->nodes;
+}
+
+GossipNode *
+gossip_membership_get_local (GossipMembership *self)
+{
+  return self->local;
+}
+
+guint64
+gossip_membership_get_refutations (GossipMembership *self)
+{
+  return self->refutations;
+}
+
+void
+gossip_membership_add_observer (GossipMembership               *self,
+                                const GossipMembershipObserver *observer,
+                                gpointer                        data)
+{
+  Observer o = { observer, data };
+
+  g_array_append_val (self->observers, o);
+}
+
+void
+gossip_membership_set_evidence (GossipMembership               *self,
+                                const GossipMembershipEvidence *evidence,
+                                gpointer                        data)
+{
+  self->evidence = evidence;
+  self->evidence_data = data;
 }
 
 static void
-notify_observers (GossipCluster   *self,
-                  GossipNode      *node,
-                  GossipNodeState  old_state,
-                  GossipNodeState  new_state)
+notify_observers (GossipMembership *self,
+                  GossipNode       *node,
+                  GossipNodeState   old_state,
+                  GossipNodeState   new_state)
 {
-  for (guint i = 0; self->membership_observers != NULL && i < self->membership_observers->len; i++)
+  for (guint i = 0; self->observers != NULL && i < self->observers->len; i++)
     {
-      MembershipObserver *o = &g_array_index (self->membership_observers, MembershipObserver, i);
-      o->func (self, node, old_state, new_state, o->data);
+      Observer *o = &g_array_index (self->observers, Observer, i);
+      if (o->vtable->state_changed != NULL)
+        o->vtable->state_changed (o->data, node, old_state, new_state);
     }
 }
 
-void
-gossip_membership_add_node (GossipCluster *self,
-                            GossipNode    *node)
+static void
+notify_metadata (GossipMembership *self,
+                 GossipNode       *node)
 {
-  gossip_cluster_hold_node_notify (self, node);
-  gossip_node_list_add (self->nodes, node);
-  gossip_cluster_emit_state_changed (self, node, GOSSIP_NODE_STATE_UNKNOWN,
-                                     gossip_node_get_state (node));
+  for (guint i = 0; self->observers != NULL && i < self->observers->len; i++)
+    {
+      Observer *o = &g_array_index (self->observers, Observer, i);
+      if (o->vtable->metadata_changed != NULL)
+        o->vtable->metadata_changed (o->data, node);
+    }
+}
+
+static void
+hold_node (GossipMembership *self,
+           GossipNode       *node)
+{
+  if (self->host.hold_node != NULL)
+    self->host.hold_node (self->host.data, node);
+}
+
+/* The claims health judges; without a failure detector they are ignored. */
+#define EVIDENCE(self, fn, ...) \
+  G_STMT_START { \
+    if ((self)->evidence != NULL && (self)->evidence->fn != NULL) \
+      (self)->evidence->fn ((self)->evidence_data, ##__VA_ARGS__); \
+  } G_STMT_END
+
+static gboolean
+withholds (GossipMembership *self,
+           GossipNode       *node)
+{
+  return self->evidence != NULL && self->evidence->withholds != NULL &&
+         self->evidence->withholds (self->evidence_data, node);
+}
+
+static guint
+payload_size (GossipMembership *self,
+              guint             n)
+{
+  return gossip_router_log_formula (n, self->cfg->state_exchange_multiplier, 2, 16);
+}
+
+/* Go sends these queued, with the broadcast TTL; seq is always 1. A node
+ * that does not know us answers by joining us. */
+static void
+send_discovery_ping (GossipMembership *self,
+                     GossipNode       *node)
+{
+  GossipPingMsg msg = {
+    .target = *gossip_node_get_node_id (node),
+    .seq = 1,
+    .addr = self->advertise_address,
+  };
+
+  gossip_router_send_ping (self->router, gossip_node_get_address (node), GOSSIP_MSG_PING, &msg,
+                           gossip_router_addressed_ttl (self->router));
 }
 
 void
-gossip_membership_set_state (GossipCluster   *self,
-                             GossipNode      *node,
-                             GossipNodeState  state,
-                             guint64          timestamp)
+gossip_membership_add_node (GossipMembership *self,
+                            GossipNode       *node)
+{
+  hold_node (self, node);
+  gossip_node_list_add (self->nodes, node);
+  notify_observers (self, node, GOSSIP_NODE_STATE_UNKNOWN, gossip_node_get_state (node));
+}
+
+void
+gossip_membership_set_state (GossipMembership *self,
+                             GossipNode       *node,
+                             GossipNodeState   state,
+                             guint64           timestamp)
 {
   GossipNodeState old = gossip_node_get_state (node);
   guint64 current_ts = gossip_node_get_state_timestamp (node);
@@ -85,48 +250,47 @@ gossip_membership_set_state (GossipCluster   *self,
       return;
     }
 
-  gossip_cluster_hold_node_notify (self, node);
+  hold_node (self, node);
   gossip_node_list_set_state (self->nodes, node, state,
                               timestamp > current_ts ? timestamp : gossip_hlc_now ());
-  notify_observers (self, node, old, state);
   if (state == GOSSIP_NODE_STATE_LEAVING)
     gossip_node_set_departed (node, TRUE);
   if (state != GOSSIP_NODE_STATE_ALIVE && node != self->local)
     gossip_transport_forget_address (self->transport, gossip_node_get_address (node));
-  gossip_cluster_emit_state_changed (self, node, old, state);
+  /* The transition is complete: now the observers. */
+  notify_observers (self, node, old, state);
 }
 
 void
-gossip_membership_remove_node (GossipCluster *self,
-                               GossipNode    *node)
+gossip_membership_remove_node (GossipMembership *self,
+                               GossipNode       *node)
 {
   GossipNodeState old = gossip_node_get_state (node);
 
   g_object_ref (node);
-  gossip_cluster_hold_node_notify (self, node);
-  notify_observers (self, node, old, GOSSIP_NODE_STATE_UNKNOWN);
+  hold_node (self, node);
   gossip_node_list_remove (self->nodes, node);
   gossip_node_set_state_internal (node, GOSSIP_NODE_STATE_UNKNOWN, gossip_node_get_state_timestamp (node));
-  gossip_cluster_emit_state_changed (self, node, old, GOSSIP_NODE_STATE_UNKNOWN);
+  notify_observers (self, node, old, GOSSIP_NODE_STATE_UNKNOWN);
   g_object_unref (node);
 }
 
 void
-gossip_membership_apply_metadata (GossipCluster *self,
-                                  GossipNode    *node,
-                                  GVariant      *md,
-                                  guint64        ts,
-                                  gboolean       force)
+gossip_membership_apply_metadata (GossipMembership *self,
+                                  GossipNode       *node,
+                                  GVariant         *md,
+                                  guint64           ts,
+                                  gboolean          force)
 {
   if (node == self->local)
     return;
   if (gossip_metadata_apply (gossip_node_get_metadata (node), md, ts, force))
-    gossip_cluster_emit_metadata_changed (self, node);
+    notify_metadata (self, node);
 }
 
 void
-gossip_membership_heard_from (GossipCluster *self,
-                              GossipNode    *node)
+gossip_membership_heard_from (GossipMembership *self,
+                              GossipNode       *node)
 {
   GossipNodeState state = gossip_node_get_state (node);
 
@@ -139,7 +303,7 @@ gossip_membership_heard_from (GossipCluster *self,
 /* A node we just learned of: published with its metadata already applied,
  * so that observers never see it without (Go bug §12.8). */
 static GossipNode *
-learn_node (GossipCluster      *self,
+learn_node (GossipMembership   *self,
             const GossipNodeId *id,
             const char         *address,
             GossipNodeState     state,
@@ -157,8 +321,8 @@ learn_node (GossipCluster      *self,
 }
 
 static GVariant *
-local_metadata_variant (GossipCluster *self,
-                        guint64       *ts)
+local_metadata_variant (GossipMembership *self,
+                        guint64          *ts)
 {
   GossipMetadata *md = gossip_node_get_metadata (self->local);
 
@@ -168,7 +332,7 @@ local_metadata_variant (GossipCluster *self,
 
 /* Join accepted, from either side: add the node, or bring a known one back. */
 static GossipNode *
-accept_node (GossipCluster       *self,
+accept_node (GossipMembership    *self,
              const GossipJoinMsg *msg)
 {
   GossipNode *node = gossip_node_list_lookup (self->nodes, &msg->id);
@@ -191,16 +355,16 @@ accept_node (GossipCluster       *self,
 }
 
 static void
-announce_alive (GossipCluster *self,
-                GossipNode    *node,
-                gboolean       reliable)
+announce_alive (GossipMembership *self,
+                GossipNode       *node,
+                gboolean          reliable)
 {
   GossipNodeMsg msg = {
     .node = *gossip_node_get_node_id (node),
     .addr = (char *) gossip_node_get_address (node),
   };
 
-  gossip_cluster_broadcast (self, GOSSIP_MSG_ALIVE, gossip_node_msg_build (&msg, TRUE), reliable);
+  gossip_router_broadcast (self->router, GOSSIP_MSG_ALIVE, gossip_node_msg_build (&msg, TRUE), reliable);
 }
 
 /* ------------------------------------------------------------------ */
@@ -215,21 +379,21 @@ announce_alive (GossipCluster *self,
  * both join an unknown originator), completing both views at once. Nodes
  * that know us already ignore it. Once per application join. */
 static void
-announce_joined (GossipCluster *self,
-                 GossipNode    *seed)
+announce_joined (GossipMembership *self,
+                 GossipNode       *seed)
 {
   GossipNodeMsg msg = { .node = self->local_id, .addr = (char *) self->advertise_address };
-  guint max_ttl = gossip_cluster_max_ttl (self);
+  guint max_ttl = gossip_router_max_ttl (self->router);
   /* Sent to the seed with Go's broadcast TTL, not as one of our direct
    * (TTL 0) broadcasts: the seed must forward it to the nodes we do not
    * know yet. */
-  GossipEnvelope env = gossip_cluster_envelope (self, GOSSIP_MSG_ALIVE,
+  GossipEnvelope env = gossip_router_envelope (self->router, GOSSIP_MSG_ALIVE,
                                                 (guint8) MAX (max_ttl, 2) - 1);
-  g_autoptr(GBytes) raw = gossip_wire_encode_value (&self->wire, &env,
+  g_autoptr(GBytes) raw = gossip_wire_encode_value (gossip_router_get_wire (self->router), &env,
                                                     gossip_node_msg_build (&msg, TRUE), NULL);
 
   if (raw != NULL)
-    gossip_cluster_send_raw_to (self, gossip_node_get_address (seed), raw, TRUE);
+    gossip_router_send_raw (self->router, gossip_node_get_address (seed), raw, TRUE);
 }
 
 void
@@ -271,15 +435,61 @@ gossip_membership_join_attempt_done (GTask  *task,
 }
 
 typedef struct {
-  GossipCluster *self;
+  GossipMembership *self;
   GTask         *task;
   char          *address;
 } JoinAttempt;
 
+/* A join peer given as a host name or srv+NAME is not the address the node
+ * it reaches advertises: remember which node answered, so that the
+ * recovery loop sees it is connected and does not rejoin it for ever. */
+static void
+note_join_peer (GossipMembership *self,
+                const char       *peer,
+                GossipNode       *node)
+{
+  gboolean listed = FALSE;
+
+  for (guint i = 0; i < self->join_peers->len && !listed; i++)
+    listed = g_str_equal (self->join_peers->pdata[i], peer);
+  if (listed && g_strcmp0 (peer, gossip_node_get_address (node)) != 0)
+    g_hash_table_insert (self->join_peer_ids, g_strdup (peer),
+                         g_memdup2 (gossip_node_get_node_id (node), sizeof (GossipNodeId)));
+}
+
+/* Joins awaiting their reply, per address: a peer being joined is not
+ * joined again (a slow name lookup must not pile up rejoins). */
+static void
+join_sent (GossipMembership *self,
+           const char       *address,
+           gboolean          sent)
+{
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->joins_in_flight, address));
+
+  if (sent)
+    g_hash_table_insert (self->joins_in_flight, g_strdup (address), GUINT_TO_POINTER (n + 1));
+  else if (n <= 1)
+    g_hash_table_remove (self->joins_in_flight, address);
+  else
+    g_hash_table_insert (self->joins_in_flight, g_strdup (address), GUINT_TO_POINTER (n - 1));
+}
+
+gboolean
+gossip_membership_join_peer_is_alive (GossipMembership *self,
+                                      const char       *peer)
+{
+  const GossipNodeId *id = g_hash_table_lookup (self->join_peer_ids, peer);
+  GossipNode *node = id != NULL ? gossip_node_list_lookup (self->nodes, id) : NULL;
+
+  if (g_hash_table_contains (self->joins_in_flight, peer))
+    return TRUE;
+  return node != NULL && gossip_node_get_state (node) == GOSSIP_NODE_STATE_ALIVE;
+}
+
 static void
 join_attempt_free (JoinAttempt *attempt)
 {
-  g_object_unref (attempt->self);
+  g_object_unref (attempt->self->host.owner);
   g_free (attempt->address);
   g_free (attempt);
 }
@@ -290,8 +500,8 @@ join_reply_cb (GObject      *source,
                gpointer      user_data)
 {
   JoinAttempt *attempt = user_data;
-  GossipCluster *self = attempt->self;
-  g_autoptr(GossipDispatch) dispatch = gossip_cluster_dispatch_begin (self);
+  GossipMembership *self = attempt->self;
+  g_auto(GossipDispatchScope) dispatch = gossip_dispatcher_enter (&self->host.dispatcher);
   GError *error = NULL;
   g_autoptr(GBytes) reply = gossip_transport_request_finish (GOSSIP_TRANSPORT (source), result, &error);
   g_autoptr(GVariant) payload = NULL;
@@ -302,10 +512,10 @@ join_reply_cb (GObject      *source,
 
   if (reply == NULL)
     goto fail;
-  if (!gossip_wire_decode (&self->wire, g_bytes_get_data (reply, NULL), g_bytes_get_size (reply),
+  if (!gossip_wire_decode (gossip_router_get_wire (self->router), g_bytes_get_data (reply, NULL), g_bytes_get_size (reply),
                            &msg, &reason, &error))
     goto fail;
-  payload = gossip_codec_decode (self->wire.codec, msg.payload, &error);
+  payload = gossip_codec_decode (gossip_router_get_wire (self->router)->codec, msg.payload, &error);
   if (payload == NULL)
     goto fail;
   if (!gossip_join_msg_parse (payload, &join))
@@ -333,7 +543,7 @@ join_reply_cb (GObject      *source,
     }
 
   node = accept_node (self, &join);
-  gossip_cluster_note_join_peer (self, attempt->address, node);
+  note_join_peer (self, attempt->address, node);
   gossip_membership_exchange_state (self, node);
   if (attempt->task != NULL &&
       ((GossipJoinState *) g_task_get_task_data (attempt->task))->joined++ == 0)
@@ -342,7 +552,7 @@ join_reply_cb (GObject      *source,
 fail:
   if (error != NULL)
     g_debug ("join of %s failed: %s", attempt->address, error->message);
-  gossip_cluster_join_sent (self, attempt->address, FALSE);
+  join_sent (self, attempt->address, FALSE);
   gossip_membership_join_attempt_done (attempt->task, error);
   gossip_join_msg_clear (&join);
   gossip_wire_message_clear (&msg);
@@ -350,9 +560,9 @@ fail:
 }
 
 void
-gossip_membership_join_address (GossipCluster *self,
-                                const char    *address,
-                                GTask         *task)
+gossip_membership_join_address (GossipMembership *self,
+                                const char       *address,
+                                GTask            *task)
 {
   JoinAttempt *attempt;
   GossipJoinMsg msg = {
@@ -362,7 +572,7 @@ gossip_membership_join_address (GossipCluster *self,
     .app_version = self->cfg->application_version,
   };
   g_autoptr(GVariant) md = local_metadata_variant (self, &msg.metadata_ts);
-  GossipEnvelope env = gossip_cluster_envelope (self, GOSSIP_MSG_JOIN, 1);
+  GossipEnvelope env = gossip_router_envelope (self->router, GOSSIP_MSG_JOIN, 1);
   GError *error = NULL;
   g_autoptr(GBytes) raw = NULL;
 
@@ -389,7 +599,7 @@ gossip_membership_join_address (GossipCluster *self,
     }
 
   msg.metadata = md;
-  raw = gossip_wire_encode_value (&self->wire, &env, gossip_join_msg_build (&msg, FALSE), &error);
+  raw = gossip_wire_encode_value (gossip_router_get_wire (self->router), &env, gossip_join_msg_build (&msg, FALSE), &error);
   if (raw == NULL)
     {
       gossip_membership_join_attempt_done (task, error);
@@ -397,21 +607,22 @@ gossip_membership_join_address (GossipCluster *self,
     }
 
   attempt = g_new0 (JoinAttempt, 1);
-  attempt->self = g_object_ref (self);
+  attempt->self = self;
+  g_object_ref (self->host.owner);
   attempt->task = task;
   attempt->address = g_strdup (address);
-  gossip_cluster_join_sent (self, address, TRUE);
-  gossip_transport_request_async (self->transport, address, raw, GOSSIP_REQUEST_REPLY,
-                                  self->cancellable, join_reply_cb, attempt);
+  join_sent (self, address, TRUE);
+  gossip_router_request (self->router, address, raw, GOSSIP_REQUEST_REPLY, join_reply_cb, attempt);
 }
 
 /* ------------------------------------------------------------------ */
 /* Join, answering side                                                */
 
-void
-gossip_membership_handle_join (GossipCluster *self,
-                               Received      *rx,
-                               GVariant      *payload)
+static gboolean
+handle_join (GossipMembership *self,
+             GossipReceived   *rx,
+             GossipNode       *sender,
+             GVariant         *payload)
 {
   GossipJoinMsg msg = { 0 };
   g_autoptr(GVariant) md = NULL;
@@ -430,8 +641,8 @@ gossip_membership_handle_join (GossipCluster *self,
 
   if (!gossip_join_msg_parse (payload, &msg))
     {
-      gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, "malformed join");
-      return;
+      gossip_router_count_drop (self->router, GOSSIP_DROP_PAYLOAD_DECODE, "malformed join");
+      return FALSE;
     }
 
   if (gossip_node_id_equal (&msg.id, &self->local_id))
@@ -454,7 +665,7 @@ gossip_membership_handle_join (GossipCluster *self,
           rx->msg.envelope.id < gossip_node_get_state_timestamp (known))
         {
           gossip_join_msg_clear (&msg);
-          return;
+          return TRUE;
         }
     }
   if (reject == NULL)
@@ -475,22 +686,23 @@ gossip_membership_handle_join (GossipCluster *self,
   reply.reason = reject;
   md = local_metadata_variant (self, &reply.metadata_ts);
   reply.metadata = md;
-  env = gossip_cluster_envelope (self, GOSSIP_MSG_REPLY, 1);
-  raw = gossip_wire_encode_value (&self->wire, &env, gossip_join_msg_build (&reply, TRUE), &error);
+  env = gossip_router_envelope (self->router, GOSSIP_MSG_REPLY, 1);
+  raw = gossip_wire_encode_value (gossip_router_get_wire (self->router), &env, gossip_join_msg_build (&reply, TRUE), &error);
   if (raw != NULL)
     gossip_incoming_reply (rx->incoming, raw);
   else
     g_warning ("Could not encode a join reply: %s", error->message);
   gossip_join_msg_clear (&msg);
+  return TRUE;
 }
 
 /* ------------------------------------------------------------------ */
 /* Push/pull                                                           */
 
 GVariant *
-gossip_membership_build_state_list (GossipCluster *self,
-                                    GossipNode    *exclude,
-                                    guint          max)
+gossip_membership_build_state_list (GossipMembership *self,
+                                    GossipNode       *exclude,
+                                    guint             max)
 {
   const GossipNodeId *excluded = exclude ? gossip_node_get_node_id (exclude) : NULL;
   g_autoptr(GPtrArray) chosen = NULL;
@@ -512,7 +724,7 @@ gossip_membership_build_state_list (GossipCluster *self,
       GVariant *entry;
 
       /* While our suspicion of it is held back from Go nodes. */
-      if (gossip_health_withholds (self, node))
+      if (withholds (self, node))
         continue;
       entry = gossip_node_get_cached_entry (node);
       if (entry == NULL)
@@ -536,7 +748,7 @@ gossip_membership_build_state_list (GossipCluster *self,
 }
 
 static void
-merge_entry (GossipCluster            *self,
+merge_entry (GossipMembership         *self,
              GossipNode               *sender,
              const GossipNodeStateMsg *entry,
              gboolean                  announced)
@@ -560,7 +772,7 @@ merge_entry (GossipCluster            *self,
                (reported == GOSSIP_NODE_STATE_ALIVE || reported == GOSSIP_NODE_STATE_SUSPECT))
         {
           GossipNodeMsg msg = { .node = self->local_id };
-          gossip_cluster_broadcast (self, GOSSIP_MSG_LEAVING, gossip_node_msg_build (&msg, FALSE), FALSE);
+          gossip_router_broadcast (self->router, GOSSIP_MSG_LEAVING, gossip_node_msg_build (&msg, FALSE), FALSE);
         }
       return;
     }
@@ -579,7 +791,7 @@ merge_entry (GossipCluster            *self,
                          entry->metadata, entry->metadata_ts);
       self->sync_news++;
       if (reported == GOSSIP_NODE_STATE_ALIVE && !announced)
-        gossip_probe_send_discovery_ping (self, node);
+        send_discovery_ping (self, node);
       return;
     }
 
@@ -598,26 +810,26 @@ merge_entry (GossipCluster            *self,
       if (gossip_node_get_state (node) == GOSSIP_NODE_STATE_LEAVING)
         gossip_membership_set_state (self, node, GOSSIP_NODE_STATE_DEAD, entry->state_ts);
       else
-        gossip_health_report (self, node, sender, reported);
+        EVIDENCE (self, report, node, sender, reported);
       break;
     default:
       /* Alive/Suspect claims by third parties are checked by probing, not
        * believed. */
-      gossip_health_report (self, node, sender, reported);
+      EVIDENCE (self, report, node, sender, reported);
       break;
     }
 }
 
 static void
-merge_list (GossipCluster *self,
-            GossipNode    *sender,
-            GVariant      *payload)
+merge_list (GossipMembership *self,
+            GossipNode       *sender,
+            GVariant         *payload)
 {
   g_autoptr(GArray) list = gossip_node_state_list_parse (payload, 65536);
 
   if (list == NULL)
     {
-      gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, "malformed push/pull list");
+      gossip_router_count_drop (self->router, GOSSIP_DROP_PAYLOAD_DECODE, "malformed push/pull list");
       return;
     }
   /* A list longer than CalcPayloadSize's cap of 16 is the whole membership
@@ -629,7 +841,7 @@ merge_list (GossipCluster *self,
 }
 
 typedef struct {
-  GossipCluster *self;
+  GossipMembership *self;
   GossipNode    *node;
 } Exchange;
 
@@ -639,8 +851,8 @@ exchange_reply_cb (GObject      *source,
                    gpointer      user_data)
 {
   Exchange *ex = user_data;
-  GossipCluster *self = ex->self;
-  g_autoptr(GossipDispatch) dispatch = gossip_cluster_dispatch_begin (self);
+  GossipMembership *self = ex->self;
+  g_auto(GossipDispatchScope) dispatch = gossip_dispatcher_enter (&self->host.dispatcher);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) reply = gossip_transport_request_finish (GOSSIP_TRANSPORT (source), result, &error);
   g_autoptr(GVariant) payload = NULL;
@@ -650,28 +862,28 @@ exchange_reply_cb (GObject      *source,
   if (reply == NULL)
     g_debug ("push/pull with %s failed: %s", gossip_node_get_address (ex->node), error->message);
   else if (!self->stopped &&
-           gossip_wire_decode (&self->wire, g_bytes_get_data (reply, NULL), g_bytes_get_size (reply),
+           gossip_wire_decode (gossip_router_get_wire (self->router), g_bytes_get_data (reply, NULL), g_bytes_get_size (reply),
                                &msg, &reason, &error))
     {
-      payload = gossip_codec_decode (self->wire.codec, msg.payload, &error);
+      payload = gossip_codec_decode (gossip_router_get_wire (self->router)->codec, msg.payload, &error);
       if (payload != NULL)
         merge_list (self, ex->node, payload);
     }
   if (error != NULL && reply != NULL)
-    gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, error->message);
+    gossip_router_count_drop (self->router, GOSSIP_DROP_PAYLOAD_DECODE, error->message);
 
   gossip_wire_message_clear (&msg);
   g_object_unref (ex->node);
-  g_object_unref (ex->self);
   g_free (ex);
+  g_object_unref (self->host.owner);
 }
 
 void
-gossip_membership_exchange_state (GossipCluster *self,
-                                  GossipNode    *node)
+gossip_membership_exchange_state (GossipMembership *self,
+                                  GossipNode       *node)
 {
   g_autoptr(GVariant) list = gossip_membership_build_state_list (self, node,
-                                                                 gossip_cluster_calc_payload_size (self, gossip_node_list_size (self->nodes)));
+                                                                 payload_size (self, gossip_node_list_size (self->nodes)));
   GossipEnvelope env;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) raw = NULL;
@@ -680,25 +892,26 @@ gossip_membership_exchange_state (GossipCluster *self,
   if (list == NULL || self->stopped)
     return;
   g_variant_ref_sink (list);
-  env = gossip_cluster_envelope (self, GOSSIP_MSG_PUSH_PULL, 1);
-  raw = gossip_wire_encode_value (&self->wire, &env, list, &error);
+  env = gossip_router_envelope (self->router, GOSSIP_MSG_PUSH_PULL, 1);
+  raw = gossip_wire_encode_value (gossip_router_get_wire (self->router), &env, list, &error);
   if (raw == NULL)
     {
       g_warning ("Could not encode a push/pull list: %s", error->message);
       return;
     }
   ex = g_new0 (Exchange, 1);
-  ex->self = g_object_ref (self);
+  ex->self = self;
+  g_object_ref (self->host.owner);
   ex->node = g_object_ref (node);
-  gossip_transport_request_async (self->transport, gossip_node_get_address (node), raw,
-                                  GOSSIP_REQUEST_REPLY, self->cancellable, exchange_reply_cb, ex);
+  gossip_router_request (self->router, gossip_node_get_address (node), raw,
+                         GOSSIP_REQUEST_REPLY, exchange_reply_cb, ex);
 }
 
-void
-gossip_membership_handle_push_pull (GossipCluster *self,
-                                    Received      *rx,
-                                    GossipNode    *sender,
-                                    GVariant      *payload)
+static gboolean
+handle_push_pull (GossipMembership *self,
+                  GossipReceived   *rx,
+                  GossipNode       *sender,
+                  GVariant         *payload)
 {
   g_autoptr(GVariant) list = NULL;
   GossipEnvelope env;
@@ -720,32 +933,33 @@ gossip_membership_handle_push_pull (GossipCluster *self,
     }
   else
     list = gossip_membership_build_state_list (self, NULL,
-                                               gossip_cluster_calc_payload_size (self, gossip_node_list_size (self->nodes)));
+                                               payload_size (self, gossip_node_list_size (self->nodes)));
   if (list == NULL)
     list = g_variant_new_maybe (G_VARIANT_TYPE_VARIANT, NULL);
   g_variant_ref_sink (list);
-  env = gossip_cluster_envelope (self, GOSSIP_MSG_REPLY, 1);
-  raw = gossip_wire_encode_value (&self->wire, &env, list, &error);
+  env = gossip_router_envelope (self->router, GOSSIP_MSG_REPLY, 1);
+  raw = gossip_wire_encode_value (gossip_router_get_wire (self->router), &env, list, &error);
   if (raw != NULL)
     gossip_incoming_reply (rx->incoming, raw);
+  return TRUE;
 }
 
 /* ------------------------------------------------------------------ */
 /* Broadcast system messages                                           */
 
-void
-gossip_membership_handle_alive (GossipCluster *self,
-                                Received      *rx,
-                                GossipNode    *sender,
-                                GVariant      *payload)
+static gboolean
+handle_alive (GossipMembership *self,
+              GossipReceived   *rx,
+              GossipNode       *sender,
+              GVariant         *payload)
 {
   GossipNodeMsg msg;
   GossipNode *node;
 
   if (!gossip_node_msg_parse (payload, &msg))
     {
-      gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, "malformed alive");
-      return;
+      gossip_router_count_drop (self->router, GOSSIP_DROP_PAYLOAD_DECODE, "malformed alive");
+      return FALSE;
     }
 
   if (sender == NULL && msg.addr[0] != '\0' &&
@@ -768,7 +982,7 @@ gossip_membership_handle_alive (GossipCluster *self,
           /* Announced by the node it joined, it learns the rest of us from
            * that node; only a node's own claim needs a ping back. */
           if (gossip_node_id_equal (&msg.node, &rx->msg.envelope.sender))
-            gossip_probe_send_discovery_ping (self, node);
+            send_discovery_ping (self, node);
         }
     }
   else if (gossip_node_id_equal (&msg.node, &rx->msg.envelope.sender))
@@ -784,25 +998,26 @@ gossip_membership_handle_alive (GossipCluster *self,
     {
       GossipNodeState state = gossip_node_get_state (node);
       if (state == GOSSIP_NODE_STATE_SUSPECT || state == GOSSIP_NODE_STATE_DEAD)
-        gossip_health_verify (self, node);
+        EVIDENCE (self, verify, node);
     }
 
 out:
   gossip_node_msg_clear (&msg);
+  return TRUE;
 }
 
-void
-gossip_membership_handle_suspicion (GossipCluster *self,
-                                    Received      *rx,
-                                    GossipNode    *sender,
-                                    GVariant      *payload)
+static gboolean
+handle_suspicion (GossipMembership *self,
+                  GossipReceived   *rx,
+                  GossipNode       *sender,
+                  GVariant         *payload)
 {
   GossipNodeMsg msg;
 
   if (!gossip_node_msg_parse (payload, &msg))
     {
-      gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, "malformed suspicion");
-      return;
+      gossip_router_count_drop (self->router, GOSSIP_DROP_PAYLOAD_DECODE, "malformed suspicion");
+      return FALSE;
     }
   if (gossip_node_id_equal (&msg.node, &self->local_id))
     {
@@ -813,29 +1028,30 @@ gossip_membership_handle_suspicion (GossipCluster *self,
           self->refutations++;
           announce_alive (self, self->local, TRUE);
         }
-      gossip_health_self_suspected (self);
+      EVIDENCE (self, self_suspected);
     }
   else if (sender != NULL)
     {
       GossipNode *node = gossip_node_list_lookup (self->nodes, &msg.node);
       if (node != NULL)
-        gossip_health_suspicion (self, node, &rx->msg.envelope.sender);
+        EVIDENCE (self, suspicion, node, &rx->msg.envelope.sender);
     }
   gossip_node_msg_clear (&msg);
+  return TRUE;
 }
 
-void
-gossip_membership_handle_leaving (GossipCluster *self,
-                                  Received      *rx,
-                                  GossipNode    *sender,
-                                  GVariant      *payload)
+static gboolean
+handle_leaving (GossipMembership *self,
+                GossipReceived   *rx,
+                GossipNode       *sender,
+                GVariant         *payload)
 {
   GossipNodeMsg msg;
 
   if (!gossip_node_msg_parse (payload, &msg))
     {
-      gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, "malformed leaving");
-      return;
+      gossip_router_count_drop (self->router, GOSSIP_DROP_PAYLOAD_DECODE, "malformed leaving");
+      return FALSE;
     }
   /* Only a node itself may announce its leave (Go accepts it from anyone,
    * §12.24). */
@@ -847,25 +1063,27 @@ gossip_membership_handle_leaving (GossipCluster *self,
       !(gossip_node_get_state (sender) == GOSSIP_NODE_STATE_DEAD && gossip_node_get_departed (sender)))
     gossip_membership_set_state (self, sender, GOSSIP_NODE_STATE_LEAVING, rx->msg.envelope.id);
   gossip_node_msg_clear (&msg);
+  return TRUE;
 }
 
-void
-gossip_membership_handle_metadata (GossipCluster *self,
-                                   Received      *rx,
-                                   GossipNode    *sender,
-                                   GVariant      *payload)
+static gboolean
+handle_metadata (GossipMembership *self,
+                 GossipReceived   *rx,
+                 GossipNode       *sender,
+                 GVariant         *payload)
 {
   GossipMetadataMsg msg;
 
-  if (sender == NULL)
-    return;
+  /* Parsed first, so that a malformed update is never forwarded. */
   if (!gossip_metadata_msg_parse (payload, &msg))
     {
-      gossip_cluster_count_drop (self, GOSSIP_DROP_PAYLOAD_DECODE, "malformed metadata update");
-      return;
+      gossip_router_count_drop (self->router, GOSSIP_DROP_PAYLOAD_DECODE, "malformed metadata update");
+      return FALSE;
     }
-  gossip_membership_apply_metadata (self, sender, msg.metadata, msg.metadata_ts, FALSE);
+  if (sender != NULL)
+    gossip_membership_apply_metadata (self, sender, msg.metadata, msg.metadata_ts, FALSE);
   gossip_metadata_msg_clear (&msg);
+  return TRUE;
 }
 
 /* ------------------------------------------------------------------ */
@@ -874,8 +1092,8 @@ gossip_membership_handle_metadata (GossipCluster *self,
 static gboolean
 sync_timer_cb (gpointer user_data)
 {
-  GossipCluster *self = user_data;
-  g_autoptr(GossipDispatch) dispatch = gossip_cluster_dispatch_begin (self);
+  GossipMembership *self = user_data;
+  g_auto(GossipDispatchScope) dispatch = gossip_dispatcher_enter (&self->host.dispatcher);
   g_autoptr(GPtrArray) peers = NULL;
 
   /* A node on its way out no longer takes part in anti-entropy. */
@@ -896,7 +1114,7 @@ sync_timer_cb (gpointer user_data)
    * cluster only needs one exchange to mend what was lost; while the last
    * round still taught us new nodes (joins in progress, lost broadcasts),
    * we go back to Go's fan-out. */
-  peers = gossip_node_list_random (self->nodes, self->sync_news > 0 ? gossip_cluster_calc_fan_out (self) : 1,
+  peers = gossip_node_list_random (self->nodes, self->sync_news > 0 ? gossip_router_fan_out (self->router) : 1,
                                    GOSSIP_STATES_LIVE, &self->local_id, 1);
   self->sync_news = 0;
   for (guint i = 0; i < peers->len; i++)
@@ -907,7 +1125,7 @@ sync_timer_cb (gpointer user_data)
 static gboolean
 sync_start_cb (gpointer user_data)
 {
-  GossipCluster *self = user_data;
+  GossipMembership *self = user_data;
   GSource *source = g_timeout_source_new (self->cfg->state_sync_interval);
 
   g_source_set_callback (source, sync_timer_cb, self, NULL);
@@ -923,8 +1141,8 @@ sync_start_cb (gpointer user_data)
 static gboolean
 lifecycle_timer_cb (gpointer user_data)
 {
-  GossipCluster *self = user_data;
-  g_autoptr(GossipDispatch) dispatch = gossip_cluster_dispatch_begin (self);
+  GossipMembership *self = user_data;
+  g_auto(GossipDispatchScope) dispatch = gossip_dispatcher_enter (&self->host.dispatcher);
   g_autoptr(GPtrArray) all = gossip_node_list_snapshot (self->nodes);
   gint64 now = g_get_monotonic_time ();
   gint64 leave_limit = (gint64) self->cfg->suspect_retention_period * 1000;
@@ -957,7 +1175,7 @@ lifecycle_timer_cb (gpointer user_data)
 }
 
 void
-gossip_membership_start (GossipCluster *self)
+gossip_membership_start (GossipMembership *self)
 {
   guint quarter = MAX (self->cfg->state_sync_interval / 4, 1);
 
@@ -972,8 +1190,9 @@ gossip_membership_start (GossipCluster *self)
 }
 
 void
-gossip_membership_stop (GossipCluster *self)
+gossip_membership_stop (GossipMembership *self)
 {
+  self->stopped = TRUE;
   if (self->sync_timer != NULL)
     {
       g_source_destroy (self->sync_timer);
@@ -984,4 +1203,127 @@ gossip_membership_stop (GossipCluster *self)
       g_source_destroy (self->lifecycle_timer);
       g_clear_pointer (&self->lifecycle_timer, g_source_unref);
     }
+}
+
+/* ------------------------------------------------------------------ */
+/* Receiving, and the router's peer source                             */
+
+GossipNode *
+gossip_membership_lookup_sender (GossipMembership *self,
+                                 GossipReceived   *rx)
+{
+  GossipNode *sender = gossip_node_list_lookup (self->nodes, &rx->msg.envelope.sender);
+
+  return sender != NULL ? g_object_ref (sender) : NULL;
+}
+
+typedef gboolean (* SystemHandler) (GossipMembership *self, GossipReceived *rx, GossipNode *sender,
+                                    GVariant *payload);
+
+/* The router's receiver for membership's types (join to metadata). */
+static gboolean
+receive_cb (GossipReceived *rx,
+            GVariant       *payload,
+            gpointer        data)
+{
+  static const SystemHandler table[] = {
+    [GOSSIP_MSG_JOIN] = handle_join,
+    [GOSSIP_MSG_PUSH_PULL] = handle_push_pull,
+    [GOSSIP_MSG_ALIVE] = handle_alive,
+    [GOSSIP_MSG_SUSPICION] = handle_suspicion,
+    [GOSSIP_MSG_LEAVING] = handle_leaving,
+    [GOSSIP_MSG_METADATA] = handle_metadata,
+  };
+  GossipMembership *self = data;
+  guint16 type = rx->msg.envelope.type;
+  g_autoptr(GossipNode) sender = gossip_membership_lookup_sender (self, rx);
+
+  /* Types 1-6 are never forwarded: they come from their originator itself,
+   * which makes them evidence that it is alive. Forwarded or late copies of
+   * broadcasts are not (Go bug §12.3). */
+  if (sender != NULL && type <= GOSSIP_MSG_PUSH_PULL)
+    gossip_membership_heard_from (self, sender);
+  return table[type] (self, rx, sender, payload);
+}
+
+static GPtrArray *
+peers_random_live (gpointer            data,
+                   guint               n,
+                   const GossipNodeId *exclude,
+                   guint               n_exclude)
+{
+  GossipMembership *self = data;
+  g_autoptr(GPtrArray) nodes = gossip_node_list_random (self->nodes, n, GOSSIP_STATES_LIVE, exclude, n_exclude);
+  GPtrArray *out = g_ptr_array_sized_new (nodes->len);
+
+  for (guint i = 0; i < nodes->len; i++)
+    if (nodes->pdata[i] != self->local)
+      g_ptr_array_add (out, (gpointer) gossip_node_get_address (nodes->pdata[i]));
+  return out;
+}
+
+static guint
+peers_count_alive (gpointer data)
+{
+  GossipMembership *self = data;
+
+  return gossip_node_list_count (self->nodes, GOSSIP_NODE_STATE_ALIVE);
+}
+
+static guint
+peers_count_live (gpointer data)
+{
+  GossipMembership *self = data;
+
+  return gossip_node_list_count (self->nodes, GOSSIP_NODE_STATE_ALIVE) +
+         gossip_node_list_count (self->nodes, GOSSIP_NODE_STATE_SUSPECT);
+}
+
+static const char *
+peers_address_of (gpointer            data,
+                  const GossipNodeId *id)
+{
+  GossipMembership *self = data;
+  GossipNode *node = gossip_node_list_lookup (self->nodes, id);
+
+  return node != NULL ? gossip_node_get_address (node) : NULL;
+}
+
+static const GossipPeerSource peer_source = {
+  .random_live = peers_random_live,
+  .count_alive = peers_count_alive,
+  .count_live = peers_count_live,
+  .address_of = peers_address_of,
+};
+
+/* ------------------------------------------------------------------ */
+/* Leave and join peers                                                */
+
+void
+gossip_membership_leave (GossipMembership *self,
+                         gboolean          announce)
+{
+  GossipNodeMsg msg = { .node = self->local_id };
+
+  if (self->stopped || gossip_node_get_state (self->local) == GOSSIP_NODE_STATE_LEAVING)
+    return;
+  gossip_membership_set_state (self, self->local, GOSSIP_NODE_STATE_LEAVING, gossip_hlc_now ());
+  if (announce)
+    gossip_router_broadcast (self->router, GOSSIP_MSG_LEAVING, gossip_node_msg_build (&msg, FALSE), FALSE);
+}
+
+void
+gossip_membership_add_join_peer (GossipMembership *self,
+                                 const char       *address)
+{
+  for (guint j = 0; j < self->join_peers->len; j++)
+    if (g_str_equal (self->join_peers->pdata[j], address))
+      return;
+  g_ptr_array_add (self->join_peers, g_strdup (address));
+}
+
+GPtrArray *
+gossip_membership_get_join_peers (GossipMembership *self)
+{
+  return self->join_peers;
 }
