@@ -312,6 +312,17 @@ void        gossip_health_verify         (GossipCluster      *self,
 /* Someone suspects us: our own health may be the problem. */
 void        gossip_health_self_suspected (GossipCluster      *self);
 guint       gossip_health_get_local_health (GossipCluster    *self);
+/* @sender sent a repair digest or pull, so it speaks gossip-glib; @hello:
+ * it was an empty digest, which asks for one back. */
+void        gossip_health_heard_glib     (GossipCluster      *self,
+                                          GossipNode         *sender,
+                                          gboolean            hello);
+/* TRUE if @node is taken for a Go v0.6.0 node (never answered our hellos). */
+gboolean    gossip_health_is_go_peer     (GossipCluster      *self,
+                                          GossipNode         *node);
+/* Sends @node an empty repair digest (type 48): "I speak gossip-glib". */
+void        gossip_cluster_send_hello    (GossipCluster      *self,
+                                          GossipNode         *node);
 
 /* A process-wide hook for the test network conditioner (tests/netsim):
  * clusters created afterwards send through @wrap (inner, advertised

@@ -1041,6 +1041,17 @@ repair_send (GossipCluster *self,
                               g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, entries, TRUE), 0);
 }
 
+/* An empty digest says "this node speaks gossip-glib": a Go v0.6.0 node never
+ * sends type 48. Health tells Go peers apart by it (issue 11.2). */
+void
+gossip_cluster_send_hello (GossipCluster *self,
+                           GossipNode    *node)
+{
+  g_autoptr(GBytes) none = g_bytes_new (NULL, 0);
+
+  repair_send (self, gossip_node_get_address (node), GOSSIP_MSG_REPAIR_DIGEST, none);
+}
+
 static void
 repair_record (GossipCluster      *self,
                const GossipNodeId *origin,
@@ -1098,6 +1109,7 @@ repair_dispatch (GossipCluster *self,
       return TRUE;
     }
   data = g_bytes_get_data (entries, &size);
+  gossip_health_heard_glib (self, sender, type == GOSSIP_MSG_REPAIR_DIGEST && size == 0);
   if (type == GOSSIP_MSG_REPAIR_DIGEST)
     {
       g_autoptr(GBytes) missing = gossip_broadcast_repair_missing (self->repair, data, size,
