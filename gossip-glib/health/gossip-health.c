@@ -199,7 +199,6 @@ gossip_health_heard_glib (GossipCluster *self,
   if (h == NULL || sender == self->local)
     return;
   p = peer_get (h, gossip_node_get_node_id (sender));
-  g_debug ("HELLO-DBG %s from %s hello=%d", self->advertise_address, gossip_node_get_address (sender), hello);
   p->kind = PEER_GLIB;
   p->unanswered = 0;
   /* Rate-limited, so that two nodes never play ping-pong. */
