@@ -102,7 +102,6 @@ ping_timeout_cb (gpointer user_data)
       w->timeout = g_timeout_source_new (grace);
       g_source_set_callback (w->timeout, ping_timeout_cb, w, NULL);
       g_source_attach (w->timeout, w->self->context);
-      gossip_health_self_suspected (w->self);
       return G_SOURCE_REMOVE;
     }
   complete (w->self, w->seq, GOSSIP_PROBE_TIMEOUT);
