@@ -10,9 +10,12 @@
  * answered points at our own network: it stretches our timeouts (Lifeguard's
  * local health) and counts towards SuspectThreshold instead. A suspect is
  * declared Dead after a quorum of independent confirmations, or after a
- * suspicion timeout that shrinks as confirmations arrive (Lifeguard). Dead
- * nodes and configured join peers are re-probed so that partitions heal on
- * their own. Keeps the v0.6.0 wire format throughout.
+ * suspicion timeout that shrinks as confirmations arrive (Lifeguard); even
+ * a quorum waits one ping timeout for the refutation. Dead nodes and
+ * configured join peers are re-probed so that partitions heal on their own.
+ * While a peer is taken for a Go v0.6.0 node (it never answers our hellos),
+ * our own first suspicion is held back until another node suspects too, so
+ * that Go's quorum can be met. Keeps the v0.6.0 wire format throughout.
  */
 #include "config.h"
 
