@@ -351,6 +351,11 @@ evaluate (GossipCluster *self,
       g_source_set_callback (r->recheck, recheck_cb, rc, g_free);
       g_source_attach (r->recheck, self->context);
     }
+  /* Our own probe of it is still out: its answer, due within a probe
+   * timeout, is better evidence than a clock (with a high local health the
+   * probe timeout may be longer than the suspicion timeout). */
+  if (g_hash_table_contains (self->health->probes, gossip_node_get_node_id (node)))
+    return FALSE;
   if ((confirmations >= quorum (self) && elapsed >= wait) ||
       elapsed >= suspicion_timeout_usec (self, confirmations))
     {
