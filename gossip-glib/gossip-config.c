@@ -126,7 +126,7 @@ static const UintSetting uint_settings[] = {
   { "suspect-threshold", "Failed probes before a node is suspected", U (suspect_threshold), 1, 1000, 3, FALSE },
   { "suspect-attempt-interval", "Period of suspect evaluation (ms)", U (suspect_attempt_interval), 1, G_MAXINT, 5000, TRUE },
   { "suspect-retention-period", "Time a suspect or leaving node is kept before Dead (ms)", U (suspect_retention_period), 1, G_MAXINT, 300000, TRUE },
-  { "go-suspicion-delay", "In clusters with Go v0.6.0 nodes: how long this node's own first suspicion of a node waits, while no other node has suspected it too, before it is broadcast (ms, 0: at once). Go counts a suspicion only from nodes that suspected on their own, so Go nodes must get the chance first; 3000 matches Go's default SuspectThreshold x HealthCheckInterval", U (go_suspicion_delay), 0, G_MAXINT, 0, TRUE },
+  { "go-suspicion-delay", "While a peer is taken for a Go v0.6.0 node (it never answers our empty repair digests): the longest this node's own first suspicion of a node waits, while no other node has suspected it too, before it is broadcast (ms, 0: never held). Go counts a suspicion only from nodes that suspected on their own, so Go nodes get the chance first; our own verdict is not delayed", U (go_suspicion_delay), 0, G_MAXINT, 10000, TRUE },
   { "recovery-attempt-interval", "Period of dead-node probing (ms)", U (recovery_attempt_interval), 1, G_MAXINT, 10000, TRUE },
   { "dead-node-retention-period", "Time a dead node is kept before removal (ms)", U (dead_node_retention_period), 1, G_MAXINT, 14400000, TRUE },
   { "ping-timeout", "Wait for a ping acknowledgement (ms)", U (ping_timeout), 1, G_MAXINT, 500, TRUE },
@@ -612,12 +612,13 @@ gossip_config_class_init (GossipConfigClass *klass)
   /**
    * GossipConfig:go-suspicion-delay:
    *
-   * In clusters with Go v0.6.0 nodes: how long this node's own first
-   * suspicion of a node waits, while no other node has suspected it too,
-   * before it is broadcast. Go counts a suspicion only from nodes that
-   * suspected on their own, so Go nodes must get the chance first; 3000
-   * matches Go's default SuspectThreshold × HealthCheckInterval. In
-   * milliseconds; default: 0 (at once). Scaled by
+   * While a peer is taken for a Go v0.6.0 node (it never answers our empty
+   * broadcast-repair digests): the longest this node's own first suspicion
+   * of a node waits, while no other node has suspected it too, before it
+   * is broadcast. Go counts a suspicion only from nodes that suspected on
+   * their own, so Go nodes get the chance first; our own verdict is not
+   * delayed, and a cluster of gossip-glib nodes only never holds anything
+   * back. In milliseconds; default: 10000 (0: never held). Scaled by
    * [method@Gossip.Config.scale_intervals].
    *
    * Since: 1.0

@@ -129,6 +129,18 @@ detect_crash (guint n,
   gossip_cluster_simulate_crash (at (&net, victim));
   g_assert_true (test_wait_for (all_see, &cond, 20000));
   t_suspect = (g_get_monotonic_time () - start) / 1e6;
+  /* gossip-glib nodes only: nobody is taken for a Go node, so nobody held
+   * its suspicion back (go-suspicion-delay) and detection is as fast. */
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GPtrArray) nodes = gossip_cluster_get_alive_nodes (at (&net, i));
+
+      for (guint j = 0; i != victim && j < nodes->len; j++)
+        {
+          g_assert_false (gossip_health_is_go_peer (at (&net, i)->health, nodes->pdata[j]));
+          g_assert_false (gossip_health_withholds (at (&net, i)->health, nodes->pdata[j]));
+        }
+    }
   cond.state_mask = BIT (GOSSIP_NODE_STATE_DEAD);
   g_assert_true (test_wait_for (all_see, &cond, 30000));
   t_dead = (g_get_monotonic_time () - start) / 1e6;
@@ -158,7 +170,11 @@ test_three_nodes (void)
   detect_crash (3, 2);
 }
 
-/* 10% loss on every link: suspicions happen and are refuted; nobody dies. */
+/* 10% loss on every link: suspicions happen and are refuted; nobody dies.
+ * Sixteen nodes in one process also load the main loop: a slow or
+ * sanitized build stalls it now and then, and a stall must not count as
+ * the silence of the node we waited for (late ping timers wait once more;
+ * a quorum still waits for the refutation). */
 static void
 test_loss (void)
 {
@@ -166,7 +182,7 @@ test_loss (void)
   const guint seconds = 60;
 
   gossip_netsim_enable ();
-  net_init (&net, 10);
+  net_init (&net, 16);
   gossip_netsim_set_loss (NULL, NULL, 0.10);
   test_run_for (seconds * 1000);
 

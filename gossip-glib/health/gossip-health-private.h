@@ -36,5 +36,12 @@ void          gossip_health_start    (GossipHealth *self);
 void          gossip_health_stop     (GossipHealth *self);
 void          gossip_health_get_counters (GossipHealth         *self,
                                           GossipHealthCounters *out);
+/* For tests: TRUE if @node is taken for a Go v0.6.0 node (it never
+ * answered our hellos), and TRUE while our suspicion of @node is held back
+ * from the Go nodes (go-suspicion-delay). */
+gboolean      gossip_health_is_go_peer   (GossipHealth         *self,
+                                          GossipNode           *node);
+gboolean      gossip_health_withholds    (GossipHealth         *self,
+                                          GossipNode           *node);
 
 G_END_DECLS

@@ -10,9 +10,13 @@
  * answered points at our own network: it stretches our timeouts (Lifeguard's
  * local health) and counts towards SuspectThreshold instead. A suspect is
  * declared Dead after a quorum of independent confirmations, or after a
- * suspicion timeout that shrinks as confirmations arrive (Lifeguard). Dead
- * nodes and configured join peers are re-probed so that partitions heal on
- * their own. Keeps the v0.6.0 wire format throughout.
+ * suspicion timeout that shrinks as confirmations arrive (Lifeguard); even
+ * a quorum waits one ping timeout for the refutation. Dead nodes and
+ * configured join peers are re-probed so that partitions heal on their own.
+ * While a peer is taken for a Go v0.6.0 node (it never answers our hellos,
+ * sent and heard through the router's broadcast repair), our own first
+ * suspicion is held back until another node suspects too, so that Go's
+ * quorum can be met. Keeps the v0.6.0 wire format throughout.
  */
 #include "config.h"
 
@@ -22,12 +26,30 @@
 #include "gossip-hlc-private.h"
 
 #define MAX_LOCAL_HEALTH 8
+/* Hellos a peer that talks to us left unanswered before we take it for a
+ * Go v0.6.0 node, and hellos sent per health tick at most. */
+#define GO_AFTER_UNANSWERED 3
+#define MAX_HELLOS_PER_TICK 16
+
+/* What we know of a peer's implementation (gossip-glib answers hellos). */
+typedef enum {
+  PEER_UNKNOWN,
+  PEER_GLIB,
+  PEER_GO,
+} PeerKind;
+
+typedef struct {
+  PeerKind kind;
+  guint    unanswered;
+  gint64   hello_sent;   /* monotonic µs, 0: never */
+} Peer;
 
 typedef struct {
   guint       failures;
   gint64      suspect_since;     /* monotonic µs, 0 while not suspect */
   GHashTable *confirmers;        /* GossipNodeId* (owned) set */
   gboolean    suspicion_sent;
+  GSource    *recheck;           /* evaluate again when the quorum's wait ends */
 } Record;
 
 typedef struct {
@@ -68,6 +90,7 @@ struct _GossipHealth
   GSource    *tick;
   GSource    *recovery;
   GHashTable *holds;     /* GossipNodeId* -> Hold*: suspicions not yet broadcast */
+  GHashTable *peers;     /* GossipNodeId* (owned) -> Peer* */
 };
 
 /* Our suspicion of a node, held back from the cluster (go-suspicion-delay). */
@@ -81,6 +104,11 @@ record_free (gpointer data)
 {
   Record *r = data;
 
+  if (r->recheck != NULL)
+    {
+      g_source_destroy (r->recheck);
+      g_source_unref (r->recheck);
+    }
   g_hash_table_unref (r->confirmers);
   g_free (r);
 }
@@ -112,9 +140,15 @@ membership_changed_cb (gpointer         data,
   if (new_state == GOSSIP_NODE_STATE_ALIVE || new_state == GOSSIP_NODE_STATE_DEAD ||
       new_state == GOSSIP_NODE_STATE_UNKNOWN)
     forget (self, node);
+  /* A revived node is no longer suspected; a removed one is no peer. */
+  if (new_state == GOSSIP_NODE_STATE_ALIVE || new_state == GOSSIP_NODE_STATE_UNKNOWN)
+    g_hash_table_remove (self->holds, gossip_node_get_node_id (node));
+  if (new_state == GOSSIP_NODE_STATE_UNKNOWN)
+    g_hash_table_remove (self->peers, gossip_node_get_node_id (node));
 }
 
 static const GossipMembershipEvidence evidence;
+static void repair_heard_cb (gpointer data, const GossipNodeId *sender, gboolean hello);
 
 GossipHealth *
 gossip_health_new (const GossipConfigValues *cfg,
@@ -140,8 +174,10 @@ gossip_health_new (const GossipConfigValues *cfg,
   h->round = g_array_new (FALSE, FALSE, sizeof (GossipNodeId));
   h->holds = g_hash_table_new_full (gossip_node_id_hash, gossip_node_id_equal, NULL,
                                     (GDestroyNotify) g_source_destroy);
+  h->peers = g_hash_table_new_full (gossip_node_id_hash, gossip_node_id_equal, g_free, g_free);
   gossip_membership_add_observer (membership, &observer, h);
   gossip_membership_set_evidence (membership, &evidence, h);
+  gossip_router_set_repair_listener (router, repair_heard_cb, h);
   return h;
 }
 
@@ -168,6 +204,112 @@ gossip_health_get_counters (GossipHealth         *self,
   out->probe_failures = self->probe_failures;
   out->suspicions = self->suspicions;
   out->local_health = self->local_health;
+}
+
+/* ------------------------------------------------------------------ */
+/* Go peers                                                            */
+
+/* Go v0.6.0 nodes never send broadcast-repair digests (type 48). Each
+ * gossip-glib node sends an empty one ("hello", gossip_router_send_hello())
+ * to every live peer it has not heard one from, and answers a hello with
+ * one. A peer that keeps talking to us but leaves GO_AFTER_UNANSWERED
+ * hellos unanswered is taken for a Go node; until then it counts as
+ * gossip-glib, so that a cluster of gossip-glib nodes only never holds
+ * anything back. */
+static Peer *
+peer_get (GossipHealth       *h,
+          const GossipNodeId *id)
+{
+  Peer *p = g_hash_table_lookup (h->peers, id);
+
+  if (p == NULL)
+    {
+      p = g_new0 (Peer, 1);
+      g_hash_table_insert (h->peers, id_dup (id), p);
+    }
+  return p;
+}
+
+/* From the router: a known node sent a repair digest or pull, so it speaks
+ * gossip-glib; @hello: it was an empty digest, which asks for one back. */
+static void
+repair_heard_cb (gpointer            data,
+                 const GossipNodeId *sender_id,
+                 gboolean            hello)
+{
+  GossipHealth *self = data;
+  GossipNode *sender = gossip_node_list_lookup (self->nodes, sender_id);
+  gint64 now = g_get_monotonic_time ();
+  Peer *p;
+
+  if (self->stopped || sender == NULL || sender == self->local)
+    return;
+  p = peer_get (self, sender_id);
+  p->kind = PEER_GLIB;
+  p->unanswered = 0;
+  /* Rate-limited, so that two nodes never play ping-pong. */
+  if (hello && now - p->hello_sent >= (gint64) self->cfg->health_check_interval * 1000)
+    {
+      p->hello_sent = now;
+      gossip_router_send_hello (self->router, gossip_node_get_address (sender));
+    }
+}
+
+gboolean
+gossip_health_is_go_peer (GossipHealth *self,
+                          GossipNode   *node)
+{
+  Peer *p = g_hash_table_lookup (self->peers, gossip_node_get_node_id (node));
+
+  return p != NULL && p->kind == PEER_GO;
+}
+
+/* Returns TRUE if a hello went out. */
+static gboolean
+maybe_send_hello (GossipHealth *self,
+                  GossipNode   *node,
+                  gint64        now)
+{
+  Peer *p = peer_get (self, gossip_node_get_node_id (node));
+  gint64 wait_ms = p->kind == PEER_GO ? self->cfg->recovery_attempt_interval
+                                      : self->cfg->health_check_interval;
+
+  if (p->kind == PEER_GLIB || (p->hello_sent != 0 && now - p->hello_sent < wait_ms * 1000))
+    return FALSE;
+  /* Unanswered counts only if the peer sent us something since: a node
+   * that does not know us yet drops hellos from strangers. */
+  if (p->hello_sent != 0 && gossip_node_get_last_activity (node) > p->hello_sent &&
+      ++p->unanswered >= GO_AFTER_UNANSWERED && p->kind == PEER_UNKNOWN)
+    {
+      g_debug ("%s: %s never answered a hello: a Go v0.6.0 node", gossip_node_get_address (self->local),
+               gossip_node_get_id (node));
+      p->kind = PEER_GO;
+    }
+  p->hello_sent = now;
+  gossip_router_send_hello (self->router, gossip_node_get_address (node));
+  return TRUE;
+}
+
+/* Is a live node other than @except taken for a Go node? */
+static gboolean
+go_peers_present (GossipHealth       *self,
+                  const GossipNodeId *except)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      GossipNode *node;
+
+      if (((Peer *) value)->kind != PEER_GO || gossip_node_id_equal (key, except))
+        continue;
+      node = gossip_node_list_lookup (self->nodes, key);
+      if (node != NULL && gossip_node_get_state (node) == GOSSIP_NODE_STATE_ALIVE)
+        return TRUE;
+    }
+  return FALSE;
 }
 
 /* ------------------------------------------------------------------ */
@@ -208,18 +350,63 @@ suspicion_timeout_usec (GossipHealth *self,
   return (gint64) (MAX (t, min_ms) * 1000);
 }
 
+typedef struct {
+  GossipHealth *self;
+  GossipNodeId  id;
+} Recheck;
+
+static gboolean evaluate (GossipHealth *self, GossipNode *node);
+
+static gboolean
+recheck_cb (gpointer user_data)
+{
+  Recheck *rc = user_data;
+  GossipHealth *self = rc->self;
+  g_auto(GossipDispatchScope) dispatch = gossip_dispatcher_enter (&self->host.dispatcher);
+  Record *r = g_hash_table_lookup (self->records, &rc->id);
+  GossipNode *node = gossip_node_list_lookup (self->nodes, &rc->id);
+
+  if (r != NULL)
+    g_clear_pointer (&r->recheck, g_source_unref);
+  if (node != NULL && !self->stopped)
+    evaluate (self, node);
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 evaluate (GossipHealth *self,
           GossipNode   *node)
 {
   Record *r = g_hash_table_lookup (self->records, gossip_node_get_node_id (node));
   guint confirmations;
+  gint64 elapsed, wait;
 
   if (r == NULL || gossip_node_get_state (node) != GOSSIP_NODE_STATE_SUSPECT)
     return FALSE;
   confirmations = g_hash_table_size (r->confirmers);
-  if (confirmations >= quorum (self) ||
-      g_get_monotonic_time () - r->suspect_since >= suspicion_timeout_usec (self, confirmations))
+  elapsed = g_get_monotonic_time () - r->suspect_since;
+  /* Even a quorum waits a ping timeout (stretched by our local health) for
+   * the refutation: confirmations that arrive together often share one
+   * cause, such as a stall of the confirmers or of the network, that a
+   * live node's answer can still clear. */
+  wait = (gint64) self->cfg->ping_timeout * (1 + self->local_health) * 1000;
+  if (confirmations >= quorum (self) && elapsed < wait && r->recheck == NULL)
+    {
+      Recheck *rc = g_new0 (Recheck, 1);
+
+      rc->self = self;
+      rc->id = *gossip_node_get_node_id (node);
+      r->recheck = g_timeout_source_new ((guint) ((wait - elapsed) / 1000) + 1);
+      g_source_set_callback (r->recheck, recheck_cb, rc, g_free);
+      g_source_attach (r->recheck, self->context);
+    }
+  /* Our own probe of it is still out: its answer, due within a probe
+   * timeout, is better evidence than a clock (with a high local health the
+   * probe timeout may be longer than the suspicion timeout). */
+  if (g_hash_table_contains (self->probes, gossip_node_get_node_id (node)))
+    return FALSE;
+  if ((confirmations >= quorum (self) && elapsed >= wait) ||
+      elapsed >= suspicion_timeout_usec (self, confirmations))
     {
       g_debug ("%s: %s is dead (%u confirmations)", gossip_node_get_address (self->local),
                gossip_node_get_id (node), confirmations);
@@ -291,7 +478,7 @@ hold_suspicion (GossipHealth       *self,
   Hold *hold;
   GSource *source;
 
-  if (self->cfg->go_suspicion_delay == 0 || confirmations > 1)
+  if (self->cfg->go_suspicion_delay == 0 || confirmations > 1 || !go_peers_present (self, id))
     return FALSE;
   hold = g_new0 (Hold, 1);
   hold->self = self;
@@ -301,6 +488,7 @@ hold_suspicion (GossipHealth       *self,
   g_source_attach (source, self->context);
   g_hash_table_insert (self->holds, &hold->id, source);
   g_source_unref (source);
+  g_debug ("%s: our suspicion is held back from the Go nodes", gossip_node_get_address (self->local));
   return TRUE;
 }
 
@@ -309,7 +497,17 @@ release_suspicion (GossipHealth       *self,
                    const GossipNodeId *id)
 {
   if (g_hash_table_remove (self->holds, id))
-    broadcast_suspicion (self, id);
+    {
+      g_debug ("%s: another node suspects it too: our suspicion goes out", gossip_node_get_address (self->local));
+      broadcast_suspicion (self, id);
+    }
+}
+
+gboolean
+gossip_health_withholds (GossipHealth *self,
+                         GossipNode   *node)
+{
+  return g_hash_table_contains (self->holds, gossip_node_get_node_id (node));
 }
 
 static gboolean
@@ -566,6 +764,10 @@ evidence_suspicion (gpointer            data,
   GossipHealth *self = data;
   GossipNodeState state = gossip_node_get_state (node);
 
+  /* Someone else suspects it too: ours may go out, even if we already
+   * declared it Dead (Go nodes still count it). */
+  if (!gossip_node_id_equal (originator, &self->local_id))
+    release_suspicion (self, gossip_node_get_node_id (node));
   if (state != GOSSIP_NODE_STATE_ALIVE && state != GOSSIP_NODE_STATE_SUSPECT)
     return;
   suspect (self, node, originator);
@@ -585,6 +787,9 @@ evidence_report (gpointer         data,
 
   if (node == self->local)
     return;
+  /* A peer that reports it Suspect or Dead was tipped off already. */
+  if (reporter != NULL && (reported == GOSSIP_NODE_STATE_DEAD || reported == GOSSIP_NODE_STATE_SUSPECT))
+    release_suspicion (self, gossip_node_get_node_id (node));
   if (reported == GOSSIP_NODE_STATE_DEAD && state == GOSSIP_NODE_STATE_SUSPECT && reporter != NULL)
     suspect (self, node, gossip_node_get_node_id (reporter));
   else if ((reported == GOSSIP_NODE_STATE_DEAD || reported == GOSSIP_NODE_STATE_SUSPECT) &&
@@ -645,7 +850,7 @@ health_tick_cb (gpointer user_data)
   g_autoptr(GPtrArray) all = NULL;
   gint64 now = g_get_monotonic_time ();
   gint64 recent = (gint64) (self->cfg->health_check_interval * self->cfg->activity_threshold_percent * 1000);
-  guint picked = 0, examined = 0;
+  guint picked = 0, examined = 0, hellos = 0;
 
   if (gossip_node_get_state (self->local) == GOSSIP_NODE_STATE_LEAVING)
     return G_SOURCE_CONTINUE;
@@ -659,6 +864,9 @@ health_tick_cb (gpointer user_data)
       GossipNode *node = all->pdata[i];
       if (gossip_node_get_state (node) == GOSSIP_NODE_STATE_SUSPECT && !evaluate (self, node))
         start_probe (self, node);
+      else if (node != self->local && gossip_node_get_state (node) == GOSSIP_NODE_STATE_ALIVE &&
+               hellos < MAX_HELLOS_PER_TICK && maybe_send_hello (self, node, now))
+        hellos++;
     }
   g_ptr_array_foreach (all, (GFunc) (void (*) (void)) g_object_unref, NULL);
 
@@ -795,6 +1003,7 @@ gossip_health_free (GossipHealth *self)
   g_hash_table_unref (h->probes);
   g_hash_table_unref (h->records);
   g_hash_table_unref (h->holds);
+  g_hash_table_unref (h->peers);
   g_array_unref (h->round);
   g_free (h);
 }

@@ -29,6 +29,9 @@ typedef struct {
   guint32             seq;
   GossipNodeId        target;
   GSource            *timeout;
+  gint64              deadline;   /* monotonic µs */
+  guint               timeout_ms;
+  gboolean            extended;
   GossipPingCallback  callback;
   gpointer            user_data;
 } PingWaiter;
@@ -119,7 +122,24 @@ ping_timeout_cb (gpointer user_data)
 {
   PingWaiter *w = user_data;
   g_auto(GossipDispatchScope) dispatch = gossip_dispatcher_enter (&w->self->host.dispatcher);
+  gint64 now = g_get_monotonic_time ();
 
+  /* Fired late: our own loop was held up (a loaded machine, a stalled
+   * process), so the answer may be sitting unread in a socket, or the
+   * target, as slow as we are, is about to send it. That says nothing
+   * about the target: wait once more, while the sockets are read. */
+  if (!w->extended && now - w->deadline > MAX ((gint64) w->timeout_ms * 1000 / 4, 5000))
+    {
+      guint grace = MAX (w->timeout_ms / 2, 1);
+
+      w->extended = TRUE;
+      w->deadline = now + (gint64) grace * 1000;
+      g_source_unref (w->timeout);
+      w->timeout = g_timeout_source_new (grace);
+      g_source_set_callback (w->timeout, ping_timeout_cb, w, NULL);
+      g_source_attach (w->timeout, w->self->context);
+      return G_SOURCE_REMOVE;
+    }
   complete (w->self, w->seq, GOSSIP_PROBE_TIMEOUT);
   return G_SOURCE_REMOVE;
 }
@@ -170,7 +190,9 @@ add_waiter (GossipProbe        *self,
   w->target = *target;
   w->callback = callback;
   w->user_data = user_data;
-  w->timeout = g_timeout_source_new (MAX (timeout_ms, 1));
+  w->timeout_ms = MAX (timeout_ms, 1);
+  w->deadline = g_get_monotonic_time () + (gint64) w->timeout_ms * 1000;
+  w->timeout = g_timeout_source_new (w->timeout_ms);
   g_source_set_callback (w->timeout, ping_timeout_cb, w, NULL);
   g_source_attach (w->timeout, self->context);
   g_hash_table_insert (self->ping_waiters, GUINT_TO_POINTER (w->seq), w);

@@ -186,6 +186,19 @@ guint64       gossip_router_get_packets_out (GossipRouter      *self);
 void          gossip_router_count_packet_out (GossipRouter     *self);
 void          gossip_router_repair_counters (GossipRouter                  *self,
                                              GossipBroadcastRepairCounters *out);
+/* Told of every broadcast-repair digest or pull from a known node (so it
+ * speaks gossip-glib: a Go v0.6.0 node never sends one); @hello: it was an
+ * empty digest. The failure detector tells Go peers apart by it. */
+typedef void (* GossipRepairListener) (gpointer            data,
+                                       const GossipNodeId *sender,
+                                       gboolean            hello);
+void          gossip_router_set_repair_listener (GossipRouter         *self,
+                                                 GossipRepairListener  func,
+                                                 gpointer              data);
+/* Sends @address an empty repair digest (type 48, TTL 0): a hello, "this
+ * node speaks gossip-glib". */
+void          gossip_router_send_hello     (GossipRouter       *self,
+                                            const char         *address);
 
 /* Decodes @data into @msg and applies the filters. On FALSE the drop is
  * counted and @msg holds nothing to clear. A packet that came by UDP

@@ -49,6 +49,8 @@ struct _GossipRouter
 
   GossipBroadcastRepair *repair;
   GSource               *repair_timer;  /* runs only while recent broadcasts exist */
+  GossipRepairListener   repair_listener;
+  gpointer               repair_listener_data;
 
   struct _GossipOutbound *outbound;     /* reliable sends in flight (rc box) */
 };
@@ -671,6 +673,26 @@ repair_timer_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+void
+gossip_router_set_repair_listener (GossipRouter         *self,
+                                   GossipRepairListener  func,
+                                   gpointer              data)
+{
+  self->repair_listener = func;
+  self->repair_listener_data = data;
+}
+
+/* An empty digest says "this node speaks gossip-glib": a Go v0.6.0 node
+ * never sends type 48 (issue 11.2). */
+void
+gossip_router_send_hello (GossipRouter *self,
+                          const char   *address)
+{
+  g_autoptr(GBytes) none = g_bytes_new (NULL, 0);
+
+  repair_send (self, address, GOSSIP_MSG_REPAIR_DIGEST, none);
+}
+
 /* Digests and pulls, from known nodes only. */
 static gboolean
 repair_receive_cb (GossipReceived *rx,
@@ -693,6 +715,9 @@ repair_receive_cb (GossipReceived *rx,
       return FALSE;
     }
   bytes = g_bytes_get_data (entries, &size);
+  if (self->repair_listener != NULL)
+    self->repair_listener (self->repair_listener_data, &rx->msg.envelope.sender,
+                           type == GOSSIP_MSG_REPAIR_DIGEST && size == 0);
   if (type == GOSSIP_MSG_REPAIR_DIGEST)
     {
       g_autoptr(GBytes) missing = gossip_broadcast_repair_missing (self->repair, bytes, size,
