@@ -354,6 +354,43 @@ accept_node (GossipMembership    *self,
   return node;
 }
 
+/* A node's own claim to be alive (its alive message, or its own entry in a
+ * push/pull) that is newer than anything we know of it: a new incarnation.
+ * If it names another address the node restarted elsewhere (a host that came
+ * back with a new address, a new port): we move to it, where Go keeps the old
+ * address until it forgets the node. A node that left and has come back is
+ * alive again. A forged claim costs little: the next probe at the claimed
+ * address fails and the real node refutes the suspicion from where it is.
+ * Returns whether the claim was taken. */
+static gboolean
+adopt_own_claim (GossipMembership *self,
+                 GossipNode       *node,
+                 const char       *address,
+                 guint64           claim_ts)
+{
+  const char *known = gossip_node_get_address (node);
+  gboolean moved = address != NULL && address[0] != '\0' && g_strcmp0 (address, known) != 0;
+  GossipNodeState state = gossip_node_get_state (node);
+
+  if (claim_ts <= gossip_node_get_state_timestamp (node))
+    return FALSE;
+  if (!moved && !(state != GOSSIP_NODE_STATE_ALIVE && gossip_node_get_departed (node)))
+    return FALSE;
+
+  if (moved)
+    {
+      g_debug ("%s: node %s moved from %s to %s", gossip_node_get_address (self->local),
+               gossip_node_get_id (node), known, address);
+      gossip_transport_forget_address (self->transport, known);
+      hold_node (self, node);
+      gossip_node_set_address (node, address);
+    }
+  gossip_node_set_departed (node, FALSE);
+  gossip_node_touch (node, g_get_monotonic_time ());
+  gossip_membership_set_state (self, node, GOSSIP_NODE_STATE_ALIVE, claim_ts);
+  return TRUE;
+}
+
 static void
 announce_alive (GossipMembership *self,
                 GossipNode       *node,
@@ -797,6 +834,11 @@ merge_entry (GossipMembership         *self,
 
   gossip_membership_apply_metadata (self, node, entry->metadata, entry->metadata_ts, FALSE);
 
+  /* The sender's own entry is its own claim about itself. */
+  if (reported == GOSSIP_NODE_STATE_ALIVE && sender == node &&
+      adopt_own_claim (self, node, entry->addr, entry->state_ts))
+    return;
+
   switch (reported)
     {
     case GOSSIP_NODE_STATE_LEAVING:
@@ -990,8 +1032,10 @@ handle_alive (GossipMembership *self,
       /* A node's own refutation is evidence about itself; an alive claim
        * by a third party is not (the health monitor probes instead). */
       GossipNodeState state = gossip_node_get_state (node);
-      if ((state == GOSSIP_NODE_STATE_SUSPECT || state == GOSSIP_NODE_STATE_DEAD) &&
-          !gossip_node_get_departed (node))
+      if (adopt_own_claim (self, node, msg.addr, rx->msg.envelope.id))
+        ;
+      else if ((state == GOSSIP_NODE_STATE_SUSPECT || state == GOSSIP_NODE_STATE_DEAD) &&
+               !gossip_node_get_departed (node))
         gossip_membership_set_state (self, node, GOSSIP_NODE_STATE_ALIVE, gossip_hlc_now ());
     }
   else
