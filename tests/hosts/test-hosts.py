@@ -406,7 +406,11 @@ def scenario(cluster):
     log("ok 4 partition healed and reconverged without any action")
 
     # 5. The host comes back with a new address (same node id): seen there.
-    rc = cluster.nodes[victim].stop()
+    if args.restart == "kill":
+        cluster.nodes[victim].kill()  # a crash or power loss: no leave
+        rc = 0
+    else:
+        rc = cluster.nodes[victim].stop()
     cluster.retired.append(cluster.nodes[victim])
     if rc != 0:
         raise Failure("host %d's node exited with %s:\n%s"
@@ -455,6 +459,9 @@ def main():
     parser.add_argument("--hosts", type=int, default=int(os.environ.get("GOSSIP_TEST_HOSTS", "16")))
     parser.add_argument("--scale", type=float,
                         default=float(os.environ.get("GOSSIP_TEST_HOSTS_SCALE", "0.2")))
+    parser.add_argument("--restart", choices=("stop", "kill"),
+                        default=os.environ.get("GOSSIP_TEST_HOSTS_RESTART", "stop"),
+                        help="how the host that changes address ends its first node")
     parser.add_argument("program")
     args = parser.parse_args()
     if args.hosts < 4 or args.hosts > 250:
