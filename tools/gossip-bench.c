@@ -29,6 +29,7 @@
 #include "gossip-msgpack-envelope-private.h"
 #include "gossip-bench-stream.h"
 #include "bench/gossip-bench-memory.h"
+#include "bench/gossip-bench-retry.h"
 #ifdef GOSSIP_HAVE_NETSIM
 #include "gossip-netsim.h"
 #endif
@@ -662,6 +663,13 @@ join_done_cb (GObject      *source,
       s->join_errors++;
       if (s->first_join_error == NULL && error != NULL)
         s->first_join_error = g_strdup (error->message);
+      if (s->report_lines && opt.join != NULL)
+        {
+          /* A --processes child tries again (tools/bench/gossip-bench-retry.c). */
+          g_printerr ("# child: join failed (%s), again in 1 s\n", error != NULL ? error->message : "?");
+          s->joins_pending++;
+          bench_join_later (GOSSIP_CLUSTER (source), opt.join, 1000, join_done_cb, s);
+        }
     }
 }
 
