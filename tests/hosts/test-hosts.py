@@ -406,23 +406,28 @@ def scenario(cluster):
     log("ok 4 partition healed and reconverged without any action")
 
     # 5. The host comes back with a new address (same node id): seen there.
-    if args.restart == "kill":
-        cluster.nodes[victim].kill()  # a crash or power loss: no leave
-        rc = 0
-    else:
-        rc = cluster.nodes[victim].stop()
-    cluster.retired.append(cluster.nodes[victim])
-    if rc != 0:
-        raise Failure("host %d's node exited with %s:\n%s"
-                      % (victim, rc, cluster.nodes[victim].stderr_tail()))
-    net.readdress(victim, 1)
-    cluster.addresses[victim] = "%s:%d" % (Net.address(victim, 1), PORT)
-    t_back = time.monotonic()
-    cluster.start(victim, cluster.addresses[0])
-    expect[vid] = cluster.addresses[victim]
-    cluster.poll("host %d seen at its new address" % victim, full_view(expect), cluster.live(), 60)
-    figure("host back at a new address, seen there by all", time.monotonic() - t_back)
-    log("ok 5 host %d seen at its new address %s" % (victim, cluster.addresses[victim]))
+    # Checked last; a failure here still lets the clean exits be checked.
+    failure = None
+    try:
+        if args.restart == "kill":
+            cluster.nodes[victim].kill()  # a crash or power loss: no leave
+            rc = 0
+        else:
+            rc = cluster.nodes[victim].stop()
+        cluster.retired.append(cluster.nodes[victim])
+        if rc != 0:
+            raise Failure("host %d's node exited with %s:\n%s"
+                          % (victim, rc, cluster.nodes[victim].stderr_tail()))
+        net.readdress(victim, 1)
+        cluster.addresses[victim] = "%s:%d" % (Net.address(victim, 1), PORT)
+        t_back = time.monotonic()
+        cluster.start(victim, cluster.addresses[0])
+        expect[vid] = cluster.addresses[victim]
+        cluster.poll("host %d seen at its new address" % victim, full_view(expect), cluster.live(), 30)
+        figure("host back at a new address, seen there by all", time.monotonic() - t_back)
+        log("ok 5 host %d seen at its new address %s" % (victim, cluster.addresses[victim]))
+    except Failure as e:
+        failure = e
 
     # Clean exits (under ASan this also checks for leaks).
     for node in cluster.live():
@@ -431,6 +436,8 @@ def scenario(cluster):
             raise Failure("host %d's node exited with %s:\n%s" % (node.index, rc, node.stderr_tail()))
     cluster.nodes = [None] * n
     log("ok 6 all nodes exited cleanly")
+    if failure is not None:
+        raise failure
 
 
 def preflight():
