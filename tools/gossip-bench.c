@@ -663,12 +663,11 @@ join_done_cb (GObject      *source,
       s->join_errors++;
       if (s->first_join_error == NULL && error != NULL)
         s->first_join_error = g_strdup (error->message);
-      if (s->report_lines && opt.join != NULL)
+      /* A --processes child tries again (tools/bench/gossip-bench-retry.c). */
+      if (s->report_lines && opt.join != NULL && bench_join_should_retry (GOSSIP_CLUSTER (source), error))
         {
-          /* A --processes child tries again (tools/bench/gossip-bench-retry.c). */
-          g_printerr ("# child: join failed (%s), again in 1 s\n", error != NULL ? error->message : "?");
           s->joins_pending++;
-          bench_join_later (GOSSIP_CLUSTER (source), opt.join, 1000, join_done_cb, s);
+          bench_join_later (GOSSIP_CLUSTER (source), opt.join, join_done_cb, s);
         }
     }
 }

@@ -5,6 +5,8 @@
  * joins then time out waiting for the seed's reply. A deployment's join loop
  * would try again, and a node whose only join failed stays alone for good,
  * so the children do the same: the time to full view includes the retries.
+ * The pause is random (0.5-3 s) so that the failed joiners do not all come
+ * back at the same moment; each retry is logged on stderr.
  */
 #include "config.h"
 
@@ -30,16 +32,30 @@ join_now (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Calls gossip_cluster_join_async (@cluster, { @address }) after @delay_ms;
- * @callback gets the result as from a first join. */
+/* TRUE when a failed join is worth another try: not when the node is
+ * stopping (cancelled, or no longer running). */
+gboolean
+bench_join_should_retry (GossipCluster *cluster,
+                         const GError  *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      !gossip_cluster_is_running (cluster))
+    return FALSE;
+  g_printerr ("# child: join failed (%s), trying again\n",
+              error != NULL ? error->message : "no peer answered");
+  return TRUE;
+}
+
+/* Calls gossip_cluster_join_async (@cluster, { @address }) after a random
+ * pause; @callback gets the result as from a first join. */
 void
 bench_join_later (GossipCluster       *cluster,
                   const char          *address,
-                  guint                delay_ms,
                   GAsyncReadyCallback  callback,
                   gpointer             user_data)
 {
   JoinLater *j = g_new0 (JoinLater, 1);
+  guint delay_ms = g_random_int_range (500, 3000);
 
   j->cluster = g_object_ref (cluster);
   j->address = g_strdup (address);

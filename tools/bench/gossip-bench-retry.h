@@ -5,10 +5,12 @@
 
 G_BEGIN_DECLS
 
-void bench_join_later (GossipCluster       *cluster,
-                       const char          *address,
-                       guint                delay_ms,
-                       GAsyncReadyCallback  callback,
-                       gpointer             user_data);
+gboolean bench_join_should_retry (GossipCluster       *cluster,
+                                  const GError        *error);
+
+void     bench_join_later         (GossipCluster       *cluster,
+                                  const char          *address,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data);
 
 G_END_DECLS
