@@ -3,8 +3,9 @@
  *
  * It prints one flushed line per event ("ready <id> <address>", "joined <n>",
  * "state <id> <old> <new>", "meta <id>", "msg <type> <sender> <text>",
- * "alive <n>", "error <text>") and reads one command per line ("send <text>",
- * "sendto <id> <text>", "meta <key> <value>", "leave", "alive?", "quit").
+ * "alive <n>", "peer <id> <address> <state>" ... "peers <n>", "error <text>")
+ * and reads one command per line ("send <text>", "sendto <id> <text>",
+ * "meta <key> <value>", "leave", "alive?", "peers?", "quit").
  * End of input means quit, so a test that dies takes its nodes with it.
  */
 #include "config.h"
@@ -186,6 +187,23 @@ run_command (TestNode   *node,
     gossip_cluster_leave (node->cluster);
   else if (g_str_equal (line, "alive?"))
     emit ("alive %u", gossip_cluster_get_n_alive (node->cluster));
+  else if (g_str_equal (line, "peers?"))
+    {
+      /* Every known node (this one included) with the address this node
+       * has for it; the closing "peers <n>" line tells the reader the
+       * list is complete. */
+      GListModel *nodes = gossip_cluster_get_nodes (node->cluster);
+      guint n = g_list_model_get_n_items (nodes);
+
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr(GossipNode) peer = g_list_model_get_item (nodes, i);
+
+          emit ("peer %s %s %s", gossip_node_get_id (peer), gossip_node_get_address (peer),
+                gossip_node_state_to_string (gossip_node_get_state (peer)));
+        }
+      emit ("peers %u", n);
+    }
   else if (g_str_equal (line, "quit"))
     quit (node);
   else if (*line != '\0')

@@ -28,6 +28,8 @@
 #include "gossip-wire-private.h"
 #include "gossip-msgpack-envelope-private.h"
 #include "gossip-bench-stream.h"
+#include "bench/gossip-bench-memory.h"
+#include "bench/gossip-bench-retry.h"
 #ifdef GOSSIP_HAVE_NETSIM
 #include "gossip-netsim.h"
 #endif
@@ -661,6 +663,12 @@ join_done_cb (GObject      *source,
       s->join_errors++;
       if (s->first_join_error == NULL && error != NULL)
         s->first_join_error = g_strdup (error->message);
+      /* A --processes child tries again (tools/bench/gossip-bench-retry.c). */
+      if (s->report_lines && opt.join != NULL && bench_join_should_retry (GOSSIP_CLUSTER (source), error))
+        {
+          s->joins_pending++;
+          bench_join_later (GOSSIP_CLUSTER (source), opt.join, join_done_cb, s);
+        }
     }
 }
 
@@ -1997,6 +2005,16 @@ run_multiprocess (guint    run,
           g_print ("  100%% see full view: never (%u of %u)\n", times->len, opt.n);
         print_anchors ("s1", opt.n);
       }
+  }
+  {
+    /* RSS and PSS of each child, with its full view (tools/bench/). */
+    g_autoptr(JsonObject) om = result_new ("s1-memory", opt.n, run);
+    g_autoptr(GPtrArray) subs = g_ptr_array_new ();
+
+    for (guint i = 0; i < parent.procs->len; i++)
+      g_ptr_array_add (subs, ((Proc *) parent.procs->pdata[i])->proc);
+    bench_processes_memory (om, subs, !opt.json);
+    result_emit (om);
   }
 
   if (ok && opt.want[4])
