@@ -1238,52 +1238,6 @@ gossip_cluster_join_finish (GossipCluster  *self,
   return n < 0 ? 0 : (guint) n;
 }
 
-static void
-sync_result_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-  g_main_context_wakeup (NULL);
-}
-
-/**
- * gossip_cluster_join:
- * @self: a started cluster
- * @peers: (array zero-terminated=1): addresses of nodes to join
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
- *
- * The blocking form of [method@Gossip.Cluster.join_async], for short
- * programs and tests. Prefer join_async() in applications.
- *
- * Unlike GIO's blocking calls, this one iterates the cluster's main
- * context (the thread-default context at construction) until the join is
- * done, because the cluster's sockets run there: other sources attached
- * to that context, such as the application's idle handlers and timeouts,
- * may run inside this call. Call it only from the thread that runs that
- * context, and not from a callback that must not be re-entered.
- *
- * Returns: the number of peers that accepted; 0 with @error set when none did
- *
- * Since: 1.0
- */
-guint
-gossip_cluster_join (GossipCluster       *self,
-                     const char * const  *peers,
-                     GCancellable        *cancellable,
-                     GError             **error)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-
-  g_return_val_if_fail (GOSSIP_IS_CLUSTER (self), 0);
-
-  gossip_cluster_join_async (self, peers, cancellable, sync_result_cb, &result);
-  while (result == NULL)
-    g_main_context_iteration (self->context, TRUE);
-  return gossip_cluster_join_finish (self, result, error);
-}
-
 /**
  * gossip_cluster_leave:
  * @self: a cluster

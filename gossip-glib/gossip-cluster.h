@@ -106,11 +106,6 @@ guint           gossip_cluster_join_finish        (GossipCluster  *self,
                                                    GAsyncResult   *result,
                                                    GError        **error);
 GOSSIP_AVAILABLE_IN_1_0
-guint           gossip_cluster_join               (GossipCluster       *self,
-                                                   const char * const  *peers,
-                                                   GCancellable        *cancellable,
-                                                   GError             **error);
-GOSSIP_AVAILABLE_IN_1_0
 void            gossip_cluster_leave              (GossipCluster  *self);
 
 GOSSIP_AVAILABLE_IN_1_0

@@ -14,6 +14,15 @@ gboolean test_wait_for (TestCondFunc cond, gpointer user_data, guint timeout_ms)
  * happen (no false death, no revival), where there is no condition to wait on. */
 void     test_run_for (guint ms);
 
+/* Joins @peers with gossip_cluster_join_async() and iterates the
+ * thread-default context until it is done (the library has no blocking
+ * join: a blocking call would have to run the cluster's context inside it).
+ * Returns what gossip_cluster_join_finish() returns. */
+guint    test_cluster_join (GossipCluster      *cluster,
+                            const char * const *peers,
+                            GCancellable       *cancellable,
+                            GError            **error);
+
 /* Clusters in one process (a GPtrArray of GossipCluster*): */
 /* TRUE when every one of them sees all of them alive. */
 gboolean test_clusters_converged  (gpointer   clusters);

@@ -113,7 +113,11 @@ class TestPythonTransport(unittest.TestCase):
         self.assertIsInstance(self.clusters[0].get_config().get_transport(), Gossip.Transport)
         self.assertEqual(self.clusters[0].get_advertise_address(), 'py-0')
         for cluster in self.clusters[1:]:
-            self.assertEqual(cluster.join(['py-0'], None), 1)
+            joined = []
+            cluster.join_async(['py-0'], None,
+                               lambda c, res: joined.append(c.join_finish(res)))
+            self.assertTrue(wait_for(lambda: joined))
+            self.assertEqual(joined, [1])
         self.assertTrue(wait_for(lambda: all(c.get_n_alive() == 3 for c in self.clusters)))
 
         self.clusters[0].send(128, GLib.Variant('s', 'hello'))
