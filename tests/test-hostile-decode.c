@@ -664,7 +664,13 @@ run_bombs (GossipCodec *codec,
   g_assert_true (test_wait_for (test_clusters_converged,
                                 &(GPtrArray) { .pdata = (gpointer *) f.clusters, .len = N_NODES },
                                 WAIT_MS));
+#ifndef UNDER_ASAN
   g_assert_true (test_wait_for (rss_returned, &f, WAIT_MS));
+#else
+  /* ASan's quarantine (256 MB) keeps freed blocks resident, so RSS does
+   * not come back here; LeakSanitizer checks that nothing is kept. */
+  (void) rss_returned;
+#endif
   g_test_message ("after: RSS +%.1f MB of the start, %u honest broadcasts sent, %u and %u delivered",
                   ((double) vm_rss () - (double) f.rss_start) / 1048576.0,
                   f.honest_sent, f.honest_received[0], f.honest_received[2]);
