@@ -899,6 +899,8 @@ merge_entry (GossipMembership         *self,
   node = gossip_node_list_lookup (self->nodes, &entry->id);
   if (node == NULL)
     {
+      g_autofree char *detail = NULL;
+
       /* Only live strangers are worth learning. Go also adds nodes reported
        * Leaving, which resurrects nodes already forgotten after their leave
        * and makes them cycle Leaving -> Dead -> removed again. */
@@ -906,8 +908,7 @@ merge_entry (GossipMembership         *self,
         return;
       if (entry->addr == NULL || entry->addr[0] == '\0')
         return;
-      g_autofree char *detail = g_strdup_printf ("learned (in the push/pull list of node %s)", who (sender));
-
+      detail = g_strdup_printf ("learned (in the push/pull list of node %s)", who (sender));
       node = learn_node (self, &entry->id, entry->addr, reported, entry->state_ts,
                          entry->metadata, entry->metadata_ts, GOSSIP_STATE_REASON_LEARNED, detail);
       self->sync_news++;
