@@ -408,7 +408,7 @@ evaluate (GossipHealth *self,
   if (confirmations >= quorum (self) && elapsed >= wait)
     {
       gossip_membership_set_state_for (self->membership, node, GOSSIP_NODE_STATE_DEAD, gossip_hlc_now (),
-                                       GOSSIP_STATE_REASON_CONFIRMED, "confirmations %u of %u",
+                                       GOSSIP_STATE_REASON_CONFIRMED, "confirmations %u (quorum %u)",
                                        confirmations, quorum (self));
       return TRUE;
     }
@@ -416,7 +416,7 @@ evaluate (GossipHealth *self,
     {
       gossip_membership_set_state_for (self->membership, node, GOSSIP_NODE_STATE_DEAD, gossip_hlc_now (),
                                        GOSSIP_STATE_REASON_SUSPICION_TIMEOUT,
-                                       "suspicion timeout after %" G_GINT64_FORMAT " ms (confirmations %u of %u)",
+                                       "suspicion timeout after %" G_GINT64_FORMAT " ms (confirmations %u, quorum %u)",
                                        elapsed / 1000, confirmations, quorum (self));
       return TRUE;
     }
@@ -629,8 +629,9 @@ probe_judge (Probe    *p,
         return;
     }
   {
-    g_autofree char *detail = g_strdup_printf ("ping timeout after %u indirect helpers (%u answered, %u failed probes)",
-                                               p->helpers_asked, p->helpers_replied, r->failures);
+    g_autofree char *detail =
+      g_strdup_printf ("ping timeout after %u indirect helpers (%u could not reach it either; failed probes: %u)",
+                       p->helpers_asked, p->helpers_replied, r->failures);
 
     suspect (self, p->node, &self->local_id, GOSSIP_STATE_REASON_PING_TIMEOUT, detail);
   }

@@ -497,7 +497,7 @@ gossip_node_get_state_reason (GossipNode *self)
  *
  * Gets the specifics of the node's last state change as an English phrase,
  * for example "ping timeout after 3 indirect helpers", "suspicion from node
- * ID" or "confirmations 2 of 2"; the same value as
+ * ID" or "confirmations 2 (quorum 2)"; the same value as
  * [property@Gossip.Node:state-reason-detail]. The wording is for people and
  * may change; match on [method@Gossip.Node.get_state_reason].
  *

@@ -44,7 +44,7 @@ typedef enum {
  *   nor through the indirect helpers; the detail gives their number
  * @GOSSIP_STATE_REASON_SUSPICION: another node's suspicion; the detail names it
  * @GOSSIP_STATE_REASON_CONFIRMED: declared dead by a quorum of independent
- *   confirmations; the detail gives them ("confirmations N of M")
+ *   confirmations; the detail gives them ("confirmations N (quorum M)")
  * @GOSSIP_STATE_REASON_SUSPICION_TIMEOUT: declared dead when the suspicion
  *   timeout ran out without a refutation; the detail gives the time and the
  *   confirmations
