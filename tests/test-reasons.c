@@ -1,8 +1,8 @@
 /* test-reasons.c: every state change says why (GossipNode:state-reason).
  *
  * Small loopback clusters with intervals at a tenth of Go's: a join, a
- * graceful leave through Dead to removal, a silent stop, and a wrong
- * suspicion that is refuted. Reasons are read inside the
+ * graceful leave through Dead to removal, a silent stop, a wrong
+ * suspicion that is refuted, and a crashed node back at a new address. Reasons are read inside the
  * ::node-state-changed handlers, where they must already be current, and
  * the debug line of each transition is checked once.
  */
@@ -68,8 +68,8 @@ state_changed_cb (GossipCluster   *cluster,
   g_autofree char *prop_detail = NULL;
   guint index;
 
-  g_assert_true (g_ptr_array_find (net->clusters, cluster, &index));
-  s.observer = index;
+  /* A cluster outside the array (a comeback) records as observer G_MAXUINT - 1. */
+  s.observer = g_ptr_array_find (net->clusters, cluster, &index) ? index : G_MAXUINT - 1;
   s.id = g_strdup (gossip_node_get_id (node));
   s.old_state = old_state;
   s.new_state = new_state;
@@ -409,6 +409,129 @@ test_refuted (void)
   net_clear (&net);
 }
 
+#define BACK_ID "0f0e0d0c-0b0a-4908-8706-050403020199"
+
+static GossipCluster *
+node_with_id (Net        *net,
+              const char *id)
+{
+  g_autoptr(GossipConfig) config = gossip_config_new ();
+  g_autoptr(GError) error = NULL;
+  GossipCluster *cluster;
+
+  gossip_config_set_bind_address (config, "127.0.0.1:0");
+  gossip_config_scale_intervals (config, SCALE);
+  gossip_config_set_node_id (config, id);
+  cluster = gossip_cluster_new (config, NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (cluster, "node-state-changed", G_CALLBACK (state_changed_cb), net);
+  gossip_cluster_start (cluster);
+  return cluster;
+}
+
+static void
+joined_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static gboolean
+have_result (gpointer user_data)
+{
+  return *(GAsyncResult **) user_data != NULL;
+}
+
+/* gossip_cluster_join_async(), waited for. */
+static guint
+join_seed (GossipCluster      *cluster,
+           const char * const *seed)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n;
+
+  gossip_cluster_join_async (cluster, seed, NULL, joined_cb, &result);
+  g_assert_true (test_wait_for (have_result, &result, 10000));
+  n = gossip_cluster_join_finish (cluster, result, &error);
+  g_assert_no_error (error);
+  return n;
+}
+
+typedef struct {
+  Net        *net;
+  const char *address;
+} AliveAt;
+
+static gboolean
+all_see_back (gpointer user_data)
+{
+  AliveAt *a = user_data;
+
+  for (guint i = 0; i < 3; i++)
+    {
+      GossipNode *node = gossip_cluster_get_node (at (a->net, i), BACK_ID);
+      if (node == NULL || gossip_node_get_state (node) != GOSSIP_NODE_STATE_ALIVE ||
+          g_strcmp0 (gossip_node_get_address (node), a->address) != 0)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* A node that crashed comes back under its ID at another address. */
+static void
+test_back_elsewhere (void)
+{
+  Net net;
+  g_autoptr(GossipCluster) again = NULL;
+  Cond cond;
+  AliveAt alive;
+  const char *seed[2] = { NULL, NULL };
+
+  net_init (&net, 3, 0);
+  g_ptr_array_add (net.clusters, node_with_id (&net, BACK_ID));
+  seed[0] = gossip_cluster_get_advertise_address (at (&net, 0));
+  g_assert_cmpuint (join_seed (at (&net, 3), seed), ==, 1);
+  g_assert_true (test_wait_for (test_clusters_converged, net.clusters, 10000));
+
+  cond = (Cond) { &net, BACK_ID, 3, GOSSIP_NODE_STATE_DEAD };
+  gossip_cluster_simulate_crash (at (&net, 3));
+  g_assert_true (test_wait_for (all_see, &cond, 20000));
+
+  again = node_with_id (&net, BACK_ID);
+  g_assert_cmpuint (join_seed (again, seed), ==, 1);
+  alive = (AliveAt) { &net, gossip_cluster_get_advertise_address (again) };
+  g_assert_true (test_wait_for (all_see_back, &alive, 10000));
+
+  for (guint i = 0; i < net.seen->len; i++)
+    {
+      Seen *s = &g_array_index (net.seen, Seen, i);
+      if (g_str_equal (s->id, BACK_ID))
+        g_test_message ("observer %u: %s -> %s%s: %s", s->observer, gossip_node_state_to_string (s->old_state),
+                        gossip_node_state_to_string (s->new_state), s->current ? "" : " (not current)", s->detail);
+    }
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(GPtrArray) back = events (&net, i, BACK_ID, GOSSIP_NODE_STATE_ALIVE);
+      Seen *s;
+
+      /* The first Alive is the join; then the comeback. */
+      g_assert_cmpuint (back->len, >=, 2);
+      s = back->pdata[back->len - 1];
+      /* Revived by its first packet (at the old address until its own
+       * claim moves it, which may cost one more suspicion) or moved. */
+      g_assert_true (s->old_state == GOSSIP_NODE_STATE_DEAD || s->old_state == GOSSIP_NODE_STATE_SUSPECT);
+      g_assert_true (s->reason == GOSSIP_STATE_REASON_MOVED || s->reason == GOSSIP_STATE_REASON_JOINED ||
+                     s->reason == GOSSIP_STATE_REASON_RECOVERED || s->reason == GOSSIP_STATE_REASON_REFUTED);
+    }
+  g_signal_handlers_disconnect_by_data (again, &net);
+  gossip_cluster_stop (again);
+  net_clear (&net);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -418,5 +541,6 @@ main (int argc, char **argv)
   g_test_add_func ("/reasons/leave-dead-removed", test_leave);
   g_test_add_func ("/reasons/silent-stop", test_silent_stop);
   g_test_add_func ("/reasons/refuted", test_refuted);
+  g_test_add_func ("/reasons/back-elsewhere", test_back_elsewhere);
   return g_test_run ();
 }
