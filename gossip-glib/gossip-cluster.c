@@ -341,6 +341,10 @@ gossip_cluster_class_init (GossipClusterClass *klass)
    * cluster, leave or unregister handlers. The node's own notify::state
    * comes just before, once per node and dispatch.
    *
+   * Why the node changed is in [property@Gossip.Node:state-reason] and
+   * [property@Gossip.Node:state-reason-detail], already set when the
+   * signal is emitted.
+   *
    * Since: 1.0
    */
   signals[SIGNAL_NODE_STATE_CHANGED] =

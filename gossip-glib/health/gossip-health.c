@@ -405,12 +405,19 @@ evaluate (GossipHealth *self,
    * probe timeout may be longer than the suspicion timeout). */
   if (g_hash_table_contains (self->probes, gossip_node_get_node_id (node)))
     return FALSE;
-  if ((confirmations >= quorum (self) && elapsed >= wait) ||
-      elapsed >= suspicion_timeout_usec (self, confirmations))
+  if (confirmations >= quorum (self) && elapsed >= wait)
     {
-      g_debug ("%s: %s is dead (%u confirmations)", gossip_node_get_address (self->local),
-               gossip_node_get_id (node), confirmations);
-      gossip_membership_set_state (self->membership, node, GOSSIP_NODE_STATE_DEAD, gossip_hlc_now ());
+      gossip_membership_set_state_for (self->membership, node, GOSSIP_NODE_STATE_DEAD, gossip_hlc_now (),
+                                       GOSSIP_STATE_REASON_CONFIRMED, "confirmations %u (quorum %u)",
+                                       confirmations, quorum (self));
+      return TRUE;
+    }
+  if (elapsed >= suspicion_timeout_usec (self, confirmations))
+    {
+      gossip_membership_set_state_for (self->membership, node, GOSSIP_NODE_STATE_DEAD, gossip_hlc_now (),
+                                       GOSSIP_STATE_REASON_SUSPICION_TIMEOUT,
+                                       "suspicion timeout after %" G_GINT64_FORMAT " ms (confirmations %u, quorum %u)",
+                                       elapsed / 1000, confirmations, quorum (self));
       return TRUE;
     }
   return FALSE;
@@ -519,10 +526,13 @@ evidence_withholds (gpointer    data,
   return g_hash_table_contains (self->holds, gossip_node_get_node_id (node));
 }
 
+/* @reason and @detail: why @node turns Suspect, if it does. */
 static void
 suspect (GossipHealth       *self,
          GossipNode         *node,
-         const GossipNodeId *confirmer)
+         const GossipNodeId *confirmer,
+         GossipStateReason   reason,
+         const char         *detail)
 {
   GossipHealth *h = self;
   GossipNodeState state = gossip_node_get_state (node);
@@ -539,7 +549,8 @@ suspect (GossipHealth       *self,
 
   if (state == GOSSIP_NODE_STATE_ALIVE)
     {
-      gossip_membership_set_state (self->membership, node, GOSSIP_NODE_STATE_SUSPECT, gossip_hlc_now ());
+      gossip_membership_set_state_for (self->membership, node, GOSSIP_NODE_STATE_SUSPECT, gossip_hlc_now (),
+                                       reason, "%s", detail);
       /* set_state(Suspect) does not forget the record; start the clock. */
       r = record_get (h, gossip_node_get_node_id (node));
       r->suspect_since = g_get_monotonic_time ();
@@ -596,7 +607,8 @@ probe_judge (Probe    *p,
       if (gossip_node_get_state (p->node) != GOSSIP_NODE_STATE_ALIVE &&
           gossip_node_get_state (p->node) != GOSSIP_NODE_STATE_LEAVING &&
           !gossip_node_get_departed (p->node))
-        gossip_membership_set_state (self->membership, p->node, GOSSIP_NODE_STATE_ALIVE, gossip_hlc_now ());
+        gossip_membership_set_state_for (self->membership, p->node, GOSSIP_NODE_STATE_ALIVE, gossip_hlc_now (),
+                                         GOSSIP_STATE_REASON_RECOVERED, "recovered (answered a probe)");
       else if ((r = g_hash_table_lookup (h->records, &p->id)) != NULL)
         r->failures = 0;
       return;
@@ -616,7 +628,13 @@ probe_judge (Probe    *p,
       if (r->failures < self->cfg->suspect_threshold)
         return;
     }
-  suspect (self, p->node, &self->local_id);
+  {
+    g_autofree char *detail =
+      g_strdup_printf ("ping timeout after %u indirect helpers (%u could not reach it either; failed probes: %u)",
+                       p->helpers_asked, p->helpers_replied, r->failures);
+
+    suspect (self, p->node, &self->local_id, GOSSIP_STATE_REASON_PING_TIMEOUT, detail);
+  }
 }
 
 static void
@@ -770,7 +788,14 @@ evidence_suspicion (gpointer            data,
     release_suspicion (self, gossip_node_get_node_id (node));
   if (state != GOSSIP_NODE_STATE_ALIVE && state != GOSSIP_NODE_STATE_SUSPECT)
     return;
-  suspect (self, node, originator);
+  {
+    char from[GOSSIP_NODE_ID_STRING_LEN + 1];
+    g_autofree char *detail = NULL;
+
+    gossip_node_id_format (originator, from);
+    detail = g_strdup_printf ("suspicion from node %s", from);
+    suspect (self, node, originator, GOSSIP_STATE_REASON_SUSPICION, detail);
+  }
   /* See for ourselves: a failure adds our confirmation, an ack revives. */
   if (gossip_node_get_state (node) == GOSSIP_NODE_STATE_SUSPECT)
     start_probe (self, node);
@@ -791,7 +816,11 @@ evidence_report (gpointer         data,
   if (reporter != NULL && (reported == GOSSIP_NODE_STATE_DEAD || reported == GOSSIP_NODE_STATE_SUSPECT))
     release_suspicion (self, gossip_node_get_node_id (node));
   if (reported == GOSSIP_NODE_STATE_DEAD && state == GOSSIP_NODE_STATE_SUSPECT && reporter != NULL)
-    suspect (self, node, gossip_node_get_node_id (reporter));
+    {
+      g_autofree char *detail = g_strdup_printf ("reported dead by node %s", gossip_node_get_id (reporter));
+
+      suspect (self, node, gossip_node_get_node_id (reporter), GOSSIP_STATE_REASON_SUSPICION, detail);
+    }
   else if ((reported == GOSSIP_NODE_STATE_DEAD || reported == GOSSIP_NODE_STATE_SUSPECT) &&
            state == GOSSIP_NODE_STATE_ALIVE)
     start_probe (self, node);

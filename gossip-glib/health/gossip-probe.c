@@ -357,7 +357,7 @@ receive_cb (GossipReceived *rx,
   /* Types 1-6 are never forwarded: they come from their originator itself,
    * which makes them evidence that it is alive. */
   if (sender != NULL)
-    gossip_membership_heard_from (self->membership, sender);
+    gossip_membership_heard_from (self->membership, sender, rx->msg.envelope.type);
 
   if (!GOSSIP_IS_MSGPACK_CODEC (codec) || !gossip_msgpack_read_ping (bytes, size, &msg))
     {

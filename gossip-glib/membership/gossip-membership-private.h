@@ -100,6 +100,16 @@ void        gossip_membership_stop             (GossipMembership *self);
 /* The only places node state changes. */
 void        gossip_membership_add_node         (GossipMembership *self,
                                                 GossipNode       *node);
+/* With the reason (and printf-style detail, formatted only when the state
+ * does change) that the node carries and the debug log shows; set_state()
+ * records no reason. */
+void        gossip_membership_set_state_for    (GossipMembership *self,
+                                                GossipNode       *node,
+                                                GossipNodeState   state,
+                                                guint64           timestamp,
+                                                GossipStateReason reason,
+                                                const char       *detail_fmt,
+                                                ...) G_GNUC_PRINTF (6, 7);
 void        gossip_membership_set_state        (GossipMembership *self,
                                                 GossipNode       *node,
                                                 GossipNodeState   state,
@@ -127,9 +137,11 @@ gboolean    gossip_membership_join_peer_is_alive (GossipMembership *self,
 void        gossip_membership_join_address     (GossipMembership *self,
                                                 const char       *address,
                                                 GTask            *task);
-/* Revives a Suspect or Dead node on direct evidence from it. */
+/* Revives a Suspect or Dead node on direct evidence from it: a message of
+ * @type (GOSSIP_MSG_*) it sent us itself. */
 void        gossip_membership_heard_from       (GossipMembership *self,
-                                                GossipNode       *node);
+                                                GossipNode       *node,
+                                                guint16           type);
 /* The sender of @rx if it is in the list, with a reference; else NULL. */
 GossipNode *gossip_membership_lookup_sender    (GossipMembership *self,
                                                 GossipReceived   *rx);

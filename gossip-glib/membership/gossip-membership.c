@@ -2,7 +2,7 @@
  *
  * Joins (both sides), push/pull state exchange, the merge of remote node
  * states, the alive/suspicion/leaving/metadata messages and the retention
- * timers. Every node state change goes through gossip_membership_set_state(),
+ * timers. Every node state change goes through gossip_membership_set_state_for(),
  * which tells the observers exactly once per transition, in order, once
  * the transition is complete (see gossip-membership-private.h).
  */
@@ -220,23 +220,49 @@ send_discovery_ping (GossipMembership *self,
                            gossip_router_addressed_ttl (self->router));
 }
 
+/* One debug line per transition, naming the local node, with its reason. */
+static void
+log_transition (GossipMembership *self,
+                GossipNode       *node,
+                GossipNodeState   old_state,
+                GossipNodeState   new_state)
+{
+  const char *detail = gossip_node_get_state_reason_detail (node);
+
+  g_debug ("%s: node %s %s -> %s: %s", gossip_node_get_address (self->local), gossip_node_get_id (node),
+           gossip_node_state_to_string (old_state), gossip_node_state_to_string (new_state),
+           detail != NULL ? detail : gossip_state_reason_to_string (gossip_node_get_state_reason (node)));
+}
+
+/* Who said so, in a reason's detail. */
+static const char *
+who (GossipNode *node)
+{
+  return node != NULL ? gossip_node_get_id (node) : "an unknown node";
+}
+
 void
 gossip_membership_add_node (GossipMembership *self,
                             GossipNode       *node)
 {
   hold_node (self, node);
   gossip_node_list_add (self->nodes, node);
+  log_transition (self, node, GOSSIP_NODE_STATE_UNKNOWN, gossip_node_get_state (node));
   notify_observers (self, node, GOSSIP_NODE_STATE_UNKNOWN, gossip_node_get_state (node));
 }
 
 void
-gossip_membership_set_state (GossipMembership *self,
-                             GossipNode       *node,
-                             GossipNodeState   state,
-                             guint64           timestamp)
+gossip_membership_set_state_for (GossipMembership *self,
+                                 GossipNode       *node,
+                                 GossipNodeState   state,
+                                 guint64           timestamp,
+                                 GossipStateReason reason,
+                                 const char       *detail_fmt,
+                                 ...)
 {
   GossipNodeState old = gossip_node_get_state (node);
   guint64 current_ts = gossip_node_get_state_timestamp (node);
+  g_autofree char *detail = NULL;
 
   /* The local node is the authority on itself: others may not declare it
    * suspect or dead (it refutes instead). */
@@ -251,14 +277,34 @@ gossip_membership_set_state (GossipMembership *self,
     }
 
   hold_node (self, node);
+  if (detail_fmt != NULL)
+    {
+      va_list args;
+
+      va_start (args, detail_fmt);
+      detail = g_strdup_vprintf (detail_fmt, args);
+      va_end (args);
+    }
+  /* Before the state itself, so that it is current when the change is seen. */
+  gossip_node_set_state_reason (node, reason, detail);
   gossip_node_list_set_state (self->nodes, node, state,
                               timestamp > current_ts ? timestamp : gossip_hlc_now ());
   if (state == GOSSIP_NODE_STATE_LEAVING)
     gossip_node_set_departed (node, TRUE);
   if (state != GOSSIP_NODE_STATE_ALIVE && node != self->local)
     gossip_transport_forget_address (self->transport, gossip_node_get_address (node));
+  log_transition (self, node, old, state);
   /* The transition is complete: now the observers. */
   notify_observers (self, node, old, state);
+}
+
+void
+gossip_membership_set_state (GossipMembership *self,
+                             GossipNode       *node,
+                             GossipNodeState   state,
+                             guint64           timestamp)
+{
+  gossip_membership_set_state_for (self, node, state, timestamp, GOSSIP_STATE_REASON_UNKNOWN, NULL);
 }
 
 void
@@ -266,11 +312,16 @@ gossip_membership_remove_node (GossipMembership *self,
                                GossipNode       *node)
 {
   GossipNodeState old = gossip_node_get_state (node);
+  g_autofree char *detail = NULL;
 
   g_object_ref (node);
   hold_node (self, node);
   gossip_node_list_remove (self->nodes, node);
+  /* The lifecycle timer is the only caller: dead for the retention period. */
+  detail = g_strdup_printf ("removed after dead-node retention (%u ms)", self->cfg->dead_node_retention_period);
+  gossip_node_set_state_reason (node, GOSSIP_STATE_REASON_REMOVED, detail);
   gossip_node_set_state_internal (node, GOSSIP_NODE_STATE_UNKNOWN, gossip_node_get_state_timestamp (node));
+  log_transition (self, node, old, GOSSIP_NODE_STATE_UNKNOWN);
   notify_observers (self, node, old, GOSSIP_NODE_STATE_UNKNOWN);
   g_object_unref (node);
 }
@@ -288,16 +339,34 @@ gossip_membership_apply_metadata (GossipMembership *self,
     notify_metadata (self, node);
 }
 
+/* What a message heard directly from a node says about it. */
+static const char *
+heard_detail (guint16 type)
+{
+  switch (type)
+    {
+    case GOSSIP_MSG_PING: return "recovered (it pinged us)";
+    case GOSSIP_MSG_PING_ACK: return "recovered (answered a probe)";
+    case GOSSIP_MSG_INDIRECT_PING: return "recovered (it asked us for an indirect probe)";
+    case GOSSIP_MSG_INDIRECT_PING_ACK: return "recovered (it answered as an indirect helper)";
+    case GOSSIP_MSG_JOIN: return "recovered (it sent us a join)";
+    case GOSSIP_MSG_PUSH_PULL: return "recovered (it sent us its push/pull list)";
+    default: return "recovered (a message directly from it)";
+    }
+}
+
 void
 gossip_membership_heard_from (GossipMembership *self,
-                              GossipNode       *node)
+                              GossipNode       *node,
+                              guint16           type)
 {
   GossipNodeState state = gossip_node_get_state (node);
 
   gossip_node_touch (node, g_get_monotonic_time ());
   if ((state == GOSSIP_NODE_STATE_SUSPECT || state == GOSSIP_NODE_STATE_DEAD) &&
       !gossip_node_get_departed (node))
-    gossip_membership_set_state (self, node, GOSSIP_NODE_STATE_ALIVE, gossip_hlc_now ());
+    gossip_membership_set_state_for (self, node, GOSSIP_NODE_STATE_ALIVE, gossip_hlc_now (),
+                                     GOSSIP_STATE_REASON_RECOVERED, "%s", heard_detail (type));
 }
 
 /* A node we just learned of: published with its metadata already applied,
@@ -309,11 +378,14 @@ learn_node (GossipMembership   *self,
             GossipNodeState     state,
             guint64             state_ts,
             GVariant           *md,
-            guint64             md_ts)
+            guint64             md_ts,
+            GossipStateReason   reason,
+            const char         *detail)
 {
   g_autoptr(GossipNode) node = gossip_node_new (id, address, FALSE, NULL);
 
   gossip_metadata_apply (gossip_node_get_metadata (node), md, md_ts, TRUE);
+  gossip_node_set_state_reason (node, reason, detail);
   gossip_node_set_state_internal (node, state, state_ts ? state_ts : gossip_hlc_now ());
   gossip_node_touch (node, g_get_monotonic_time ());
   gossip_membership_add_node (self, node);
@@ -333,14 +405,15 @@ local_metadata_variant (GossipMembership *self,
 /* Join accepted, from either side: add the node, or bring a known one back. */
 static GossipNode *
 accept_node (GossipMembership    *self,
-             const GossipJoinMsg *msg)
+             const GossipJoinMsg *msg,
+             const char          *how)
 {
   GossipNode *node = gossip_node_list_lookup (self->nodes, &msg->id);
 
   if (node == NULL)
     {
       node = learn_node (self, &msg->id, msg->addr, GOSSIP_NODE_STATE_ALIVE, 0,
-                         msg->metadata, msg->metadata_ts);
+                         msg->metadata, msg->metadata_ts, GOSSIP_STATE_REASON_JOINED, how);
       gossip_node_set_versions (node, msg->protocol_version, msg->app_version);
       return node;
     }
@@ -350,7 +423,8 @@ accept_node (GossipMembership    *self,
   gossip_node_set_departed (node, FALSE);
   gossip_membership_apply_metadata (self, node, msg->metadata, msg->metadata_ts, TRUE);
   gossip_node_touch (node, g_get_monotonic_time ());
-  gossip_membership_set_state (self, node, GOSSIP_NODE_STATE_ALIVE, gossip_hlc_now ());
+  gossip_membership_set_state_for (self, node, GOSSIP_NODE_STATE_ALIVE, gossip_hlc_now (),
+                                   GOSSIP_STATE_REASON_JOINED, "%s", how);
   return node;
 }
 
@@ -371,6 +445,7 @@ adopt_own_claim (GossipMembership *self,
   const char *known = gossip_node_get_address (node);
   gboolean moved = address != NULL && address[0] != '\0' && g_strcmp0 (address, known) != 0;
   GossipNodeState state = gossip_node_get_state (node);
+  g_autofree char *from = NULL;
 
   if (claim_ts <= gossip_node_get_state_timestamp (node))
     return FALSE;
@@ -382,12 +457,19 @@ adopt_own_claim (GossipMembership *self,
       g_debug ("%s: node %s moved from %s to %s", gossip_node_get_address (self->local),
                gossip_node_get_id (node), known, address);
       gossip_transport_forget_address (self->transport, known);
+      from = g_strdup (known);
       hold_node (self, node);
       gossip_node_set_address (node, address);
     }
   gossip_node_set_departed (node, FALSE);
   gossip_node_touch (node, g_get_monotonic_time ());
-  gossip_membership_set_state (self, node, GOSSIP_NODE_STATE_ALIVE, claim_ts);
+  if (moved)
+    gossip_membership_set_state_for (self, node, GOSSIP_NODE_STATE_ALIVE, claim_ts, GOSSIP_STATE_REASON_MOVED,
+                                     "moved to a new address (its own alive claim from %s, was %s)",
+                                     address, from);
+  else
+    gossip_membership_set_state_for (self, node, GOSSIP_NODE_STATE_ALIVE, claim_ts, GOSSIP_STATE_REASON_JOINED,
+                                     "joined (back after its leave: its own newer alive claim)");
   return TRUE;
 }
 
@@ -579,7 +661,7 @@ join_reply_cb (GObject      *source,
       goto fail;
     }
 
-  node = accept_node (self, &join);
+  node = accept_node (self, &join, "joined (we joined it)");
   note_join_peer (self, attempt->address, node);
   gossip_membership_exchange_state (self, node);
   if (attempt->task != NULL &&
@@ -707,7 +789,7 @@ handle_join (GossipMembership *self,
     }
   if (reject == NULL)
     {
-      GossipNode *node = accept_node (self, &msg);
+      GossipNode *node = accept_node (self, &msg, "joined (it joined us)");
 
       /* Only a newcomer needs everything; a known node re-joining (say,
        * after a ping from a stranger) already has most of it. */
@@ -817,6 +899,8 @@ merge_entry (GossipMembership         *self,
   node = gossip_node_list_lookup (self->nodes, &entry->id);
   if (node == NULL)
     {
+      g_autofree char *detail = NULL;
+
       /* Only live strangers are worth learning. Go also adds nodes reported
        * Leaving, which resurrects nodes already forgotten after their leave
        * and makes them cycle Leaving -> Dead -> removed again. */
@@ -824,8 +908,9 @@ merge_entry (GossipMembership         *self,
         return;
       if (entry->addr == NULL || entry->addr[0] == '\0')
         return;
+      detail = g_strdup_printf ("learned (in the push/pull list of node %s)", who (sender));
       node = learn_node (self, &entry->id, entry->addr, reported, entry->state_ts,
-                         entry->metadata, entry->metadata_ts);
+                         entry->metadata, entry->metadata_ts, GOSSIP_STATE_REASON_LEARNED, detail);
       self->sync_news++;
       if (reported == GOSSIP_NODE_STATE_ALIVE && !announced)
         send_discovery_ping (self, node);
@@ -846,11 +931,15 @@ merge_entry (GossipMembership         *self,
        * and a node that already went from Leaving to Dead stays there. */
       if (entry->state_ts > gossip_node_get_state_timestamp (node) &&
           gossip_node_get_state (node) != GOSSIP_NODE_STATE_DEAD)
-        gossip_membership_set_state (self, node, GOSSIP_NODE_STATE_LEAVING, entry->state_ts);
+        gossip_membership_set_state_for (self, node, GOSSIP_NODE_STATE_LEAVING, entry->state_ts,
+                                         GOSSIP_STATE_REASON_LEFT, "left (reported leaving by node %s)",
+                                         who (sender));
       break;
     case GOSSIP_NODE_STATE_DEAD:
       if (gossip_node_get_state (node) == GOSSIP_NODE_STATE_LEAVING)
-        gossip_membership_set_state (self, node, GOSSIP_NODE_STATE_DEAD, entry->state_ts);
+        gossip_membership_set_state_for (self, node, GOSSIP_NODE_STATE_DEAD, entry->state_ts,
+                                         GOSSIP_STATE_REASON_DEAD_AFTER_LEAVE,
+                                         "reported dead by node %s after leaving", who (sender));
       else
         EVIDENCE (self, report, node, sender, reported);
       break;
@@ -1020,7 +1109,10 @@ handle_alive (GossipMembership *self,
     {
       if (msg.addr[0] != '\0')
         {
-          node = learn_node (self, &msg.node, msg.addr, GOSSIP_NODE_STATE_ALIVE, 0, NULL, 0);
+          g_autofree char *detail = g_strdup_printf ("learned (announced by node %s)", who (sender));
+
+          node = learn_node (self, &msg.node, msg.addr, GOSSIP_NODE_STATE_ALIVE, 0, NULL, 0,
+                             GOSSIP_STATE_REASON_LEARNED, detail);
           /* Announced by the node it joined, it learns the rest of us from
            * that node; only a node's own claim needs a ping back. */
           if (gossip_node_id_equal (&msg.node, &rx->msg.envelope.sender))
@@ -1036,7 +1128,8 @@ handle_alive (GossipMembership *self,
         ;
       else if ((state == GOSSIP_NODE_STATE_SUSPECT || state == GOSSIP_NODE_STATE_DEAD) &&
                !gossip_node_get_departed (node))
-        gossip_membership_set_state (self, node, GOSSIP_NODE_STATE_ALIVE, gossip_hlc_now ());
+        gossip_membership_set_state_for (self, node, GOSSIP_NODE_STATE_ALIVE, gossip_hlc_now (),
+                                         GOSSIP_STATE_REASON_REFUTED, "refuted (its own alive message)");
     }
   else
     {
@@ -1105,7 +1198,8 @@ handle_leaving (GossipMembership *self,
   if (sender != NULL && sender != self->local &&
       gossip_node_id_equal (&msg.node, &rx->msg.envelope.sender) &&
       !(gossip_node_get_state (sender) == GOSSIP_NODE_STATE_DEAD && gossip_node_get_departed (sender)))
-    gossip_membership_set_state (self, sender, GOSSIP_NODE_STATE_LEAVING, rx->msg.envelope.id);
+    gossip_membership_set_state_for (self, sender, GOSSIP_NODE_STATE_LEAVING, rx->msg.envelope.id,
+                                     GOSSIP_STATE_REASON_LEFT, "left (its own leave message)");
   gossip_node_msg_clear (&msg);
   return TRUE;
 }
@@ -1204,7 +1298,10 @@ lifecycle_timer_cb (gpointer user_data)
         {
         case GOSSIP_NODE_STATE_LEAVING:
           if (age >= leave_limit)
-            gossip_membership_set_state (self, node, GOSSIP_NODE_STATE_DEAD, gossip_hlc_now ());
+            gossip_membership_set_state_for (self, node, GOSSIP_NODE_STATE_DEAD, gossip_hlc_now (),
+                                             GOSSIP_STATE_REASON_DEAD_AFTER_LEAVE,
+                                             "dead after leaving (suspect retention period of %u ms passed)",
+                                             self->cfg->suspect_retention_period);
           break;
         case GOSSIP_NODE_STATE_DEAD:
           if (age >= dead_limit)
@@ -1286,7 +1383,7 @@ receive_cb (GossipReceived *rx,
    * which makes them evidence that it is alive. Forwarded or late copies of
    * broadcasts are not (Go bug §12.3). */
   if (sender != NULL && type <= GOSSIP_MSG_PUSH_PULL)
-    gossip_membership_heard_from (self, sender);
+    gossip_membership_heard_from (self, sender, type);
   return table[type] (self, rx, sender, payload);
 }
 
@@ -1351,7 +1448,8 @@ gossip_membership_leave (GossipMembership *self,
 
   if (self->stopped || gossip_node_get_state (self->local) == GOSSIP_NODE_STATE_LEAVING)
     return;
-  gossip_membership_set_state (self, self->local, GOSSIP_NODE_STATE_LEAVING, gossip_hlc_now ());
+  gossip_membership_set_state_for (self, self->local, GOSSIP_NODE_STATE_LEAVING, gossip_hlc_now (),
+                                   GOSSIP_STATE_REASON_LEFT, "left (this node left)");
   if (announce)
     gossip_router_broadcast (self->router, GOSSIP_MSG_LEAVING, gossip_node_msg_build (&msg, FALSE), FALSE);
 }

@@ -15,6 +15,11 @@ const GossipNodeId *gossip_node_get_node_id        (GossipNode         *self);
 void                gossip_node_set_state_internal (GossipNode         *self,
                                                     GossipNodeState     state,
                                                     guint64             timestamp);
+/* Set by membership just before a transition, so that the reason is
+ * current when the state's notifications and signals fire. */
+void                gossip_node_set_state_reason   (GossipNode         *self,
+                                                    GossipStateReason   reason,
+                                                    const char         *detail);
 void                gossip_node_set_state_timestamp (GossipNode        *self,
                                                      guint64            timestamp);
 void                gossip_node_set_address        (GossipNode         *self,

@@ -27,6 +27,8 @@ struct _GossipNode
   char            *address;
   GossipNodeState  state;
   guint64          state_ts;
+  GossipStateReason state_reason;
+  char            *state_reason_detail;
   gint64           last_activity;
   gint64           state_since;
   gboolean         departed;
@@ -53,6 +55,8 @@ enum {
   PROP_APPLICATION_VERSION,
   PROP_METADATA,
   PROP_LOCAL,
+  PROP_STATE_REASON,
+  PROP_STATE_REASON_DETAIL,
   N_PROPS
 };
 
@@ -65,6 +69,7 @@ gossip_node_finalize (GObject *object)
 
   g_free (self->address);
   g_free (self->app_version);
+  g_free (self->state_reason_detail);
   g_clear_pointer (&self->entry, g_variant_unref);
   g_clear_object (&self->metadata);
   G_OBJECT_CLASS (gossip_node_parent_class)->finalize (object);
@@ -103,6 +108,12 @@ gossip_node_get_property (GObject    *object,
       break;
     case PROP_LOCAL:
       g_value_set_boolean (value, self->local);
+      break;
+    case PROP_STATE_REASON:
+      g_value_set_enum (value, self->state_reason);
+      break;
+    case PROP_STATE_REASON_DETAIL:
+      g_value_set_string (value, self->state_reason_detail);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -188,6 +199,29 @@ gossip_node_class_init (GossipNodeClass *klass)
    * Since: 1.0
    */
   props[PROP_LOCAL] = g_param_spec_boolean ("local", NULL, NULL, FALSE, ro);
+  /**
+   * GossipNode:state-reason:
+   *
+   * Why the node's state last changed. It is set before the change is
+   * announced, so it is current in handlers of `notify::state` and
+   * [signal@Gossip.Cluster::node-state-changed]; when several changes of
+   * one node are delivered together, it is the reason of the last one.
+   *
+   * Since: 1.0
+   */
+  props[PROP_STATE_REASON] = g_param_spec_enum ("state-reason", NULL, NULL, GOSSIP_TYPE_STATE_REASON,
+                                                GOSSIP_STATE_REASON_UNKNOWN, ro);
+  /**
+   * GossipNode:state-reason-detail:
+   *
+   * The specifics of [property@Gossip.Node:state-reason] as an English
+   * phrase for logs and diagnostics (which node, how many helpers or
+   * confirmations), or %NULL. Its wording may change between versions;
+   * match on the reason, not on the detail.
+   *
+   * Since: 1.0
+   */
+  props[PROP_STATE_REASON_DETAIL] = g_param_spec_string ("state-reason-detail", NULL, NULL, NULL, ro);
 
   g_object_class_install_properties (object_class, N_PROPS, props);
 }
@@ -238,6 +272,24 @@ gossip_node_set_state_internal (GossipNode      *self,
       self->state = state;
       self->state_since = g_get_monotonic_time ();
       g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STATE]);
+    }
+}
+
+void
+gossip_node_set_state_reason (GossipNode        *self,
+                              GossipStateReason  reason,
+                              const char        *detail)
+{
+  if (self->state_reason != reason)
+    {
+      self->state_reason = reason;
+      g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STATE_REASON]);
+    }
+  if (g_strcmp0 (self->state_reason_detail, detail) != 0)
+    {
+      g_free (self->state_reason_detail);
+      self->state_reason_detail = g_strdup (detail);
+      g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STATE_REASON_DETAIL]);
     }
 }
 
@@ -420,6 +472,48 @@ gossip_node_get_state_timestamp (GossipNode *self)
 }
 
 /**
+ * gossip_node_get_state_reason:
+ * @self: a node
+ *
+ * Gets why the node's state last changed; the same value as
+ * [property@Gossip.Node:state-reason]. In a handler of
+ * [signal@Gossip.Cluster::node-state-changed] it is the reason of that
+ * change (or of a later one of the same node delivered with it).
+ *
+ * Returns: the reason of the node's last state change
+ *
+ * Since: 1.0
+ */
+GossipStateReason
+gossip_node_get_state_reason (GossipNode *self)
+{
+  g_return_val_if_fail (GOSSIP_IS_NODE (self), GOSSIP_STATE_REASON_UNKNOWN);
+  return self->state_reason;
+}
+
+/**
+ * gossip_node_get_state_reason_detail:
+ * @self: a node
+ *
+ * Gets the specifics of the node's last state change as an English phrase,
+ * for example "ping timeout after 3 indirect helpers", "suspicion from node
+ * ID" or "confirmations 2 (quorum 2)"; the same value as
+ * [property@Gossip.Node:state-reason-detail]. The wording is for people and
+ * may change; match on [method@Gossip.Node.get_state_reason].
+ *
+ * Returns: (transfer none) (nullable): the detail of the node's last state
+ *   change, or %NULL
+ *
+ * Since: 1.0
+ */
+const char *
+gossip_node_get_state_reason_detail (GossipNode *self)
+{
+  g_return_val_if_fail (GOSSIP_IS_NODE (self), NULL);
+  return self->state_reason_detail;
+}
+
+/**
  * gossip_node_get_protocol_version:
  * @self: a node
  *
@@ -508,6 +602,38 @@ gossip_node_state_to_string (GossipNodeState state)
     case GOSSIP_NODE_STATE_LEAVING: return "leaving";
     case GOSSIP_NODE_STATE_DEAD: return "dead";
     case GOSSIP_NODE_STATE_SUSPECT: return "suspect";
+    default: return "invalid";
+    }
+}
+
+/**
+ * gossip_state_reason_to_string:
+ * @reason: a state reason
+ *
+ * Gets a short name of a state reason, the nick of its enum value.
+ *
+ * Returns: a short English name of @reason ("ping-timeout", "left", ...)
+ *
+ * Since: 1.0
+ */
+const char *
+gossip_state_reason_to_string (GossipStateReason reason)
+{
+  switch (reason)
+    {
+    case GOSSIP_STATE_REASON_UNKNOWN: return "unknown";
+    case GOSSIP_STATE_REASON_JOINED: return "joined";
+    case GOSSIP_STATE_REASON_LEARNED: return "learned";
+    case GOSSIP_STATE_REASON_PING_TIMEOUT: return "ping-timeout";
+    case GOSSIP_STATE_REASON_SUSPICION: return "suspicion";
+    case GOSSIP_STATE_REASON_CONFIRMED: return "confirmed";
+    case GOSSIP_STATE_REASON_SUSPICION_TIMEOUT: return "suspicion-timeout";
+    case GOSSIP_STATE_REASON_REFUTED: return "refuted";
+    case GOSSIP_STATE_REASON_RECOVERED: return "recovered";
+    case GOSSIP_STATE_REASON_LEFT: return "left";
+    case GOSSIP_STATE_REASON_DEAD_AFTER_LEAVE: return "dead-after-leave";
+    case GOSSIP_STATE_REASON_MOVED: return "moved";
+    case GOSSIP_STATE_REASON_REMOVED: return "removed";
     default: return "invalid";
     }
 }

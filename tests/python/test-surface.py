@@ -4,7 +4,7 @@
 # The configuration is a snapshot taken at construction; get_nodes() and
 # the `nodes` property are a read-only Gio.ListModel (no remove_all() to
 # corrupt the membership table); the node counts are properties whose
-# notify:: signals fire when they change.
+# notify:: signals fire when they change; a node says why its state changed.
 
 import time
 import unittest
@@ -116,6 +116,30 @@ class SurfaceTest(unittest.TestCase):
         self.assertEqual(a.props.n_alive, 1)
         self.assertEqual(seen.get('n-alive'), 2)
         self.assertIsNone(seen.get('n-suspect'))
+
+    def test_state_reasons(self):
+        a = self.start(new_config())
+        b = self.start(new_config())
+        seen = []
+
+        def changed(cluster, node, old, new):
+            # Current inside the handler, as a property and from the getters.
+            seen.append((new, node.props.state_reason, node.props.state_reason_detail))
+            self.assertEqual(node.props.state_reason, node.get_state_reason())
+            self.assertEqual(node.props.state_reason_detail, node.get_state_reason_detail())
+        a.connect('node-state-changed', changed)
+        self.assertEqual(join(b, a), 1)
+        self.assertTrue(wait_for(lambda: seen))
+        self.assertEqual(seen[0], (Gossip.NodeState.ALIVE, Gossip.StateReason.JOINED,
+                                   'joined (it joined us)'))
+        b.leave()
+        self.assertTrue(wait_for(lambda: len(seen) >= 2))
+        self.assertEqual(seen[1][0], Gossip.NodeState.LEAVING)
+        self.assertEqual(seen[1][1], Gossip.StateReason.LEFT)
+        self.assertEqual(b.get_local_node().props.state_reason, Gossip.StateReason.LEFT)
+        self.assertEqual(Gossip.state_reason_to_string(Gossip.StateReason.LEFT), 'left')
+        self.assertEqual(a.get_local_node().props.state_reason, Gossip.StateReason.UNKNOWN)
+        self.assertIsNone(a.get_local_node().props.state_reason_detail)
 
 
 if __name__ == '__main__':
