@@ -184,14 +184,14 @@ static const UintSetting uint_settings[] = {
    * GossipConfig:inbound-join-rate:
    *
    * Join requests answered per second from all sources together (a token
-   * bucket holding one second's worth; default 256; 0: no limit; no Go
+   * bucket holding one second's worth; default 128; 0: no limit; no Go
    * counterpart). A join over the limit is refused with a short reply and
    * costs nothing more: no node is added or announced, no push/pull or
    * discovery ping follows. Counted as "drop-join-rate".
    *
    * Since: 1.0
    */
-  { "inbound-join-rate", "Join requests accepted per second from all sources (0: no limit)", U (inbound_join_rate), 0, G_MAXINT, 256, FALSE },
+  { "inbound-join-rate", "Join requests accepted per second from all sources (0: no limit)", U (inbound_join_rate), 0, G_MAXINT, 128, FALSE },
   /**
    * GossipConfig:inbound-join-rate-per-source:
    *

@@ -961,7 +961,8 @@ merge_entry (GossipMembership         *self,
       if (own == GOSSIP_NODE_STATE_ALIVE &&
           (reported == GOSSIP_NODE_STATE_SUSPECT || reported == GOSSIP_NODE_STATE_DEAD))
         {
-          gossip_hlc_observe (entry->state_ts);
+          if (self->cfg->max_clock_skew != 0)
+            gossip_hlc_observe (entry->state_ts);
           announce_alive (self, self->local, TRUE);
         }
       /* Reported Leaving while we are not: a leave forged in our name
@@ -973,7 +974,10 @@ merge_entry (GossipMembership         *self,
         {
           g_debug ("%s: refuting a leave in our name", self->advertise_address);
           self->refutations++;
-          gossip_hlc_observe (entry->state_ts);
+          /* Only with the skew bound: unbounded, a forged far-future time
+           * would carry our clock (and so every ID we send) along. */
+          if (self->cfg->max_clock_skew != 0)
+            gossip_hlc_observe (entry->state_ts);
           announce_alive (self, self->local, TRUE);
         }
       /* A peer that has us Dead after our leave has finished with us: only
