@@ -187,7 +187,10 @@ static const UintSetting uint_settings[] = {
    * bucket holding one second's worth; default 128; 0: no limit; no Go
    * counterpart). A join over the limit is refused with a short reply and
    * costs nothing more: no node is added or announced, no push/pull or
-   * discovery ping follows. Counted as "drop-join-rate".
+   * discovery ping follows. Counted as "drop-join-rate". (An accepted
+   * newcomer is announced to the cluster only when its push/pull follows
+   * the join, as every joiner's does, so a join forged in a stranger's
+   * name costs the other nodes nothing.)
    *
    * Since: 1.0
    */
