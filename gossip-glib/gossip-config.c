@@ -190,7 +190,8 @@ static const UintSetting uint_settings[] = {
    * discovery ping follows. Counted as "drop-join-rate". (An accepted
    * newcomer is announced to the cluster only when its push/pull follows
    * the join, as every joiner's does, so a join forged in a stranger's
-   * name costs the other nodes nothing.)
+   * name costs the other nodes nothing at once; they may still learn of
+   * the node from push/pull samples, at the state-sync rate.)
    *
    * Since: 1.0
    */

@@ -1152,8 +1152,9 @@ handle_push_pull (GossipMembership *self,
        * of it now instead of at the next push/pull round. Not at its join:
        * a joiner (ours or Go's) always follows with this push/pull, a join
        * forged in a stranger's name does not, and so costs the other nodes
-       * nothing (before, each forged join was announced to all and probed
-       * by all: ~300 datagrams each in a 4-node cluster). */
+       * nothing at once (before, each forged join was announced to all and
+       * probed by all: ~300 datagrams each in a 4-node cluster); they may
+       * still learn of it from push/pull samples, at the sync rate. */
       announce_alive (self, sender, FALSE);
     }
   /* A node we hold as departed still syncing (a node that left does not):
