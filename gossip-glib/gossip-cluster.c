@@ -1677,6 +1677,9 @@ gossip_cluster_get_stats (GossipCluster *self)
     [GOSSIP_DROP_WRONG_TRANSPORT] = "drop-wrong-transport",
     [GOSSIP_DROP_SEND_FAILED] = "drop-send-failed",
     [GOSSIP_DROP_REPLAY] = "drop-replay",
+    [GOSSIP_DROP_CLOCK_SKEW] = "drop-clock-skew",
+    [GOSSIP_DROP_JOIN_RATE] = "drop-join-rate",
+    [GOSSIP_DROP_JOIN_OUT_RATE] = "drop-join-out-rate",
   };
 
   g_return_val_if_fail (GOSSIP_IS_CLUSTER (self), NULL);

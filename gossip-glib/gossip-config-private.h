@@ -47,6 +47,10 @@ typedef struct {
   guint max_outbound_requests;
   guint direct_broadcast_limit;
   guint replay_window;
+  guint max_clock_skew;
+  guint inbound_join_rate;
+  guint inbound_join_rate_per_source;
+  guint outbound_join_rate;
 
   double activity_threshold_percent;
   double fan_out_multiplier;

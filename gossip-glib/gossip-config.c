@@ -164,6 +164,64 @@ static const UintSetting uint_settings[] = {
   { "max-outbound-requests", "TCP requests in flight at once (more are refused)", U (max_outbound_requests), 1, 1000000, 1024, FALSE },
   { "replay-window", "With a cipher, drop packets whose message time is further than this from ours (ms, 0: off)", U (replay_window), 0, G_MAXINT, 30000, FALSE },
   { "direct-broadcast-limit", "Up to this many live peers, broadcasts go to each directly (0: always epidemic)", U (direct_broadcast_limit), 0, G_MAXINT, 1024, FALSE },
+  /**
+   * GossipConfig:max-clock-skew:
+   *
+   * How far ahead of the local clock a time read from the wire may be, in
+   * milliseconds (default 60000; 0 turns the check off; no Go
+   * counterpart). Message IDs used as state times (alive, leaving, join),
+   * node state times and metadata times in push/pull, metadata updates
+   * and join metadata further ahead are dropped, not clamped, counted as
+   * "drop-clock-skew" with a debug log line (a join is refused): a forged
+   * far-future time could otherwise pin a node's state or metadata for as
+   * long as it lies ahead. A node's clock must not run further ahead of
+   * its peers than this.
+   *
+   * Since: 1.0
+   */
+  { "max-clock-skew", "Furthest a wire timestamp may be ahead of the local clock (ms, 0: no check)", U (max_clock_skew), 0, G_MAXINT, 60000, FALSE },
+  /**
+   * GossipConfig:inbound-join-rate:
+   *
+   * Join requests answered per second from all sources together (a token
+   * bucket holding one second's worth; default 128; 0: no limit; no Go
+   * counterpart). A join over the limit is refused with a short reply and
+   * costs nothing more: no node is added or announced, no push/pull or
+   * discovery ping follows. Counted as "drop-join-rate". (An accepted
+   * newcomer is announced to the cluster only when its push/pull follows
+   * the join, as every joiner's does, so a join forged in a stranger's
+   * name costs the other nodes nothing at once; they may still learn of
+   * the node from push/pull samples, at the state-sync rate.)
+   *
+   * Since: 1.0
+   */
+  { "inbound-join-rate", "Join requests accepted per second from all sources (0: no limit)", U (inbound_join_rate), 0, G_MAXINT, 128, FALSE },
+  /**
+   * GossipConfig:inbound-join-rate-per-source:
+   *
+   * Join requests answered per second from one IP address (a token bucket
+   * holding one second's worth; default 64; 0: no limit; no Go
+   * counterpart). Checked before [property@Gossip.Config:inbound-join-rate],
+   * so one source cannot use up the global budget. The 4096 most recent
+   * sources are remembered. Counted as "drop-join-rate".
+   *
+   * Since: 1.0
+   */
+  { "inbound-join-rate-per-source", "Join requests accepted per second from one IP address (0: no limit)", U (inbound_join_rate_per_source), 0, G_MAXINT, 64, FALSE },
+  /**
+   * GossipConfig:outbound-join-rate:
+   *
+   * Joins nobody asked for (answering an alive claim or a ping from a
+   * stranger, a rejoin) sent per second (a token bucket holding one
+   * second's worth; default 32; 0: no limit; no Go counterpart). Each
+   * address is also joined so at most once per
+   * [property@Gossip.Config:recovery-attempt-interval]; the 4096 most recent
+   * addresses are remembered, the oldest forgotten first. Joins the
+   * application asks for are not limited. Counted as "drop-join-out-rate".
+   *
+   * Since: 1.0
+   */
+  { "outbound-join-rate", "Unsolicited joins sent per second (0: no limit)", U (outbound_join_rate), 0, G_MAXINT, 32, FALSE },
 };
 
 static const DoubleSetting double_settings[] = {

@@ -24,6 +24,21 @@ typedef struct {
   gpointer                        data;
 } Observer;
 
+/* A token bucket holding one second's worth of @rate tokens. */
+typedef struct {
+  double tokens;
+  gint64 last;     /* monotonic µs of the last refill, 0: never used */
+} Bucket;
+
+/* An entry of the unsolicited-join table, in the order it was made. */
+typedef struct {
+  char  *address;
+  gint64 when;
+} JoinMark;
+
+/* Tables of addresses and sources keep at most this many (the oldest go). */
+#define MAX_REMEMBERED 4096
+
 struct _GossipMembership
 {
   const GossipConfigValues       *cfg;
@@ -39,6 +54,11 @@ struct _GossipMembership
 
   GPtrArray                      *join_peers;        /* char*, remembered for rejoin */
   GHashTable                     *unsolicited_joins; /* address -> last attempt (monotonic µs) */
+  GQueue                          unsolicited_order; /* JoinMark, oldest first */
+  Bucket                          join_out_bucket;   /* unsolicited joins sent */
+  Bucket                          join_in_bucket;    /* joins answered, all sources */
+  GHashTable                     *join_in_sources;   /* IP string -> Bucket* */
+  GQueue                          join_in_order;     /* IP strings (owned by the table), oldest first */
   GHashTable                     *join_peer_ids;     /* join peer string -> GossipNodeId* that answered it */
   GHashTable                     *joins_in_flight;   /* address -> number of join requests awaiting a reply */
   GSource                        *sync_timer;
@@ -77,6 +97,9 @@ gossip_membership_new (const GossipConfigValues   *cfg,
   self->unsolicited_joins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->join_peer_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->joins_in_flight = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_queue_init (&self->unsolicited_order);
+  self->join_in_sources = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_queue_init (&self->join_in_order);
   self->observers = g_array_new (FALSE, FALSE, sizeof (Observer));
 
   self->nodes = gossip_node_list_new ();
@@ -104,6 +127,14 @@ gossip_membership_free (GossipMembership *self)
   g_clear_object (&self->local);
   g_clear_pointer (&self->join_peers, g_ptr_array_unref);
   g_clear_pointer (&self->unsolicited_joins, g_hash_table_unref);
+  while (!g_queue_is_empty (&self->unsolicited_order))
+    {
+      JoinMark *mark = g_queue_pop_head (&self->unsolicited_order);
+      g_free (mark->address);
+      g_free (mark);
+    }
+  g_queue_clear (&self->join_in_order);
+  g_clear_pointer (&self->join_in_sources, g_hash_table_unref);
   g_clear_pointer (&self->join_peer_ids, g_hash_table_unref);
   g_clear_pointer (&self->joins_in_flight, g_hash_table_unref);
   g_clear_object (&self->transport);
@@ -195,6 +226,46 @@ withholds (GossipMembership *self,
 {
   return self->evidence != NULL && self->evidence->withholds != NULL &&
          self->evidence->withholds (self->evidence_data, node);
+}
+
+/* Takes a token from @b, refilled at @rate per second up to @rate;
+ * rate 0 is no limit. */
+static gboolean
+bucket_take (Bucket *b,
+             guint   rate,
+             gint64  now)
+{
+  if (rate == 0)
+    return TRUE;
+  if (b->last == 0)
+    b->tokens = rate;
+  else
+    b->tokens = MIN ((double) rate, b->tokens + (double) (now - b->last) * rate / G_USEC_PER_SEC);
+  b->last = now;
+  if (b->tokens < 1.0)
+    return FALSE;
+  b->tokens -= 1.0;
+  return TRUE;
+}
+
+/* Whether @ts, read from the wire, lies further ahead of the local clock
+ * than max-clock-skew; if so it is a counted drop. Without this one forged
+ * far-future time (a leave's message ID, a metadata time) would outrank
+ * every true claim until the clocks caught up with it: hours, or never. */
+static gboolean
+too_far_ahead (GossipMembership *self,
+               guint64           ts,
+               const char       *what)
+{
+  guint64 limit;
+
+  if (self->cfg->max_clock_skew == 0)
+    return FALSE;
+  limit = gossip_hlc_from_unix_usec (g_get_real_time () + (gint64) self->cfg->max_clock_skew * 1000);
+  if (ts <= limit)
+    return FALSE;
+  gossip_router_count_drop (self->router, GOSSIP_DROP_CLOCK_SKEW, what);
+  return TRUE;
 }
 
 static guint
@@ -655,6 +726,12 @@ join_reply_cb (GObject      *source,
                            _("%s is this node itself"), attempt->address);
       goto fail;
     }
+  if (too_far_ahead (self, join.metadata_ts, "join reply metadata time ahead of the clock skew"))
+    {
+      error = g_error_new (GOSSIP_ERROR, GOSSIP_ERROR_PROTOCOL,
+                           _("%s has a clock too far ahead"), attempt->address);
+      goto fail;
+    }
   if (self->stopped)
     {
       error = g_error_new_literal (GOSSIP_ERROR, GOSSIP_ERROR_NOT_RUNNING, _("The cluster was stopped"));
@@ -676,6 +753,51 @@ fail:
   gossip_join_msg_clear (&join);
   gossip_wire_message_clear (&msg);
   join_attempt_free (attempt);
+}
+
+static void
+forget_join_mark (GossipMembership *self)
+{
+  JoinMark *mark = g_queue_pop_head (&self->unsolicited_order);
+  gint64 *when = g_hash_table_lookup (self->unsolicited_joins, mark->address);
+
+  /* A later mark of the same address superseded this one. */
+  if (when != NULL && *when == mark->when)
+    g_hash_table_remove (self->unsolicited_joins, mark->address);
+  g_free (mark->address);
+  g_free (mark);
+}
+
+/* The table of addresses joined unasked: entries older than the recovery
+ * interval are forgotten from the oldest end, and at MAX_REMEMBERED the
+ * oldest goes (it used to be emptied, which let 5000 forged addresses be
+ * joined again every round). */
+static gboolean
+unsolicited_join_allowed (GossipMembership *self,
+                          const char       *address)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 interval = (gint64) self->cfg->recovery_attempt_interval * 1000;
+  gint64 *last = g_hash_table_lookup (self->unsolicited_joins, address);
+  JoinMark *mark;
+
+  if (last != NULL && now - *last < interval)
+    return FALSE;
+  if (!bucket_take (&self->join_out_bucket, self->cfg->outbound_join_rate, now))
+    {
+      gossip_router_count_drop (self->router, GOSSIP_DROP_JOIN_OUT_RATE, "unsolicited join over the rate limit");
+      return FALSE;
+    }
+  while (!g_queue_is_empty (&self->unsolicited_order) &&
+         (now - ((JoinMark *) g_queue_peek_head (&self->unsolicited_order))->when >= interval ||
+          g_hash_table_size (self->unsolicited_joins) >= MAX_REMEMBERED))
+    forget_join_mark (self);
+  mark = g_new (JoinMark, 1);
+  mark->address = g_strdup (address);
+  mark->when = now;
+  g_queue_push_tail (&self->unsolicited_order, mark);
+  g_hash_table_insert (self->unsolicited_joins, g_strdup (address), g_memdup2 (&now, sizeof now));
+  return TRUE;
 }
 
 void
@@ -703,19 +825,11 @@ gossip_membership_join_address (GossipMembership *self,
     }
 
   /* Joins nobody asked for (a ping or alive claim from a stranger, a
-   * rejoin) go to one address at most once per recovery interval, so that
-   * forged packets cannot turn this node into a connection generator. */
-  if (task == NULL)
-    {
-      gint64 now = g_get_monotonic_time ();
-      gint64 *last = g_hash_table_lookup (self->unsolicited_joins, address);
-
-      if (last != NULL && now - *last < (gint64) self->cfg->recovery_attempt_interval * 1000)
-        return;
-      if (g_hash_table_size (self->unsolicited_joins) >= 4096)
-        g_hash_table_remove_all (self->unsolicited_joins);
-      g_hash_table_insert (self->unsolicited_joins, g_strdup (address), g_memdup2 (&now, sizeof now));
-    }
+   * rejoin) go to one address at most once per recovery interval, and at
+   * most outbound-join-rate per second in all, so that forged packets
+   * cannot turn this node into a connection generator. */
+  if (task == NULL && !unsolicited_join_allowed (self, address))
+    return;
 
   msg.metadata = md;
   raw = gossip_wire_encode_value (gossip_router_get_wire (self->router), &env, gossip_join_msg_build (&msg, FALSE), &error);
@@ -737,6 +851,39 @@ gossip_membership_join_address (GossipMembership *self,
 /* ------------------------------------------------------------------ */
 /* Join, answering side                                                */
 
+/* Inbound joins: a bucket per source IP address (the 4096 most recent),
+ * then the global one. Without them 5000 forged joins from as many node
+ * IDs each added, announced and probed a node (564,680 datagrams). */
+static gboolean
+inbound_join_allowed (GossipMembership *self,
+                      GossipReceived   *rx)
+{
+  gint64 now = g_get_monotonic_time ();
+  GSocketAddress *remote = rx->incoming != NULL ? gossip_incoming_get_remote_address (rx->incoming) : NULL;
+
+  if (self->cfg->inbound_join_rate_per_source != 0 && G_IS_INET_SOCKET_ADDRESS (remote))
+    {
+      g_autofree char *ip = g_inet_address_to_string (
+        g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
+      Bucket *b = g_hash_table_lookup (self->join_in_sources, ip);
+
+      if (b == NULL)
+        {
+          char *key = g_strdup (ip);
+
+          if (g_hash_table_size (self->join_in_sources) >= MAX_REMEMBERED)
+            g_hash_table_remove (self->join_in_sources, g_queue_pop_head (&self->join_in_order));
+          b = g_new0 (Bucket, 1);
+          g_hash_table_insert (self->join_in_sources, key, b);
+          /* The queue borrows the table's key. */
+          g_queue_push_tail (&self->join_in_order, key);
+        }
+      if (!bucket_take (b, self->cfg->inbound_join_rate_per_source, now))
+        return FALSE;
+    }
+  return bucket_take (&self->join_in_bucket, self->cfg->inbound_join_rate, now);
+}
+
 static gboolean
 handle_join (GossipMembership *self,
              GossipReceived   *rx,
@@ -757,6 +904,7 @@ handle_join (GossipMembership *self,
   g_autoptr(GBytes) raw = NULL;
   g_autoptr(GError) error = NULL;
   gboolean is_new;
+  gboolean late = FALSE;
 
   if (!gossip_join_msg_parse (payload, &msg))
     {
@@ -764,7 +912,13 @@ handle_join (GossipMembership *self,
       return FALSE;
     }
 
-  if (gossip_node_id_equal (&msg.id, &self->local_id))
+  if (!inbound_join_allowed (self, rx))
+    {
+      /* A short refusal is all an over-limit join costs. */
+      gossip_router_count_drop (self->router, GOSSIP_DROP_JOIN_RATE, "join over the rate limit");
+      reject = g_strdup ("join rate limit exceeded");
+    }
+  else if (gossip_node_id_equal (&msg.id, &self->local_id))
     reject = g_strdup ("unable to join self");
   else if (msg.protocol_version != GOSSIP_PROTOCOL_VERSION)
     reject = g_strdup_printf ("incompatible protocol version: %u != %u",
@@ -772,6 +926,9 @@ handle_join (GossipMembership *self,
   else if (self->cfg->version_check != NULL &&
            !self->cfg->version_check (msg.app_version, self->cfg->version_check_data))
     reject = g_strdup_printf ("incompatible application version: %s", msg.app_version);
+  else if (too_far_ahead (self, rx->msg.envelope.id, "join message ID ahead of the clock skew") ||
+           too_far_ahead (self, msg.metadata_ts, "join metadata time ahead of the clock skew"))
+    reject = g_strdup ("clock too far ahead");
 
   is_new = gossip_node_list_lookup (self->nodes, &msg.id) == NULL;
   if (reject == NULL && !is_new)
@@ -779,26 +936,23 @@ handle_join (GossipMembership *self,
       GossipNode *known = gossip_node_list_lookup (self->nodes, &msg.id);
 
       /* A join sent before the node announced its leave, arriving late, is
-       * not a rejoin: answer it, but keep the node departed. */
+       * not a rejoin: answer it, but keep the node departed. (The joiner
+       * then learns from our push/pull reply that we hold it Leaving; if
+       * it is alive it refutes, see merge_entry().) */
       if (gossip_node_get_departed (known) &&
           rx->msg.envelope.id < gossip_node_get_state_timestamp (known))
-        {
-          gossip_join_msg_clear (&msg);
-          return TRUE;
-        }
+        late = TRUE;
     }
-  if (reject == NULL)
+  if (reject == NULL && !late)
     {
       GossipNode *node = accept_node (self, &msg, "joined (it joined us)");
 
       /* Only a newcomer needs everything; a known node re-joining (say,
-       * after a ping from a stranger) already has most of it. */
+       * after a ping from a stranger) already has most of it. Its
+       * announcement waits for that first push/pull too (see
+       * handle_push_pull). */
       if (is_new)
         gossip_node_set_joined_at (node, g_get_monotonic_time ());
-      /* Event-driven spread of the newcomer: the rest of the cluster learns
-       * of it now instead of at the next push/pull round. */
-      if (is_new)
-        announce_alive (self, node, FALSE);
     }
 
   reply.accepted = reject == NULL;
@@ -877,13 +1031,35 @@ merge_entry (GossipMembership         *self,
 
   if (reported < GOSSIP_NODE_STATE_ALIVE || reported > GOSSIP_NODE_STATE_SUSPECT)
     return;
+  if (too_far_ahead (self, entry->state_ts, "push/pull state time ahead of the clock skew") ||
+      too_far_ahead (self, entry->metadata_ts, "push/pull metadata time ahead of the clock skew"))
+    return;
 
   if (gossip_node_id_equal (&entry->id, &self->local_id))
     {
       GossipNodeState own = gossip_node_get_state (self->local);
       if (own == GOSSIP_NODE_STATE_ALIVE &&
           (reported == GOSSIP_NODE_STATE_SUSPECT || reported == GOSSIP_NODE_STATE_DEAD))
-        announce_alive (self, self->local, TRUE);
+        {
+          if (self->cfg->max_clock_skew != 0)
+            gossip_hlc_observe (entry->state_ts);
+          announce_alive (self, self->local, TRUE);
+        }
+      /* Reported Leaving while we are not: a leave forged in our name
+       * (handle_leaving takes one whose envelope names us as its sender;
+       * we never see it, packets from our own ID being dropped). Refuted
+       * like a suspicion, with an alive claim newer than the forged leave,
+       * which the peers take as our own newer claim (adopt_own_claim). */
+      else if (own == GOSSIP_NODE_STATE_ALIVE && reported == GOSSIP_NODE_STATE_LEAVING)
+        {
+          g_debug ("%s: refuting a leave in our name", self->advertise_address);
+          self->refutations++;
+          /* Only with the skew bound: unbounded, a forged far-future time
+           * would carry our clock (and so every ID we send) along. */
+          if (self->cfg->max_clock_skew != 0)
+            gossip_hlc_observe (entry->state_ts);
+          announce_alive (self, self->local, TRUE);
+        }
       /* A peer that has us Dead after our leave has finished with us: only
        * one that still thinks us Alive or Suspect needs the leave again
        * (re-announcing to Dead reports turned Dead back into Leaving). */
@@ -1061,7 +1237,21 @@ handle_push_pull (GossipMembership *self,
     {
       gossip_node_set_joined_at (sender, 0);
       list = gossip_membership_build_state_list (self, NULL, G_MAXUINT);
+      /* Event-driven spread of the newcomer: the rest of the cluster learns
+       * of it now instead of at the next push/pull round. Not at its join:
+       * a joiner (ours or Go's) always follows with this push/pull, a join
+       * forged in a stranger's name does not, and so costs the other nodes
+       * nothing at once (before, each forged join was announced to all and
+       * probed by all: ~300 datagrams each in a 4-node cluster); they may
+       * still learn of it from push/pull samples, at the sync rate. */
+      announce_alive (self, sender, FALSE);
     }
+  /* A node we hold as departed still syncing (a node that left does not):
+   * it gets its own entry for sure, so it can refute a leave forged in its
+   * name at once instead of when a sample happens to include it. */
+  else if (sender != NULL && gossip_node_get_departed (sender) &&
+           gossip_node_get_state (sender) != GOSSIP_NODE_STATE_ALIVE)
+    list = gossip_membership_build_state_list (self, NULL, G_MAXUINT);
   else
     list = gossip_membership_build_state_list (self, NULL,
                                                payload_size (self, gossip_node_list_size (self->nodes)));
@@ -1216,6 +1406,11 @@ handle_metadata (GossipMembership *self,
   if (!gossip_metadata_msg_parse (payload, &msg))
     {
       gossip_router_count_drop (self->router, GOSSIP_DROP_PAYLOAD_DECODE, "malformed metadata update");
+      return FALSE;
+    }
+  if (too_far_ahead (self, msg.metadata_ts, "metadata time ahead of the clock skew"))
+    {
+      gossip_metadata_msg_clear (&msg);
       return FALSE;
     }
   if (sender != NULL)
@@ -1384,6 +1579,10 @@ receive_cb (GossipReceived *rx,
    * broadcasts are not (Go bug §12.3). */
   if (sender != NULL && type <= GOSSIP_MSG_PUSH_PULL)
     gossip_membership_heard_from (self, sender, type);
+  /* Their message ID becomes the node's state time; not forwarded. */
+  if ((type == GOSSIP_MSG_ALIVE || type == GOSSIP_MSG_LEAVING) &&
+      too_far_ahead (self, rx->msg.envelope.id, "message ID ahead of the clock skew"))
+    return FALSE;
   return table[type] (self, rx, sender, payload);
 }
 

@@ -14,6 +14,8 @@ G_BEGIN_DECLS
 /* Process-wide, strictly increasing, never repeating: where Go wraps the
  * counter within one microsecond, we carry into the time bits instead. */
 guint64 gossip_hlc_now              (void);
+/* Moves the clock to at least @ts, so the next value is newer (see .c). */
+void    gossip_hlc_observe          (guint64 ts);
 gint64  gossip_hlc_to_unix_usec     (guint64 ts);
 guint64 gossip_hlc_from_unix_usec   (gint64  unix_usec);
 

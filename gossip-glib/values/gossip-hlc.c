@@ -1,7 +1,8 @@
 /* gossip-hlc.c: the process-wide 64-bit clock behind message IDs, metadata
  * timestamps and state-change times (PROTOCOL.md §11). It is a monotonic
- * local clock, not a true hybrid logical clock: remote timestamps never feed
- * back into it. Bits 63..10 hold microseconds since 2025-01-01T00:00:00Z and
+ * local clock, not a true hybrid logical clock: remote timestamps feed back
+ * into it only through gossip_hlc_observe(), for a claim about this node
+ * itself that it must outdate (bounded by max-clock-skew by the caller). Bits 63..10 hold microseconds since 2025-01-01T00:00:00Z and
  * bits 9..0 a counter that breaks ties within one microsecond.
  */
 #include "config.h"
@@ -37,6 +38,21 @@ gossip_hlc_now (void)
                                        __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
 
   return next;
+}
+
+/* A node that hears itself reported Leaving at time @ts (a forged leave)
+ * refutes with an alive claim that must be newer than @ts to win: the next
+ * value handed out is above it. Callers bound @ts to local time plus the
+ * configured skew, so a forged timestamp moves the clock that far at most. */
+void
+gossip_hlc_observe (guint64 ts)
+{
+  guint64 last = __atomic_load_n (&last_timestamp, __ATOMIC_RELAXED);
+
+  while (last < ts &&
+         !__atomic_compare_exchange_n (&last_timestamp, &last, ts, TRUE,
+                                       __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+    ;
 }
 
 gint64

@@ -30,6 +30,9 @@ static const char * const drop_reason_names[GOSSIP_DROP_N_REASONS] = {
   [GOSSIP_DROP_WRONG_TRANSPORT] = "wrong-transport",
   [GOSSIP_DROP_SEND_FAILED] = "send-failed",
   [GOSSIP_DROP_REPLAY] = "replay",
+  [GOSSIP_DROP_CLOCK_SKEW] = "clock-skew",
+  [GOSSIP_DROP_JOIN_RATE] = "join-rate",
+  [GOSSIP_DROP_JOIN_OUT_RATE] = "join-out-rate",
 };
 
 const char *
