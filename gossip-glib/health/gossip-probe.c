@@ -354,22 +354,29 @@ receive_cb (GossipReceived *rx,
   gsize size;
   const guint8 *bytes = g_bytes_get_data (rx->msg.payload, &size);
 
-  /* Types 1-6 are never forwarded: they come from their originator itself,
-   * which makes them evidence that it is alive. */
-  if (sender != NULL)
-    gossip_membership_heard_from (self->membership, sender, rx->msg.envelope.type);
-
   if (!GOSSIP_IS_MSGPACK_CODEC (codec) || !gossip_msgpack_read_ping (bytes, size, &msg))
     {
       g_autoptr(GVariant) payload = gossip_router_decode_payload (self->router, rx);
 
-      if (payload == NULL)
-        return FALSE;
-      if (!gossip_ping_msg_parse (payload, &msg))
+      if (payload == NULL || !gossip_ping_msg_parse (payload, &msg))
         {
-          gossip_router_count_drop (self->router, GOSSIP_DROP_PAYLOAD_DECODE, "malformed ping payload");
+          if (payload != NULL)
+            gossip_router_count_drop (self->router, GOSSIP_DROP_PAYLOAD_DECODE, "malformed ping payload");
+          if (sender != NULL)
+            gossip_membership_heard_from (self->membership, sender, rx->msg.envelope.type);
           return FALSE;
         }
+    }
+
+  /* Types 1-4 are never forwarded: they come from their originator itself,
+   * which makes them evidence that it is alive; a ping names the pinger's
+   * own address, so a node back at a new address is seen there at once
+   * rather than revived at its old one. */
+  if (sender != NULL)
+    {
+      if (rx->msg.envelope.type == GOSSIP_MSG_PING)
+        gossip_membership_own_claim (self->membership, sender, msg.addr, rx->msg.envelope.id);
+      gossip_membership_heard_from (self->membership, sender, rx->msg.envelope.type);
     }
 
   switch (rx->msg.envelope.type)

@@ -137,6 +137,14 @@ gboolean    gossip_membership_join_peer_is_alive (GossipMembership *self,
 void        gossip_membership_join_address     (GossipMembership *self,
                                                 const char       *address,
                                                 GTask            *task);
+/* A claim @node makes about itself in a packet it sent us directly (the
+ * address a ping names as its own, sent at @claim_ts): if it is newer than
+ * what we know and names another address, the node moved there (see
+ * adopt_own_claim()). Returns whether it was taken. */
+gboolean    gossip_membership_own_claim        (GossipMembership *self,
+                                                GossipNode       *node,
+                                                const char       *address,
+                                                guint64           claim_ts);
 /* Revives a Suspect or Dead node on direct evidence from it: a message of
  * @type (GOSSIP_MSG_*) it sent us itself. */
 void        gossip_membership_heard_from       (GossipMembership *self,

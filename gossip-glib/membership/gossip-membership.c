@@ -544,6 +544,15 @@ adopt_own_claim (GossipMembership *self,
   return TRUE;
 }
 
+gboolean
+gossip_membership_own_claim (GossipMembership *self,
+                             GossipNode       *node,
+                             const char       *address,
+                             guint64           claim_ts)
+{
+  return adopt_own_claim (self, node, address, claim_ts);
+}
+
 static void
 announce_alive (GossipMembership *self,
                 GossipNode       *node,
