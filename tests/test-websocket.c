@@ -9,7 +9,10 @@
  * Connections that outlive a request (streams): open_connection on one
  * transport, the connection taken from GossipIncoming on the other, 64 MiB
  * each way over ws:// and wss:// with SHA-256 sums, a close on either side
- * read as end of stream, and bad peers on a taken connection. */
+ * read as end of stream, and bad peers on a taken connection. A peer that
+ * talks as a Go v0.6.0 node does (deflate offered, one message per write,
+ * a request split over messages, the 2-byte stream ack, frames in two
+ * messages each). */
 #include "config.h"
 
 #include <string.h>
@@ -17,6 +20,9 @@
 
 #include "test-utils.h"
 #include "gossip-websocket-stream-private.h"
+#include "gossip-wire-private.h"
+#include "gossip-hlc-private.h"
+#include "gossip-node-id-private.h"
 
 #define WAIT_MS 15000
 #define TOKEN   "s3cret-token"
@@ -1107,6 +1113,19 @@ remove_dir (const char *dir)
   g_rmdir (dir);
 }
 
+/* Certificate folders live until the process ends: glib-networking's file
+ * database reads the CA again for every handshake, and a handshake thread
+ * of a connection still closing may do so after its test has returned. */
+static GPtrArray *cert_dirs;
+
+static void
+remove_dir_at_exit (const char *dir)
+{
+  if (cert_dirs == NULL)
+    cert_dirs = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (cert_dirs, g_strdup (dir));
+}
+
 static void
 test_wss (void)
 {
@@ -1178,7 +1197,7 @@ test_wss (void)
 
   for (guint i = 0; i < 2; i++)
     node_clear (&nodes[i]);
-  remove_dir (dir);
+  remove_dir_at_exit (dir);
 }
 
 /* Streams over wss:// between two bare transports trusting a test CA, with
@@ -1222,7 +1241,7 @@ test_stream_wss (void)
     gossip_transport_close (GOSSIP_TRANSPORT (server));
   }
   /* The file database reads the CA again for every handshake. */
-  remove_dir (dir);
+  remove_dir_at_exit (dir);
 }
 
 static gboolean
@@ -1452,9 +1471,300 @@ test_mixed_socket_and_ws (void)
   node_clear (&hub_node);
 }
 
+/* ---- a peer that talks as a Go v0.6.0 node does (PROTOCOL.md §3.3) ----
+ *
+ * A raw libsoup client stands in for a Go node with either of Go's
+ * providers: permessage-deflate offered (both default to it), each Write()
+ * one binary message — a request is one message (len||packet), the stream
+ * ack comes as one message of 2 bytes, a stream frame is two messages
+ * (header, then data) — and messages read back as one byte stream. */
+
+typedef struct {
+  GByteArray *in;        /* every binary payload, concatenated */
+  GArray     *sizes;     /* the size of each binary message */
+} GoPeer;
+
+static void
+go_peer_message_cb (SoupWebsocketConnection *ws,
+                    gint                     type,
+                    GBytes                  *message,
+                    gpointer                 user_data)
+{
+  GoPeer *g = user_data;
+  gsize size;
+  const guint8 *data = g_bytes_get_data (message, &size);
+
+  if (type != SOUP_WEBSOCKET_DATA_BINARY)
+    return;
+  g_byte_array_append (g->in, data, size);
+  g_array_append_val (g->sizes, size);
+}
+
+static gboolean
+go_peer_has_packet (gpointer user_data)
+{
+  GoPeer *g = user_data;
+
+  return g->in->len >= 4 && g->in->len >= 4 + GUINT32_FROM_BE (*(guint32 *) g->in->data);
+}
+
+static gboolean
+go_peer_has_bytes_2 (gpointer user_data)
+{
+  return ((GoPeer *) user_data)->in->len >= 2;
+}
+
+static GBytes *
+go_request (GossipWire *wire, guint16 type, GVariant *value)
+{
+  GossipEnvelope env = { .type = type, .id = gossip_hlc_now (), .ttl = 1 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) raw = NULL;
+  GByteArray *out = g_byte_array_new ();
+  guint32 len;
+
+  gossip_node_id_generate (&env.sender);
+  raw = gossip_wire_encode_value (wire, &env, value, &error);
+  g_assert_no_error (error);
+  len = GUINT32_TO_BE ((guint32) g_bytes_get_size (raw));
+  g_byte_array_append (out, (const guint8 *) &len, 4);
+  g_byte_array_append (out, g_bytes_get_data (raw, NULL), g_bytes_get_size (raw));
+  return g_byte_array_free_to_bytes (out);
+}
+
+/* Reads the reply packet off @g and checks its echo. */
+static void
+go_peer_check_reply (GoPeer *g, GossipWire *wire, const char *want)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) answer = NULL;
+  GossipWireMessage msg = { 0 };
+  GossipDropReason reason;
+  guint32 len;
+
+  g_assert_true (test_wait_for (go_peer_has_packet, g, WAIT_MS));
+  len = GUINT32_FROM_BE (*(guint32 *) g->in->data);
+  g_assert_cmpuint (g->in->len, ==, 4 + len);
+  g_assert_true (gossip_wire_decode (wire, g->in->data + 4, len, &msg, &reason, &error));
+  g_assert_no_error (error);
+  /* Go's reply envelope: mt 0 (replyMsg), TTL 1. */
+  g_assert_cmpuint (msg.envelope.type, ==, 0);
+  g_assert_cmpuint (msg.envelope.ttl, ==, 1);
+  answer = gossip_wire_decode_payload (&msg, wire->codec, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (g_variant_get_string (answer, NULL), ==, want);
+  gossip_wire_message_clear (&msg);
+}
+
+static void
+go_peer_connect (Raw *raw, GoPeer *g, const char *url)
+{
+  /* Both Go providers offer permessage-deflate. */
+  memset (raw, 0, sizeof *raw);
+  raw->session = soup_session_new ();
+  soup_session_add_feature_by_type (raw->session, SOUP_TYPE_WEBSOCKET_EXTENSION_MANAGER);
+  raw->msg = soup_message_new ("GET", url);
+  soup_session_websocket_connect_async (raw->session, raw->msg, NULL, NULL, G_PRIORITY_DEFAULT, NULL,
+                                        raw_connected_cb, raw);
+  g_assert_true (test_wait_for (raw_done, raw, WAIT_MS));
+  g_assert_no_error (raw->error);
+  g_assert_nonnull (raw->ws);
+  g_signal_connect (raw->ws, "closed", G_CALLBACK (raw_closed_cb), raw);
+  g->in = g_byte_array_new ();
+  g->sizes = g_array_new (FALSE, FALSE, sizeof (gsize));
+  g_signal_connect (raw->ws, "message", G_CALLBACK (go_peer_message_cb), g);
+}
+
+static void
+go_peer_clear (Raw *raw, GoPeer *g)
+{
+  g_signal_handlers_disconnect_by_data (raw->ws, g);
+  raw_clear (raw);
+  g_byte_array_unref (g->in);
+  g_array_unref (g->sizes);
+}
+
+typedef struct {
+  GossipStream *stream;
+} GoStreamAccepted;
+
+static void
+go_stream_accept_cb (GossipCluster *cluster, GossipNode *sender, GossipPacket *packet,
+                     GossipStream *stream, gpointer user_data)
+{
+  GoStreamAccepted *a = user_data;
+
+  g_set_object (&a->stream, stream);
+}
+
+static gboolean
+go_stream_accepted (gpointer user_data)
+{
+  return ((GoStreamAccepted *) user_data)->stream != NULL;
+}
+
+typedef struct {
+  guint8  buf[64];
+  gssize  got;
+  GError *error;
+} GoRead;
+
+static void
+go_read_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GoRead *r = user_data;
+
+  r->got = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &r->error);
+  if (r->got == 0)
+    r->got = -2;  /* end of stream: not what we wait for */
+}
+
+static void
+go_write_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GoRead *r = user_data;
+
+  r->got = g_output_stream_write_finish (G_OUTPUT_STREAM (source), result, &r->error);
+  if (r->got == 0)
+    r->got = -2;
+}
+
+static gboolean
+go_read_done (gpointer user_data)
+{
+  return ((GoRead *) user_data)->got != 0;
+}
+
+static void
+test_go_shaped_peer (void)
+{
+  g_autoptr(GossipWebsocketTransport) t = ws_transport_new (TRUE, NULL, NULL, NULL);
+  g_autoptr(GossipCodec) codec = gossip_msgpack_codec_new ();
+  g_autoptr(GossipCompressor) snappy = gossip_snappy_compressor_new ();
+  GossipWire wire = { .codec = codec, .max_payload_size = 1 << 22,
+                      .max_datagram_payload_size = 1 << 22 };
+  g_autoptr(GError) error = NULL;
+  GoStreamAccepted accepted = { NULL };
+  Node node;
+  Raw raw;
+  GoPeer g;
+
+  node_init (&node, 7, GOSSIP_TRANSPORT (t), NULL);
+
+  /* A request/reply as Go sends it: one binary message, deflate offered. */
+  go_peer_connect (&raw, &g, gossip_cluster_get_advertise_address (node.cluster));
+  g_assert_nonnull (soup_websocket_connection_get_extensions (raw.ws));
+  {
+    g_autoptr(GBytes) req = go_request (&wire, 130, g_variant_new_string ("go"));
+    soup_websocket_connection_send_message (raw.ws, SOUP_WEBSOCKET_DATA_BINARY, req);
+  }
+  go_peer_check_reply (&g, &wire, "go from 7");
+  go_peer_clear (&raw, &g);
+
+  /* Message boundaries carry no meaning: the same request in three
+   * messages (the length alone, then the packet in two) is one request. */
+  go_peer_connect (&raw, &g, gossip_cluster_get_advertise_address (node.cluster));
+  {
+    g_autoptr(GBytes) req = go_request (&wire, 130, g_variant_new_string ("split"));
+    const guint8 *d = g_bytes_get_data (req, NULL);
+    gsize n = g_bytes_get_size (req);
+
+    soup_websocket_connection_send_binary (raw.ws, d, 4);
+    soup_websocket_connection_send_binary (raw.ws, d + 4, 5);
+    soup_websocket_connection_send_binary (raw.ws, d + 9, n - 9);
+  }
+  go_peer_check_reply (&g, &wire, "split from 7");
+  go_peer_clear (&raw, &g);
+
+  /* A stream opened as Go opens one, on a node with a compressor (so both
+   * sides frame): the ack is one 2-byte message, then Go's frames come as
+   * two messages each, and ours read back from the byte stream. */
+  node_clear (&node);
+  {
+    g_autoptr(GossipWebsocketTransport) st = ws_transport_new (TRUE, NULL, NULL, NULL);
+    g_autoptr(GossipConfig) config = gossip_config_new ();
+    g_autoptr(GossipCluster) cluster = NULL;
+    GossipWire framed = wire;
+    GoRead r = { { 0 }, 0, NULL };
+    const char *go_data = "hello from go";
+    guint32 header;
+    guint32 frame_len;
+    const guint8 *frame;
+
+    framed.compressor = snappy;
+    gossip_config_set_transport (config, GOSSIP_TRANSPORT (st));
+    gossip_config_set_compressor (config, snappy);
+    cluster = gossip_cluster_new (config, NULL, &error);
+    g_assert_no_error (error);
+    gossip_cluster_start (cluster);
+    g_assert_true (gossip_cluster_handle_stream (cluster, 140, go_stream_accept_cb, &accepted, NULL, &error));
+    g_assert_no_error (error);
+
+    go_peer_connect (&raw, &g, gossip_cluster_get_advertise_address (cluster));
+    {
+      g_autoptr(GBytes) open = go_request (&framed, 140, NULL);
+      soup_websocket_connection_send_message (raw.ws, SOUP_WEBSOCKET_DATA_BINARY, open);
+    }
+    g_assert_true (test_wait_for (go_peer_has_bytes_2, &g, WAIT_MS));
+    g_assert_cmpuint (g.in->data[0], ==, 0x00);
+    g_assert_cmpuint (g.in->data[1], ==, 0x0b);
+    g_assert_cmpuint (g_array_index (g.sizes, gsize, 0), ==, 2);
+    g_assert_true (test_wait_for (go_stream_accepted, &accepted, WAIT_MS));
+    g_assert_true (gossip_stream_is_framed (accepted.stream));
+    g_byte_array_remove_range (g.in, 0, 2);
+
+    /* Go's frame: the 4-byte header, then the data, in two messages
+     * (uncompressed: under compress-min-size). */
+    header = GUINT32_TO_BE ((guint32) strlen (go_data));
+    soup_websocket_connection_send_binary (raw.ws, &header, 4);
+    soup_websocket_connection_send_binary (raw.ws, go_data, strlen (go_data));
+    g_input_stream_read_async (g_io_stream_get_input_stream (G_IO_STREAM (accepted.stream)),
+                               r.buf, sizeof r.buf, G_PRIORITY_DEFAULT, NULL, go_read_cb, &r);
+    g_assert_true (test_wait_for (go_read_done, &r, WAIT_MS));
+    g_assert_no_error (r.error);
+    g_assert_cmpint (r.got, ==, (gssize) strlen (go_data));
+    g_assert_cmpmem (r.buf, r.got, go_data, strlen (go_data));
+
+    /* Ours, as a Go reader takes it from the message stream. */
+    g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (accepted.stream)),
+                                              "hi go", 5, NULL, NULL, &error) ||
+                   g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED));
+    if (error != NULL)
+      {
+        /* Writes over a WebSocket are asynchronous only. */
+        GoRead w = { { 0 }, 0, NULL };
+        g_clear_error (&error);
+        g_output_stream_write_async (g_io_stream_get_output_stream (G_IO_STREAM (accepted.stream)),
+                                     "hi go", 5, G_PRIORITY_DEFAULT, NULL, go_write_cb, &w);
+        g_assert_true (test_wait_for (go_read_done, &w, WAIT_MS));
+        g_assert_no_error (w.error);
+        g_assert_cmpint (w.got, ==, 5);
+      }
+    g_assert_true (test_wait_for (go_peer_has_packet, &g, WAIT_MS));
+    frame_len = GUINT32_FROM_BE (*(guint32 *) g.in->data);
+    g_assert_cmpuint (frame_len & 0x80000000u, ==, 0);  /* not compressed */
+    g_assert_cmpuint (frame_len, ==, 5);
+    frame = g.in->data + 4;
+    g_assert_cmpmem (frame, 5, "hi go", 5);
+
+    /* A Go peer closing is the end of our input. */
+    go_peer_clear (&raw, &g);
+    r = (GoRead) { { 0 }, 0, NULL };
+    g_input_stream_read_async (g_io_stream_get_input_stream (G_IO_STREAM (accepted.stream)),
+                               r.buf, sizeof r.buf, G_PRIORITY_DEFAULT, NULL, go_read_cb, &r);
+    g_assert_true (test_wait_for (go_read_done, &r, WAIT_MS));
+    g_assert_cmpint (r.got, ==, -2);
+    g_clear_error (&r.error);
+    g_clear_object (&accepted.stream);
+    gossip_cluster_stop (cluster);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
+  int status;
+
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/websocket/three-nodes-token", test_ws_three_nodes_token);
@@ -1468,6 +1778,11 @@ main (int argc, char **argv)
   g_test_add_func ("/websocket/stream/ownership", test_stream_ownership);
   g_test_add_func ("/websocket/stream/steal-after-close", test_stream_steal_after_close);
   g_test_add_func ("/websocket/stream/wss", test_stream_wss);
+  g_test_add_func ("/websocket/go-shaped-peer", test_go_shaped_peer);
 
-  return g_test_run ();
+  status = g_test_run ();
+  for (guint i = 0; cert_dirs != NULL && i < cert_dirs->len; i++)
+    remove_dir (cert_dirs->pdata[i]);
+  g_clear_pointer (&cert_dirs, g_ptr_array_unref);
+  return status;
 }
