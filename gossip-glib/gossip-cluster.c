@@ -1719,6 +1719,7 @@ gossip_cluster_get_stats (GossipCluster *self)
     [GOSSIP_DROP_WRONG_TRANSPORT] = "drop-wrong-transport",
     [GOSSIP_DROP_SEND_FAILED] = "drop-send-failed",
     [GOSSIP_DROP_REPLAY] = "drop-replay",
+    [GOSSIP_DROP_NODE_LIMIT] = "drop-node-limit",
   };
 
   g_return_val_if_fail (GOSSIP_IS_CLUSTER (self), NULL);

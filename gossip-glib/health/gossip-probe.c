@@ -254,13 +254,19 @@ handle_ping (GossipProbe         *self,
       gossip_membership_join_address (self->membership, msg->addr, NULL);
     }
   if (gossip_node_id_equal (&msg->target, gossip_node_get_node_id (gossip_membership_get_local (self->membership))) &&
-      gossip_node_get_state (gossip_membership_get_local (self->membership)) != GOSSIP_NODE_STATE_LEAVING &&
-      (sender != NULL || msg->addr[0] != '\0'))
+      gossip_node_get_state (gossip_membership_get_local (self->membership)) != GOSSIP_NODE_STATE_LEAVING)
     {
-      /* Answer to the advertised address, echoing the payload. A node that
-       * has left stays silent, so that recovery probes do not bring it back. */
-      send_ping (self, sender ? gossip_node_get_address (sender) : msg->addr,
-                 GOSSIP_MSG_PING_ACK, msg, 1);
+      /* Answer to the known node's address, echoing the payload. A node that
+       * has left stays silent, so that recovery probes do not bring it back.
+       * A stranger's ping is not answered: the address it names could be
+       * anyone's (a reflector), and datagrams come without their source
+       * address. It gets its answers once the join above has made it known;
+       * meanwhile a probe of us by a node we do not know goes through its
+       * indirect helpers, which we know. */
+      if (sender != NULL)
+        send_ping (self, gossip_node_get_address (sender), GOSSIP_MSG_PING_ACK, msg, 1);
+      else
+        gossip_router_count_drop (self->router, GOSSIP_DROP_UNKNOWN_SENDER, "ping from a stranger not answered");
     }
 }
 
@@ -317,10 +323,26 @@ handle_indirect_ping (GossipProbe         *self,
                       const GossipPingMsg *msg)
 {
   IndirectProbe *probe;
+  GossipNodeList *nodes = gossip_membership_get_nodes (self->membership);
+  GossipNode *target;
 
   /* Unknown requesters get nothing (as in Go); a node that left helps no more. */
-  if (sender == NULL || gossip_node_get_state (gossip_membership_get_local (self->membership)) == GOSSIP_NODE_STATE_LEAVING)
+  if (gossip_node_get_state (gossip_membership_get_local (self->membership)) == GOSSIP_NODE_STATE_LEAVING)
     return;
+  if (sender == NULL || !gossip_node_list_is_confirmed (nodes, sender))
+    {
+      gossip_router_count_drop (self->router, GOSSIP_DROP_UNKNOWN_SENDER, "indirect ping from a stranger");
+      return;
+    }
+  /* Only towards a member we know, at the address we know it by: else any
+   * member could be made to ping any address. */
+  target = gossip_node_list_lookup (nodes, &msg->target);
+  if (target == NULL || !gossip_node_list_is_confirmed (nodes, target) ||
+      target == gossip_membership_get_local (self->membership))
+    {
+      gossip_router_count_drop (self->router, GOSSIP_DROP_UNKNOWN_SENDER, "indirect ping towards an unknown node");
+      return;
+    }
 
   if (msg->addr[0] == '\0')
     {
@@ -329,7 +351,7 @@ handle_indirect_ping (GossipProbe         *self,
     }
   probe = g_new0 (IndirectProbe, 1);
   probe->request = *msg;
-  probe->request.addr = g_strdup (msg->addr);
+  probe->request.addr = g_strdup (gossip_node_get_address (target));
   probe->self = self;
   g_object_ref (self->host.owner);
   probe->requester_address = g_strdup (gossip_node_get_address (sender));

@@ -30,6 +30,7 @@ static const char * const drop_reason_names[GOSSIP_DROP_N_REASONS] = {
   [GOSSIP_DROP_WRONG_TRANSPORT] = "wrong-transport",
   [GOSSIP_DROP_SEND_FAILED] = "send-failed",
   [GOSSIP_DROP_REPLAY] = "replay",
+  [GOSSIP_DROP_NODE_LIMIT] = "node-limit",
 };
 
 const char *
