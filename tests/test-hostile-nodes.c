@@ -20,6 +20,7 @@
 #include "test-utils.h"
 #include "gossip-hlc-private.h"
 #include "gossip-messages-private.h"
+#include "gossip-node-list-private.h"
 #include "gossip-wire-private.h"
 
 #define N_NODES 4
@@ -692,6 +693,87 @@ test_ping_reflector (void)
   fixture_stop (&f);
 }
 
+/* Random choice is O(k): 20,000 draws of 3 from 100,000 nodes (the old
+ * reservoir sampler walked all of them each time: 2e9 steps) are distinct,
+ * honour the state mask, exclusions and confirmation, and cover a small
+ * list evenly. */
+static void
+test_sampling (void)
+{
+  g_autoptr(GossipNodeList) list = gossip_node_list_new ();
+  g_autoptr(GPtrArray) nodes = g_ptr_array_new_with_free_func (g_object_unref);
+  GossipNodeId exclude[2];
+  guint hits[20] = { 0 };
+  gint64 t0;
+  double per_draw_us;
+
+  for (guint i = 0; i < 100000; i++)
+    {
+      GossipNodeId id;
+      g_autofree char *addr = g_strdup_printf ("127.0.0.3:%u", 1024 + i % 60000);
+      GossipNode *node;
+
+      gossip_node_id_generate (&id);
+      node = gossip_node_new (&id, addr, FALSE, NULL);
+      /* Every tenth Dead, every hundredth unconfirmed. */
+      gossip_node_set_state_internal (node, i % 10 == 9 ? GOSSIP_NODE_STATE_DEAD : GOSSIP_NODE_STATE_ALIVE, 1);
+      gossip_node_list_add_full (list, node, i % 100 != 50);
+      g_ptr_array_add (nodes, node);
+    }
+  exclude[0] = *gossip_node_get_node_id (nodes->pdata[0]);
+  exclude[1] = *gossip_node_get_node_id (nodes->pdata[1]);
+  /* A state change moves a node between the arrays. */
+  gossip_node_list_set_state (list, nodes->pdata[2], GOSSIP_NODE_STATE_DEAD, 2);
+
+  t0 = g_get_monotonic_time ();
+  for (guint d = 0; d < 20000; d++)
+    {
+      g_autoptr(GPtrArray) got = gossip_node_list_random (list, 3, GOSSIP_STATES_LIVE, exclude, 2);
+
+      g_assert_cmpuint (got->len, ==, 3);
+      for (guint i = 0; i < got->len; i++)
+        {
+          GossipNode *node = got->pdata[i];
+
+          g_assert_cmpint (gossip_node_get_state (node), ==, GOSSIP_NODE_STATE_ALIVE);
+          g_assert_true (gossip_node_list_is_confirmed (list, node));
+          g_assert_true (node != nodes->pdata[0] && node != nodes->pdata[1] && node != nodes->pdata[2]);
+          for (guint j = 0; j < i; j++)
+            g_assert_true (got->pdata[j] != node);
+        }
+    }
+  per_draw_us = (g_get_monotonic_time () - t0) / 20000.0;
+  g_test_message ("a draw of 3 from 100,000 nodes: %.2f us", per_draw_us);
+  g_assert_cmpfloat (per_draw_us, <, 200.0);
+
+  /* Removal (swap-remove) and confirmation keep the arrays right. */
+  for (guint i = 0; i < 100000 - 20; i++)
+    gossip_node_list_remove (list, nodes->pdata[i + 20]);
+  gossip_node_list_confirm (list, nodes->pdata[0]);
+  g_assert_cmpuint (gossip_node_list_size (list), ==, 20);
+  for (guint d = 0; d < 4000; d++)
+    {
+      g_autoptr(GPtrArray) got = gossip_node_list_random (list, 2, GOSSIP_STATES_LIVE, NULL, 0);
+
+      for (guint i = 0; i < got->len; i++)
+        {
+          guint idx;
+
+          g_assert_true (g_ptr_array_find (nodes, got->pdata[i], &idx));
+          g_assert_cmpuint (idx, <, 20);
+          hits[idx]++;
+        }
+    }
+  /* 17 live ones (2 and 9, 19 are Dead), each drawn about 470 times. */
+  for (guint i = 0; i < 20; i++)
+    {
+      if (i == 2 || i % 10 == 9)
+        g_assert_cmpuint (hits[i], ==, 0);
+      else
+        g_assert_cmpuint (hits[i], >, 300);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -700,6 +782,7 @@ main (int argc, char **argv)
   g_test_add_func ("/robustness/nodes/forged-push-pull", test_forged_push_pull);
   g_test_add_func ("/robustness/nodes/max-nodes", test_max_nodes);
   g_test_add_func ("/robustness/nodes/ping-reflector", test_ping_reflector);
+  g_test_add_func ("/robustness/nodes/sampling", test_sampling);
 
   return g_test_run ();
 }
