@@ -9,6 +9,7 @@
 #include "gossip-probe-private.h"
 #include "gossip-msgpack-codec.h"
 #include "gossip-msgpack-envelope-private.h"
+#include "gossip-socket-transport-private.h"
 
 struct _GossipProbe
 {
@@ -258,15 +259,27 @@ handle_ping (GossipProbe         *self,
     {
       /* Answer to the known node's address, echoing the payload. A node that
        * has left stays silent, so that recovery probes do not bring it back.
-       * A stranger's ping is not answered: the address it names could be
-       * anyone's (a reflector), and datagrams come without their source
-       * address. It gets its answers once the join above has made it known;
-       * meanwhile a probe of us by a node we do not know goes through its
-       * indirect helpers, which we know. */
+       * A stranger is answered where its datagram came from, never at the
+       * address it names (which could be anyone's: a reflector); a
+       * stranger's ping without a source (over TCP, or another transport)
+       * is not answered until the join above has made it known. */
+      GSocketAddress *source = rx->reliable ? NULL :
+        gossip_socket_transport_get_datagram_source (gossip_router_get_transport (self->router));
+
       if (sender != NULL)
         send_ping (self, gossip_node_get_address (sender), GOSSIP_MSG_PING_ACK, msg, 1);
+      else if (G_IS_INET_SOCKET_ADDRESS (source))
+        {
+          GInetSocketAddress *inet = G_INET_SOCKET_ADDRESS (source);
+          g_autofree char *host = g_inet_address_to_string (g_inet_socket_address_get_address (inet));
+          g_autofree char *to = g_inet_address_get_family (g_inet_socket_address_get_address (inet)) == G_SOCKET_FAMILY_IPV6
+            ? g_strdup_printf ("[%s]:%u", host, g_inet_socket_address_get_port (inet))
+            : g_strdup_printf ("%s:%u", host, g_inet_socket_address_get_port (inet));
+
+          send_ping (self, to, GOSSIP_MSG_PING_ACK, msg, 1);
+        }
       else
-        gossip_router_count_drop (self->router, GOSSIP_DROP_UNKNOWN_SENDER, "ping from a stranger not answered");
+        gossip_router_count_drop (self->router, GOSSIP_DROP_UNKNOWN_SENDER, "ping from a stranger without a source address");
     }
 }
 
