@@ -303,8 +303,6 @@ gossip_membership_heard_from (GossipMembership *self,
     gossip_membership_set_state (self, node, GOSSIP_NODE_STATE_ALIVE, gossip_hlc_now ());
 }
 
-/* A node we just learned of: published with its metadata already applied,
- * so that observers never see it without (Go bug §12.8). */
 /* Bounds on strangers (GossipConfig:max-nodes documents them). A forged
  * push/pull request can name any number of invented nodes: it teaches at
  * most MAX_NEW_PER_REQUEST of them (Go never sends more than 16 entries in
