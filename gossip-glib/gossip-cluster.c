@@ -1680,6 +1680,7 @@ gossip_cluster_get_stats (GossipCluster *self)
     [GOSSIP_DROP_CLOCK_SKEW] = "drop-clock-skew",
     [GOSSIP_DROP_JOIN_RATE] = "drop-join-rate",
     [GOSSIP_DROP_JOIN_OUT_RATE] = "drop-join-out-rate",
+    [GOSSIP_DROP_NODE_LIMIT] = "drop-node-limit",
   };
 
   g_return_val_if_fail (GOSSIP_IS_CLUSTER (self), NULL);

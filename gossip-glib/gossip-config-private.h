@@ -28,6 +28,7 @@ typedef struct {
   guint tcp_max_packet_size;
   guint udp_max_decompressed_size;
   guint max_decode_elements;
+  guint max_nodes;
   guint stream_max_packet_size;
   guint msg_history_gc_interval;
   guint msg_history_max_age;

@@ -161,6 +161,23 @@ static const UintSetting uint_settings[] = {
    * Since: 1.0
    */
   { "tcp-inbound-budget", "Request bytes buffered across all inbound TCP connections", U (tcp_inbound_budget), 65536, G_MAXINT, 67108864, FALSE },
+  /**
+   * GossipConfig:max-nodes:
+   *
+   * Most nodes the node list holds, the local node and Dead nodes
+   * included (a count; default 10000, no Go counterpart). Beyond it new
+   * nodes are not learned: a join is refused, a push/pull entry or alive
+   * claim about a stranger is ignored, each counted in the
+   * "drop-node-limit" statistic. Independently of it, one push/pull
+   * request teaches at most 16 strangers (Go's largest state exchange),
+   * which stay unconfirmed until they answer (at most 256 at once, the
+   * rest counted as above): an unconfirmed node is listed but takes no
+   * part in fan-out, probes or push/pull samples, and is forgotten if it
+   * does not answer within 10 ping timeouts (at least 5 s).
+   *
+   * Since: 1.0
+   */
+  { "max-nodes", "Most nodes the node list holds; more are not learned (counted)", U (max_nodes), 2, G_MAXINT, 10000, FALSE },
   { "max-outbound-requests", "TCP requests in flight at once (more are refused)", U (max_outbound_requests), 1, 1000000, 1024, FALSE },
   { "replay-window", "With a cipher, drop packets whose message time is further than this from ours (ms, 0: off)", U (replay_window), 0, G_MAXINT, 30000, FALSE },
   { "direct-broadcast-limit", "Up to this many live peers, broadcasts go to each directly (0: always epidemic)", U (direct_broadcast_limit), 0, G_MAXINT, 1024, FALSE },

@@ -9,6 +9,7 @@
 #include "gossip-probe-private.h"
 #include "gossip-msgpack-codec.h"
 #include "gossip-msgpack-envelope-private.h"
+#include "gossip-socket-transport-private.h"
 
 struct _GossipProbe
 {
@@ -240,6 +241,26 @@ gossip_probe_indirect (GossipProbe        *self,
   send_ping (self, helper_address, GOSSIP_MSG_INDIRECT_PING, &msg, 1);
 }
 
+/* Where the datagram being delivered came from, as "ip:port" (or
+ * "[ip6]:port"); NULL over TCP or a transport that does not say. */
+static char *
+datagram_source (GossipProbe    *self,
+                 GossipReceived *rx)
+{
+  GSocketAddress *source = rx->reliable ? NULL :
+    gossip_socket_transport_get_datagram_source (gossip_router_get_transport (self->router));
+  GInetSocketAddress *inet;
+  g_autofree char *host = NULL;
+
+  if (!G_IS_INET_SOCKET_ADDRESS (source))
+    return NULL;
+  inet = G_INET_SOCKET_ADDRESS (source);
+  host = g_inet_address_to_string (g_inet_socket_address_get_address (inet));
+  if (g_inet_address_get_family (g_inet_socket_address_get_address (inet)) == G_SOCKET_FAMILY_IPV6)
+    return g_strdup_printf ("[%s]:%u", host, g_inet_socket_address_get_port (inet));
+  return g_strdup_printf ("%s:%u", host, g_inet_socket_address_get_port (inet));
+}
+
 static void
 handle_ping (GossipProbe         *self,
              GossipReceived      *rx,
@@ -254,13 +275,22 @@ handle_ping (GossipProbe         *self,
       gossip_membership_join_address (self->membership, msg->addr, NULL);
     }
   if (gossip_node_id_equal (&msg->target, gossip_node_get_node_id (gossip_membership_get_local (self->membership))) &&
-      gossip_node_get_state (gossip_membership_get_local (self->membership)) != GOSSIP_NODE_STATE_LEAVING &&
-      (sender != NULL || msg->addr[0] != '\0'))
+      gossip_node_get_state (gossip_membership_get_local (self->membership)) != GOSSIP_NODE_STATE_LEAVING)
     {
-      /* Answer to the advertised address, echoing the payload. A node that
-       * has left stays silent, so that recovery probes do not bring it back. */
-      send_ping (self, sender ? gossip_node_get_address (sender) : msg->addr,
-                 GOSSIP_MSG_PING_ACK, msg, 1);
+      /* Answer to the known node's address, echoing the payload. A node that
+       * has left stays silent, so that recovery probes do not bring it back.
+       * A stranger is answered where its datagram came from, never at the
+       * address it names (which could be anyone's: a reflector); a
+       * stranger's ping without a source (over TCP, or another transport)
+       * is not answered until the join above has made it known. */
+      g_autofree char *source = sender == NULL ? datagram_source (self, rx) : NULL;
+
+      if (sender != NULL)
+        send_ping (self, gossip_node_get_address (sender), GOSSIP_MSG_PING_ACK, msg, 1);
+      else if (source != NULL)
+        send_ping (self, source, GOSSIP_MSG_PING_ACK, msg, 1);
+      else
+        gossip_router_count_drop (self->router, GOSSIP_DROP_UNKNOWN_SENDER, "ping from a stranger without a source address");
     }
 }
 
@@ -317,10 +347,26 @@ handle_indirect_ping (GossipProbe         *self,
                       const GossipPingMsg *msg)
 {
   IndirectProbe *probe;
+  GossipNodeList *nodes = gossip_membership_get_nodes (self->membership);
+  GossipNode *target;
 
   /* Unknown requesters get nothing (as in Go); a node that left helps no more. */
-  if (sender == NULL || gossip_node_get_state (gossip_membership_get_local (self->membership)) == GOSSIP_NODE_STATE_LEAVING)
+  if (gossip_node_get_state (gossip_membership_get_local (self->membership)) == GOSSIP_NODE_STATE_LEAVING)
     return;
+  if (sender == NULL || !gossip_node_list_is_confirmed (nodes, sender))
+    {
+      gossip_router_count_drop (self->router, GOSSIP_DROP_UNKNOWN_SENDER, "indirect ping from a stranger");
+      return;
+    }
+  /* Only towards a member we know, at the address we know it by: else any
+   * member could be made to ping any address. */
+  target = gossip_node_list_lookup (nodes, &msg->target);
+  if (target == NULL || !gossip_node_list_is_confirmed (nodes, target) ||
+      target == gossip_membership_get_local (self->membership))
+    {
+      gossip_router_count_drop (self->router, GOSSIP_DROP_UNKNOWN_SENDER, "indirect ping towards an unknown node");
+      return;
+    }
 
   if (msg->addr[0] == '\0')
     {
@@ -329,7 +375,7 @@ handle_indirect_ping (GossipProbe         *self,
     }
   probe = g_new0 (IndirectProbe, 1);
   probe->request = *msg;
-  probe->request.addr = g_strdup (msg->addr);
+  probe->request.addr = g_strdup (gossip_node_get_address (target));
   probe->self = self;
   g_object_ref (self->host.owner);
   probe->requester_address = g_strdup (gossip_node_get_address (sender));
@@ -369,13 +415,21 @@ receive_cb (GossipReceived *rx,
     }
 
   /* Types 1-4 are never forwarded: they come from their originator itself,
-   * which makes them evidence that it is alive; a ping names the pinger's
-   * own address, so a node back at a new address is seen there at once
-   * rather than revived at its old one. */
+   * which makes them evidence that it is alive. A ping names the pinger's
+   * own address: when it also came from there (its UDP source), a node back
+   * at a new address is seen there at once rather than revived at its old
+   * one. A named address alone moves nobody: anyone can name any address
+   * (a reflector). */
   if (sender != NULL)
     {
-      if (rx->msg.envelope.type == GOSSIP_MSG_PING)
-        gossip_membership_own_claim (self->membership, sender, msg.addr, rx->msg.envelope.id);
+      if (rx->msg.envelope.type == GOSSIP_MSG_PING &&
+          g_strcmp0 (msg.addr, gossip_node_get_address (sender)) != 0)
+        {
+          g_autofree char *source = datagram_source (self, rx);
+
+          if (source != NULL && g_strcmp0 (source, msg.addr) == 0)
+            gossip_membership_own_claim (self->membership, sender, msg.addr, rx->msg.envelope.id);
+        }
       gossip_membership_heard_from (self->membership, sender, rx->msg.envelope.type);
     }
 

@@ -65,6 +65,7 @@ struct _GossipMembership
   guint                           sync_news;         /* nodes learned since the last sync round */
   GSource                        *lifecycle_timer;
   guint64                         refutations;
+  gint64                          node_limit_logged; /* monotonic µs of the last such log line */
 
   GArray                         *observers;         /* Observer */
   const GossipMembershipEvidence *evidence;
@@ -434,14 +435,44 @@ gossip_membership_heard_from (GossipMembership *self,
   GossipNodeState state = gossip_node_get_state (node);
 
   gossip_node_touch (node, g_get_monotonic_time ());
+  /* Heard from itself: a stranger learned from someone's list is real. */
+  gossip_node_list_confirm (self->nodes, node);
   if ((state == GOSSIP_NODE_STATE_SUSPECT || state == GOSSIP_NODE_STATE_DEAD) &&
       !gossip_node_get_departed (node))
     gossip_membership_set_state_for (self, node, GOSSIP_NODE_STATE_ALIVE, gossip_hlc_now (),
                                      GOSSIP_STATE_REASON_RECOVERED, "%s", heard_detail (type));
 }
 
+/* Bounds on strangers (GossipConfig:max-nodes documents them). A forged
+ * push/pull request can name any number of invented nodes: it teaches at
+ * most MAX_NEW_PER_REQUEST of them (Go never sends more than 16 entries in
+ * one), and those stay unconfirmed (out of every random choice) until they
+ * are heard from themselves, at most MAX_UNCONFIRMED at once, forgotten
+ * after UNCONFIRMED_TTL_MS if they never answer. */
+#define MAX_NEW_PER_REQUEST 16
+#define MAX_UNCONFIRMED 256
+#define UNCONFIRMED_TTL_MS(cfg) MAX (10 * (gint64) (cfg)->ping_timeout, 5000)
+
+/* A stranger not learned: counted, and logged at most every 10 s. */
+static void
+refuse_node (GossipMembership *self,
+             const char       *why)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  gossip_router_count_drop (self->router, GOSSIP_DROP_NODE_LIMIT, why);
+  if (self->node_limit_logged == 0 || now - self->node_limit_logged >= 10 * G_USEC_PER_SEC)
+    {
+      self->node_limit_logged = now;
+      g_message ("%s: not learning new nodes (%s; %u nodes, %u unconfirmed, max-nodes %u)",
+                 self->advertise_address, why, gossip_node_list_size (self->nodes),
+                 gossip_node_list_n_unconfirmed (self->nodes), self->cfg->max_nodes);
+    }
+}
+
 /* A node we just learned of: published with its metadata already applied,
- * so that observers never see it without (Go bug §12.8). */
+ * so that observers never see it without (Go bug §12.8). NULL (counted)
+ * when the node list is full. */
 static GossipNode *
 learn_node (GossipMembership   *self,
             const GossipNodeId *id,
@@ -451,15 +482,29 @@ learn_node (GossipMembership   *self,
             GVariant           *md,
             guint64             md_ts,
             GossipStateReason   reason,
-            const char         *detail)
+            const char         *detail,
+            gboolean            confirmed)
 {
-  g_autoptr(GossipNode) node = gossip_node_new (id, address, FALSE, NULL);
+  g_autoptr(GossipNode) node = NULL;
 
+  if (gossip_node_list_size (self->nodes) >= self->cfg->max_nodes)
+    {
+      refuse_node (self, "max-nodes reached");
+      return NULL;
+    }
+  if (!confirmed && gossip_node_list_n_unconfirmed (self->nodes) >= MAX_UNCONFIRMED)
+    {
+      refuse_node (self, "too many unconfirmed nodes");
+      return NULL;
+    }
+  node = gossip_node_new (id, address, FALSE, NULL);
   gossip_metadata_apply (gossip_node_get_metadata (node), md, md_ts, TRUE);
   gossip_node_set_state_reason (node, reason, detail);
   gossip_node_set_state_internal (node, state, state_ts ? state_ts : gossip_hlc_now ());
   gossip_node_touch (node, g_get_monotonic_time ());
-  gossip_membership_add_node (self, node);
+  hold_node (self, node);
+  gossip_node_list_add_full (self->nodes, node, confirmed);
+  notify_observers (self, node, GOSSIP_NODE_STATE_UNKNOWN, gossip_node_get_state (node));
   return node;
 }
 
@@ -484,7 +529,9 @@ accept_node (GossipMembership    *self,
   if (node == NULL)
     {
       node = learn_node (self, &msg->id, msg->addr, GOSSIP_NODE_STATE_ALIVE, 0,
-                         msg->metadata, msg->metadata_ts, GOSSIP_STATE_REASON_JOINED, how);
+                         msg->metadata, msg->metadata_ts, GOSSIP_STATE_REASON_JOINED, how, TRUE);
+      if (node == NULL)
+        return NULL;
       gossip_node_set_versions (node, msg->protocol_version, msg->app_version);
       return node;
     }
@@ -492,6 +539,7 @@ accept_node (GossipMembership    *self,
   gossip_node_set_address (node, msg->addr);
   gossip_node_set_versions (node, msg->protocol_version, msg->app_version);
   gossip_node_set_departed (node, FALSE);
+  gossip_node_list_confirm (self->nodes, node);
   gossip_membership_apply_metadata (self, node, msg->metadata, msg->metadata_ts, TRUE);
   gossip_node_touch (node, g_get_monotonic_time ());
   gossip_membership_set_state_for (self, node, GOSSIP_NODE_STATE_ALIVE, gossip_hlc_now (),
@@ -748,6 +796,12 @@ join_reply_cb (GObject      *source,
     }
 
   node = accept_node (self, &join, "joined (we joined it)");
+  if (node == NULL)
+    {
+      error = g_error_new (GOSSIP_ERROR, GOSSIP_ERROR_REJECTED,
+                           _("%s not added: the node list is full (max-nodes)"), attempt->address);
+      goto fail;
+    }
   note_join_peer (self, attempt->address, node);
   gossip_membership_exchange_state (self, node);
   if (attempt->task != NULL &&
@@ -956,6 +1010,13 @@ handle_join (GossipMembership *self,
     {
       GossipNode *node = accept_node (self, &msg, "joined (it joined us)");
 
+      if (node == NULL)
+        reject = g_strdup ("node limit reached");
+    }
+  if (reject == NULL)
+    {
+      GossipNode *node = gossip_node_list_lookup (self->nodes, &msg.id);
+
       /* Only a newcomer needs everything; a known node re-joining (say,
        * after a ping from a stranger) already has most of it. Its
        * announcement waits for that first push/pull too (see
@@ -1029,11 +1090,15 @@ gossip_membership_build_state_list (GossipMembership *self,
   return g_variant_builder_end (&b);
 }
 
+/* @budget: (nullable) strangers this list may still teach; set for an
+ * inbound request (anyone can send one), whose strangers stay unconfirmed
+ * and get a discovery ping; NULL for the reply of a node we asked. */
 static void
 merge_entry (GossipMembership         *self,
              GossipNode               *sender,
              const GossipNodeStateMsg *entry,
-             gboolean                  announced)
+             gboolean                  announced,
+             guint                    *budget)
 {
   GossipNode *node;
   GossipNodeState reported = entry->state;
@@ -1093,11 +1158,21 @@ merge_entry (GossipMembership         *self,
         return;
       if (entry->addr == NULL || entry->addr[0] == '\0')
         return;
+      if (budget != NULL && *budget == 0)
+        {
+          refuse_node (self, "too many strangers in one push/pull request");
+          return;
+        }
       detail = g_strdup_printf ("learned (in the push/pull list of node %s)", who (sender));
       node = learn_node (self, &entry->id, entry->addr, reported, entry->state_ts,
-                         entry->metadata, entry->metadata_ts, GOSSIP_STATE_REASON_LEARNED, detail);
+                         entry->metadata, entry->metadata_ts, GOSSIP_STATE_REASON_LEARNED, detail,
+                         budget == NULL);
+      if (node == NULL)
+        return;
       self->sync_news++;
-      if (reported == GOSSIP_NODE_STATE_ALIVE && !announced)
+      if (budget != NULL)
+        (*budget)--;
+      if (reported == GOSSIP_NODE_STATE_ALIVE && (!announced || budget != NULL))
         send_discovery_ping (self, node);
       return;
     }
@@ -1139,9 +1214,11 @@ merge_entry (GossipMembership         *self,
 static void
 merge_list (GossipMembership *self,
             GossipNode       *sender,
-            GVariant         *payload)
+            GVariant         *payload,
+            gboolean          request)
 {
   g_autoptr(GArray) list = gossip_node_state_list_parse (payload, 65536);
+  guint budget = MAX_NEW_PER_REQUEST;
 
   if (list == NULL)
     {
@@ -1153,7 +1230,8 @@ merge_list (GossipMembership *self,
    * announced the newcomer to all of them then: no discovery pings needed.
    * (Go nodes never send more than 16, so they still get pinged.) */
   for (guint i = 0; i < list->len && !self->stopped; i++)
-    merge_entry (self, sender, &g_array_index (list, GossipNodeStateMsg, i), list->len > 16);
+    merge_entry (self, sender, &g_array_index (list, GossipNodeStateMsg, i), list->len > 16,
+                 request ? &budget : NULL);
 }
 
 typedef struct {
@@ -1183,7 +1261,7 @@ exchange_reply_cb (GObject      *source,
     {
       payload = gossip_codec_decode (gossip_router_get_wire (self->router)->codec, msg.payload, &error);
       if (payload != NULL)
-        merge_list (self, ex->node, payload);
+        merge_list (self, ex->node, payload, FALSE);
     }
   if (error != NULL && reply != NULL)
     gossip_router_count_drop (self->router, GOSSIP_DROP_PAYLOAD_DECODE, error->message);
@@ -1236,7 +1314,7 @@ handle_push_pull (GossipMembership *self,
 
   /* Unlike Go, a push/pull from a node we do not know yet is merged and
    * answered: it is how the two learn of each other fastest. */
-  merge_list (self, sender, payload);
+  merge_list (self, sender, payload, TRUE);
 
   /* A node that just joined us gets the whole membership at once instead
    * of a sample, so that it converges in one round trip rather than over
@@ -1311,10 +1389,10 @@ handle_alive (GossipMembership *self,
           g_autofree char *detail = g_strdup_printf ("learned (announced by node %s)", who (sender));
 
           node = learn_node (self, &msg.node, msg.addr, GOSSIP_NODE_STATE_ALIVE, 0, NULL, 0,
-                             GOSSIP_STATE_REASON_LEARNED, detail);
+                             GOSSIP_STATE_REASON_LEARNED, detail, TRUE);
           /* Announced by the node it joined, it learns the rest of us from
            * that node; only a node's own claim needs a ping back. */
-          if (gossip_node_id_equal (&msg.node, &rx->msg.envelope.sender))
+          if (node != NULL && gossip_node_id_equal (&msg.node, &rx->msg.envelope.sender))
             send_discovery_ping (self, node);
         }
     }
@@ -1516,6 +1594,24 @@ lifecycle_timer_cb (gpointer user_data)
         }
     }
   g_ptr_array_foreach (all, (GFunc) (void (*) (void)) g_object_unref, NULL);
+
+  /* Strangers from someone's list that never answered our discovery ping
+   * (or failed a probe) were never members: forgotten, not kept as Dead. */
+  {
+    g_autoptr(GPtrArray) pending = gossip_node_list_unconfirmed (self->nodes);
+    gint64 ttl = UNCONFIRMED_TTL_MS (self->cfg) * 1000;
+
+    g_ptr_array_foreach (pending, (GFunc) (void (*) (void)) g_object_ref, NULL);
+    for (guint i = 0; i < pending->len; i++)
+      {
+        GossipNode *node = pending->pdata[i];
+
+        if (gossip_node_get_state (node) != GOSSIP_NODE_STATE_ALIVE ||
+            now - gossip_node_get_state_since (node) >= ttl)
+          gossip_membership_remove_node (self, node);
+      }
+    g_ptr_array_foreach (pending, (GFunc) (void (*) (void)) g_object_unref, NULL);
+  }
   return G_SOURCE_CONTINUE;
 }
 

@@ -19,6 +19,19 @@ GossipNode     *gossip_node_list_lookup     (GossipNodeList     *self,
 /* Adds a node whose state is already set. */
 void            gossip_node_list_add        (GossipNodeList     *self,
                                              GossipNode         *node);
+/* The same; an unconfirmed node is listed and counted, but takes no part
+ * in gossip_node_list_random*() until gossip_node_list_confirm(). */
+void            gossip_node_list_add_full   (GossipNodeList     *self,
+                                             GossipNode         *node,
+                                             gboolean            confirmed);
+/* Returns TRUE when @node was unconfirmed (and now is not). */
+gboolean        gossip_node_list_confirm    (GossipNodeList     *self,
+                                             GossipNode         *node);
+gboolean        gossip_node_list_is_confirmed (GossipNodeList   *self,
+                                               GossipNode       *node);
+guint           gossip_node_list_n_unconfirmed (GossipNodeList  *self);
+/* The unconfirmed nodes (transfer container; borrowed node pointers). */
+GPtrArray      *gossip_node_list_unconfirmed (GossipNodeList    *self);
 void            gossip_node_list_remove     (GossipNodeList     *self,
                                              GossipNode         *node);
 /* Changes a node's state and keeps the counts. Returns the old state. */
@@ -31,8 +44,9 @@ guint           gossip_node_list_count      (GossipNodeList     *self,
 guint           gossip_node_list_size       (GossipNodeList     *self);
 /* All nodes (transfer container; borrowed node pointers), in insertion order. */
 GPtrArray      *gossip_node_list_snapshot   (GossipNodeList     *self);
-/* Up to @k distinct random nodes whose state is in @state_mask, skipping
- * @exclude (an array of GossipNodeId, may be NULL). (transfer container) */
+/* Up to @k distinct random confirmed nodes whose state is in @state_mask,
+ * skipping @exclude (an array of GossipNodeId, may be NULL), in
+ * O(k + n_exclude) expected. (transfer container) */
 GPtrArray      *gossip_node_list_random     (GossipNodeList     *self,
                                              guint               k,
                                              guint               state_mask,

@@ -98,6 +98,7 @@ gboolean      gossip_router_close_after_sends (GossipRouter     *self,
 /* TRUE once gossip_router_close_after_sends() took the transport over. */
 gboolean      gossip_router_is_closing     (GossipRouter       *self);
 const GossipWire *gossip_router_get_wire   (GossipRouter       *self);
+GossipTransport  *gossip_router_get_transport (GossipRouter     *self);
 
 /* Receiving. System types (below 64) go to the receiver registered for
  * them; a system type nobody registered is relayed (BEHAVIOUR.md §4.3).

@@ -140,6 +140,12 @@ gossip_router_set_peer_source (GossipRouter           *self,
   self->peers_data = data;
 }
 
+GossipTransport *
+gossip_router_get_transport (GossipRouter *self)
+{
+  return self->transport;
+}
+
 const GossipWire *
 gossip_router_get_wire (GossipRouter *self)
 {

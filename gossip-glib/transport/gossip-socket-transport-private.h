@@ -57,4 +57,8 @@ guint                  gossip_socket_transport_get_n_cached      (GossipSocketTr
 /* Request body bytes buffered now across inbound connections. */
 gsize                  gossip_socket_transport_get_inbound_bytes (GossipSocketTransport   *self);
 
+/* The source of the datagram being delivered, while its receiver runs;
+ * NULL otherwise, for TCP, and for other transports. (transfer none) */
+GSocketAddress *gossip_socket_transport_get_datagram_source (GossipTransport *transport);
+
 G_END_DECLS

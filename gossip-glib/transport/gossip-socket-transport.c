@@ -39,6 +39,7 @@ struct _GossipSocketTransport
   GSource                     *tcp_source;
   GSocket                     *udp;
   GSource                     *udp_source;
+  GSocketAddress              *datagram_source; /* while a datagram is delivered */
 
   GSocketClient               *client;
   GCancellable                *cancellable;   /* datagram resolutions */
@@ -148,6 +149,14 @@ clear_source (GSource **source)
       g_source_destroy (*source);
       g_clear_pointer (source, g_source_unref);
     }
+}
+
+GSocketAddress *
+gossip_socket_transport_get_datagram_source (GossipTransport *transport)
+{
+  if (!GOSSIP_IS_SOCKET_TRANSPORT (transport))
+    return NULL;
+  return GOSSIP_SOCKET_TRANSPORT (transport)->datagram_source;
 }
 
 static void
@@ -294,6 +303,7 @@ udp_readable_cb (GSocket      *socket,
       GInputVector vectors[UDP_BATCH];
       GInputMessage messages[UDP_BATCH];
       GBytes *received[UDP_BATCH];
+      GSocketAddress *sources[UDP_BATCH] = { NULL, };
       guint8 *buffers = udp_scratch_buffers ();
       g_autoptr(GError) error = NULL;
       int n;
@@ -305,6 +315,7 @@ udp_readable_cb (GSocket      *socket,
           vectors[i].size = UDP_RECV_BUFFER;
           messages[i].vectors = &vectors[i];
           messages[i].num_vectors = 1;
+          messages[i].address = &sources[i];
         }
 
       n = g_socket_receive_messages (self->udp, messages, UDP_BATCH, 0, NULL, &error);
@@ -332,9 +343,14 @@ udp_readable_cb (GSocket      *socket,
         }
       for (int i = 0; i < n; i++)
         {
+          /* Where it came from, for receivers that must answer only there
+           * (gossip_socket_transport_get_datagram_source()). */
+          self->datagram_source = sources[i];
           if (!self->closed)
             deliver (self, received[i], FALSE, NULL);
+          self->datagram_source = NULL;
           g_bytes_unref (received[i]);
+          g_clear_object (&sources[i]);
         }
       handled += (guint) n;
     }

@@ -41,6 +41,7 @@ typedef enum {
   GOSSIP_DROP_CLOCK_SKEW,     /* a wire timestamp beyond max-clock-skew */
   GOSSIP_DROP_JOIN_RATE,      /* an inbound join over its rate limit */
   GOSSIP_DROP_JOIN_OUT_RATE,  /* an unsolicited outbound join over its rate limit */
+  GOSSIP_DROP_NODE_LIMIT,
   GOSSIP_DROP_N_REASONS
 } GossipDropReason;
 

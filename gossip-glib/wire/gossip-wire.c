@@ -33,6 +33,7 @@ static const char * const drop_reason_names[GOSSIP_DROP_N_REASONS] = {
   [GOSSIP_DROP_CLOCK_SKEW] = "clock-skew",
   [GOSSIP_DROP_JOIN_RATE] = "join-rate",
   [GOSSIP_DROP_JOIN_OUT_RATE] = "join-out-rate",
+  [GOSSIP_DROP_NODE_LIMIT] = "node-limit",
 };
 
 const char *
