@@ -116,7 +116,29 @@ static const UintSetting uint_settings[] = {
   { "tcp-deadline", "Deadline of each TCP read or write (ms)", U (tcp_deadline), 1, G_MAXINT, 2000, FALSE },
   { "udp-max-packet-size", "Packets of this size or more go over TCP", U (udp_max_packet_size), 64, 65507, 1400, FALSE },
   { "tcp-max-packet-size", "Largest packet accepted over TCP", U (tcp_max_packet_size), 1024, G_MAXINT, 4194304, FALSE },
+  /**
+   * GossipConfig:udp-max-decompressed-size:
+   *
+   * Largest payload a UDP datagram may decompress to, in bytes (default
+   * 262144, 256 KiB; no Go counterpart). Checked from the snappy length
+   * header before anything is decompressed; a larger claim is the
+   * "drop-too-large" statistic. Packets over TCP are bounded by
+   * [property@Gossip.Config:tcp-max-packet-size] instead.
+   *
+   * Since: 1.0
+   */
   { "udp-max-decompressed-size", "Largest payload a UDP datagram may decompress to; checked from the snappy header before decompressing (bytes)", U (udp_max_decompressed_size), 1024, G_MAXINT, 262144, FALSE },
+  /**
+   * GossipConfig:max-decode-elements:
+   *
+   * Most values one received payload may decode to (default 65536; no Go
+   * counterpart): containers, map keys and scalars all count. The codec
+   * counts them in a structural scan before it builds any value; a payload
+   * over the budget is the "drop-payload-decode" statistic and is not
+   * forwarded.
+   *
+   * Since: 1.0
+   */
   { "max-decode-elements", "Most values (containers, keys and scalars alike) one received payload may decode to; more is a counted drop before any is built", U (max_decode_elements), 16, G_MAXINT, 65536, FALSE },
   { "stream-max-packet-size", "Largest stream frame", U (stream_max_packet_size), 1024, G_MAXINT, 8388608, FALSE },
   { "msg-history-gc-interval", "Period of the de-duplication history pruning (ms)", U (msg_history_gc_interval), 1, G_MAXINT, 1000, TRUE },
