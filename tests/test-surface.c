@@ -430,6 +430,103 @@ test_wildcard_advertise (void)
   gossip_cluster_stop (a);
 }
 
+/* ---- the accessors no other test reads ---- */
+
+static void
+count_message_cb (GossipCluster *cluster, GossipNode *sender, GossipPacket *packet, gpointer user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+static gboolean
+uint_reaches_1 (gpointer user_data)
+{
+  return *(guint *) user_data >= 1;
+}
+
+static void
+test_accessors (void)
+{
+  g_autoptr(GossipConfig) config_a = make_config ();
+  g_autoptr(GossipConfig) config_b = make_config ();
+  g_autoptr(GossipCipher) cipher = gossip_aes_gcm_cipher_new ();
+  g_autoptr(GossipCompressor) snappy = gossip_snappy_compressor_new ();
+  g_autoptr(GBytes) key = g_bytes_new_static ("1234567890123456", 16);
+  g_autoptr(GossipCluster) a = NULL;
+  g_autoptr(GossipCluster) b = NULL;
+  g_autoptr(GossipConfig) snapshot = NULL;
+  g_autoptr(GossipNodeGroup) group = NULL;
+  g_autoptr(GossipLeaderElection) election = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) stats_variant = NULL;
+  const char *no_criteria[] = { NULL };
+  GossipStats *stats;
+  GossipNode *node_b;
+  guint received = 0;
+
+  for (guint i = 0; i < 2; i++)
+    {
+      GossipConfig *c = i == 0 ? config_a : config_b;
+      gossip_config_set_cipher (c, cipher);
+      gossip_config_set_encryption_key (c, key);
+      gossip_config_set_compressor (c, snappy);
+    }
+  gossip_config_set_node_id (config_a, "01020304-0506-4708-890a-0b0c0d0e0f10");
+  g_assert_cmpstr (gossip_config_get_bind_address (config_a), ==, "127.0.0.1:0");
+  g_assert_true (gossip_config_get_cipher (config_a) == cipher);
+  g_assert_true (gossip_config_get_compressor (config_a) == snappy);
+  g_assert_true (g_bytes_equal (gossip_config_get_encryption_key (config_a), key));
+
+  a = start_cluster (config_a);
+  b = start_cluster (config_b);
+  g_assert_cmpuint (join_one (b, a), ==, 1);
+  g_assert_cmpstr (gossip_node_get_id (gossip_cluster_get_local_node (a)), ==, "01020304-0506-4708-890a-0b0c0d0e0f10");
+  g_object_get (a, "config", &snapshot, NULL);
+  g_assert_cmpstr (gossip_config_get_node_id (snapshot), ==, "01020304-0506-4708-890a-0b0c0d0e0f10");
+  g_assert_null (gossip_config_get_advertise_address (snapshot));
+
+  /* Go's CalcFanOut for two nodes. */
+  g_assert_cmpuint (gossip_cluster_calc_fan_out (a), >=, 1);
+  node_b = gossip_cluster_get_node (a, gossip_node_get_id (gossip_cluster_get_local_node (b)));
+  g_assert_nonnull (node_b);
+  g_assert_cmpuint (gossip_node_get_protocol_version (node_b), ==, 1);
+  g_assert_cmpuint (gossip_node_get_state_timestamp (node_b), >, 0);
+
+  /* Packets and statistics are reference counted boxes. */
+  stats = gossip_cluster_get_stats (a);
+  g_assert_true (gossip_stats_ref (stats) == stats);
+  gossip_stats_unref (stats);
+  stats_variant = gossip_stats_to_variant (stats);
+  g_assert_true (g_variant_is_of_type (stats_variant, G_VARIANT_TYPE ("a{st}")));
+  {
+    guint64 value = 0;
+    g_auto(GStrv) names = gossip_stats_get_names (stats);
+
+    g_assert_cmpuint (g_variant_n_children (stats_variant), ==, g_strv_length (names));
+    g_assert_true (g_variant_lookup (stats_variant, names[0], "t", &value));
+    g_assert_cmpuint (value, ==, gossip_stats_get (stats, names[0]));
+  }
+  gossip_stats_unref (stats);
+
+  /* A group of everyone, and an election over it that sends to its peers. */
+  group = gossip_node_group_new_from_strv (a, no_criteria, no_criteria, &error);
+  g_assert_no_error (error);
+  g_assert_true (gossip_node_group_get_cluster (group) == a);
+  election = gossip_leader_election_new (a, group);
+  g_assert_true (gossip_leader_election_get_cluster (election) == a);
+  g_assert_true (gossip_leader_election_get_group (election) == group);
+  gossip_leader_election_set_min_cluster_size (election, 2);
+  g_assert_cmpuint (gossip_leader_election_get_min_cluster_size (election), ==, 2);
+  g_assert_true (gossip_cluster_handle (b, 150, count_message_cb, &received, NULL, &error));
+  g_assert_true (gossip_leader_election_send_to_peers (election, 150, g_variant_new_string ("hi"),
+                                                       GOSSIP_SEND_NONE, &error));
+  g_assert_no_error (error);
+  g_assert_true (test_wait_for (uint_reaches_1, &received, WAIT_MS));
+
+  gossip_cluster_stop (b);
+  gossip_cluster_stop (a);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -441,6 +538,7 @@ main (int argc, char **argv)
   g_test_add_func ("/surface/lifecycle/stop-leave-reliable", test_stop_leave_reliable);
   g_test_add_func ("/surface/lifecycle/hostname-join-peer", test_hostname_join_peer);
   g_test_add_func ("/surface/lifecycle/wildcard-advertise", test_wildcard_advertise);
+  g_test_add_func ("/surface/accessors", test_accessors);
 
   return g_test_run ();
 }
