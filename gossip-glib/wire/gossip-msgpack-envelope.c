@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "gossip-msgpack-envelope-private.h"
+#include "gossip-msgpack-reader-private.h"
 
 static void
 put_uint (GByteArray *out,
@@ -72,130 +73,6 @@ gossip_msgpack_write_envelope (GByteArray           *out,
   put_uint (out, envelope->id);
   g_byte_array_append (out, ttl, sizeof ttl);
   put_uint (out, envelope->ttl);
-}
-
-typedef struct {
-  const guint8 *p;
-  const guint8 *end;
-} Reader;
-
-static gboolean
-take (Reader  *r,
-      gsize    n,
-      guint64 *out)
-{
-  guint64 v = 0;
-
-  if ((gsize) (r->end - r->p) < n)
-    return FALSE;
-  for (gsize i = 0; i < n; i++)
-    v = (v << 8) | r->p[i];
-  r->p += n;
-  *out = v;
-  return TRUE;
-}
-
-/* A non-negative integer in any width; FALSE for anything else. */
-static gboolean
-read_uint (Reader  *r,
-           guint64 *out)
-{
-  guint8 tag;
-
-  if (r->p >= r->end)
-    return FALSE;
-  tag = *r->p++;
-  if (tag < 0x80)
-    {
-      *out = tag;
-      return TRUE;
-    }
-  switch (tag)
-    {
-    case 0xcc: return take (r, 1, out);
-    case 0xcd: return take (r, 2, out);
-    case 0xce: return take (r, 4, out);
-    case 0xcf: return take (r, 8, out);
-    case 0xd0: case 0xd1: case 0xd2: case 0xd3:
-      {
-        guint64 v;
-        gsize n = (gsize) 1 << (tag - 0xd0);
-
-        if (!take (r, n, &v) || (v >> (n * 8 - 1)) != 0)
-          return FALSE;   /* negative: the general path reports it */
-        *out = v;
-        return TRUE;
-      }
-    default:
-      return FALSE;
-    }
-}
-
-/* A str or bin: its bytes. */
-static gboolean
-read_raw (Reader        *r,
-          gboolean       allow_bin,
-          const guint8 **data,
-          gsize         *len)
-{
-  guint8 tag;
-  guint64 n;
-
-  if (r->p >= r->end)
-    return FALSE;
-  tag = *r->p++;
-  if (tag >= 0xa0 && tag <= 0xbf)
-    n = tag & 0x1f;
-  else if (tag == 0xd9 || (allow_bin && tag == 0xc4))
-    {
-      if (!take (r, 1, &n))
-        return FALSE;
-    }
-  else if (tag == 0xda || (allow_bin && tag == 0xc5))
-    {
-      if (!take (r, 2, &n))
-        return FALSE;
-    }
-  else
-    return FALSE;
-  if ((guint64) (r->end - r->p) < n)
-    return FALSE;
-  *data = r->p;
-  *len = (gsize) n;
-  r->p += n;
-  return TRUE;
-}
-
-/* Skips a scalar of an unknown key (containers go the general way). */
-static gboolean
-skip_scalar (Reader *r)
-{
-  const guint8 *data;
-  gsize len;
-  guint64 v;
-  guint8 tag;
-
-  if (r->p >= r->end)
-    return FALSE;
-  tag = *r->p;
-  if (tag < 0x80 || tag >= 0xe0 || tag == 0xc0 || tag == 0xc2 || tag == 0xc3)
-    {
-      r->p++;
-      return TRUE;
-    }
-  if (tag >= 0xcc && tag <= 0xcf)
-    return read_uint (r, &v);
-  if (tag >= 0xd0 && tag <= 0xd3)
-    {
-      r->p++;
-      return take (r, (gsize) 1 << (tag - 0xd0), &v);
-    }
-  if (tag == 0xca || tag == 0xcb)
-    {
-      r->p++;
-      return take (r, tag == 0xca ? 4 : 8, &v);
-    }
-  return read_raw (r, TRUE, &data, &len);
 }
 
 gboolean
@@ -320,14 +197,6 @@ gossip_msgpack_write_ping (GByteArray          *out,
       b = msg->ok ? 0xc3 : 0xc2;
       g_byte_array_append (out, &b, 1);
     }
-}
-
-/* Text the general path can hold: valid UTF-8 without NUL. */
-static gboolean
-is_text (const guint8 *data,
-         gsize         len)
-{
-  return g_utf8_validate_len ((const char *) data, len, NULL) && memchr (data, 0, len) == NULL;
 }
 
 gboolean
