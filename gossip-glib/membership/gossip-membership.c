@@ -11,6 +11,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "gossip-membership-private.h"
+#include "gossip-system-read-private.h"
 #include "gossip-error.h"
 #include "gossip-hlc-private.h"
 #include "gossip-metadata-private.h"
@@ -88,7 +89,7 @@ gossip_membership_new (const GossipConfigValues   *cfg,
   gossip_router_set_peer_source (router, &peer_source, self);
   for (guint16 type = GOSSIP_MSG_JOIN; type <= GOSSIP_MSG_METADATA; type++)
     gossip_router_register (router, type,
-                            type <= GOSSIP_MSG_PUSH_PULL ? GOSSIP_RECEIVE_RELIABLE_ONLY : GOSSIP_RECEIVE_FORWARD,
+                            GOSSIP_RECEIVE_RAW | (type <= GOSSIP_MSG_PUSH_PULL ? GOSSIP_RECEIVE_RELIABLE_ONLY : GOSSIP_RECEIVE_FORWARD),
                             receive_cb, self);
   return self;
 }
@@ -541,7 +542,6 @@ join_reply_cb (GObject      *source,
   g_auto(GossipDispatchScope) dispatch = gossip_dispatcher_enter (&self->host.dispatcher);
   GError *error = NULL;
   g_autoptr(GBytes) reply = gossip_transport_request_finish (GOSSIP_TRANSPORT (source), result, &error);
-  g_autoptr(GVariant) payload = NULL;
   GossipWireMessage msg = { 0 };
   GossipJoinMsg join = { 0 };
   GossipDropReason reason;
@@ -552,13 +552,9 @@ join_reply_cb (GObject      *source,
   if (!gossip_wire_decode (gossip_router_get_wire (self->router), g_bytes_get_data (reply, NULL), g_bytes_get_size (reply),
                            &msg, &reason, &error))
     goto fail;
-  payload = gossip_codec_decode (gossip_router_get_wire (self->router)->codec, msg.payload, &error);
-  if (payload == NULL)
-    goto fail;
-  if (!gossip_join_msg_parse (payload, &join))
+  if (!gossip_system_read_join (gossip_router_get_wire (self->router)->codec, &msg, &join, &error))
     {
-      error = g_error_new (GOSSIP_ERROR, GOSSIP_ERROR_PROTOCOL,
-                           _("%s sent a malformed join reply"), attempt->address);
+      g_prefix_error (&error, _("%s sent a bad join reply: "), attempt->address);
       goto fail;
     }
   if (!join.accepted)
@@ -676,7 +672,7 @@ handle_join (GossipMembership *self,
   g_autoptr(GError) error = NULL;
   gboolean is_new;
 
-  if (!gossip_join_msg_parse (payload, &msg))
+  if (!gossip_system_read_join (gossip_router_get_wire (self->router)->codec, &rx->msg, &msg, NULL))
     {
       gossip_router_count_drop (self->router, GOSSIP_DROP_PAYLOAD_DECODE, "malformed join");
       return FALSE;
@@ -865,9 +861,10 @@ merge_entry (GossipMembership         *self,
 static void
 merge_list (GossipMembership *self,
             GossipNode       *sender,
-            GVariant         *payload)
+            const GossipWireMessage *payload)
 {
-  g_autoptr(GArray) list = gossip_node_state_list_parse (payload, 65536);
+  g_autoptr(GArray) list = gossip_system_read_state_list (gossip_router_get_wire (self->router)->codec,
+                                                          payload, 65536, NULL);
 
   if (list == NULL)
     {
@@ -897,7 +894,6 @@ exchange_reply_cb (GObject      *source,
   g_auto(GossipDispatchScope) dispatch = gossip_dispatcher_enter (&self->host.dispatcher);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) reply = gossip_transport_request_finish (GOSSIP_TRANSPORT (source), result, &error);
-  g_autoptr(GVariant) payload = NULL;
   GossipWireMessage msg = { 0 };
   GossipDropReason reason;
 
@@ -906,11 +902,7 @@ exchange_reply_cb (GObject      *source,
   else if (!self->stopped &&
            gossip_wire_decode (gossip_router_get_wire (self->router), g_bytes_get_data (reply, NULL), g_bytes_get_size (reply),
                                &msg, &reason, &error))
-    {
-      payload = gossip_codec_decode (gossip_router_get_wire (self->router)->codec, msg.payload, &error);
-      if (payload != NULL)
-        merge_list (self, ex->node, payload);
-    }
+    merge_list (self, ex->node, &msg);
   if (error != NULL && reply != NULL)
     gossip_router_count_drop (self->router, GOSSIP_DROP_PAYLOAD_DECODE, error->message);
 
@@ -962,7 +954,7 @@ handle_push_pull (GossipMembership *self,
 
   /* Unlike Go, a push/pull from a node we do not know yet is merged and
    * answered: it is how the two learn of each other fastest. */
-  merge_list (self, sender, payload);
+  merge_list (self, sender, &rx->msg);
 
   /* A node that just joined us gets the whole membership at once instead
    * of a sample, so that it converges in one round trip rather than over
@@ -998,7 +990,7 @@ handle_alive (GossipMembership *self,
   GossipNodeMsg msg;
   GossipNode *node;
 
-  if (!gossip_node_msg_parse (payload, &msg))
+  if (!gossip_system_read_node_msg (gossip_router_get_wire (self->router)->codec, &rx->msg, &msg, NULL))
     {
       gossip_router_count_drop (self->router, GOSSIP_DROP_PAYLOAD_DECODE, "malformed alive");
       return FALSE;
@@ -1058,7 +1050,7 @@ handle_suspicion (GossipMembership *self,
 {
   GossipNodeMsg msg;
 
-  if (!gossip_node_msg_parse (payload, &msg))
+  if (!gossip_system_read_node_msg (gossip_router_get_wire (self->router)->codec, &rx->msg, &msg, NULL))
     {
       gossip_router_count_drop (self->router, GOSSIP_DROP_PAYLOAD_DECODE, "malformed suspicion");
       return FALSE;
@@ -1092,7 +1084,7 @@ handle_leaving (GossipMembership *self,
 {
   GossipNodeMsg msg;
 
-  if (!gossip_node_msg_parse (payload, &msg))
+  if (!gossip_system_read_node_msg (gossip_router_get_wire (self->router)->codec, &rx->msg, &msg, NULL))
     {
       gossip_router_count_drop (self->router, GOSSIP_DROP_PAYLOAD_DECODE, "malformed leaving");
       return FALSE;
@@ -1119,7 +1111,7 @@ handle_metadata (GossipMembership *self,
   GossipMetadataMsg msg;
 
   /* Parsed first, so that a malformed update is never forwarded. */
-  if (!gossip_metadata_msg_parse (payload, &msg))
+  if (!gossip_system_read_metadata_msg (gossip_router_get_wire (self->router)->codec, &rx->msg, &msg, NULL))
     {
       gossip_router_count_drop (self->router, GOSSIP_DROP_PAYLOAD_DECODE, "malformed metadata update");
       return FALSE;
