@@ -12,6 +12,7 @@
 
 #include "gossip-membership-private.h"
 #include "gossip-system-read-private.h"
+#include "gossip-codec-fast-private.h"
 #include "gossip-error.h"
 #include "gossip-hlc-private.h"
 #include "gossip-metadata-private.h"
@@ -732,14 +733,16 @@ handle_join (GossipMembership *self,
 /* ------------------------------------------------------------------ */
 /* Push/pull                                                           */
 
-GVariant *
-gossip_membership_build_state_list (GossipMembership *self,
-                                    GossipNode       *exclude,
-                                    guint             max)
+/* The chosen nodes, each followed by its (borrowed, current) cached entry:
+ * node, entry, node, entry, ... NULL if no node was chosen. */
+static GPtrArray *
+state_list_entries (GossipMembership *self,
+                    GossipNode       *exclude,
+                    guint             max)
 {
   const GossipNodeId *excluded = exclude ? gossip_node_get_node_id (exclude) : NULL;
   g_autoptr(GPtrArray) chosen = NULL;
-  GVariantBuilder b;
+  GPtrArray *out;
 
   if (max == G_MAXUINT)
     chosen = gossip_node_list_random (self->nodes, gossip_node_list_size (self->nodes),
@@ -750,7 +753,7 @@ gossip_membership_build_state_list (GossipMembership *self,
   if (chosen->len == 0)
     return NULL;
 
-  g_variant_builder_init (&b, G_VARIANT_TYPE ("aa{sv}"));
+  out = g_ptr_array_sized_new (chosen->len * 2);
   for (guint i = 0; i < chosen->len; i++)
     {
       GossipNode *node = chosen->pdata[i];
@@ -774,10 +777,128 @@ gossip_membership_build_state_list (GossipMembership *self,
           };
           entry = gossip_node_state_msg_build (&msg);
           gossip_node_set_cached_entry (node, entry);
+          entry = gossip_node_get_cached_entry (node);
         }
-      g_variant_builder_add_value (&b, entry);
+      g_ptr_array_add (out, node);
+      g_ptr_array_add (out, entry);
     }
+  return out;
+}
+
+GVariant *
+gossip_membership_build_state_list (GossipMembership *self,
+                                    GossipNode       *exclude,
+                                    guint             max)
+{
+  g_autoptr(GPtrArray) entries = state_list_entries (self, exclude, max);
+  GVariantBuilder b;
+
+  if (entries == NULL)
+    return NULL;
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < entries->len; i += 2)
+    g_variant_builder_add_value (&b, entries->pdata[i + 1]);
   return g_variant_builder_end (&b);
+}
+
+/* The codec's bytes of a node's cached entry, kept beside it on the node
+ * (so gossip-node.c stays as it is) while that entry is current: a
+ * push/pull list is then its array header and these bytes, instead of a
+ * GVariant list walked by the encoder on every exchange. */
+typedef struct {
+  GVariant *entry;
+  GBytes   *bytes;
+} EntryBytes;
+
+static void
+entry_bytes_free (gpointer data)
+{
+  EntryBytes *eb = data;
+
+  g_variant_unref (eb->entry);
+  g_bytes_unref (eb->bytes);
+  g_free (eb);
+}
+
+static GBytes *
+entry_bytes (GossipMembership *self,
+             GossipNode       *node,
+             GVariant         *entry,
+             GError          **error)
+{
+  static GQuark quark;
+  EntryBytes *eb;
+  GBytes *bytes;
+
+  if (G_UNLIKELY (quark == 0))
+    quark = g_quark_from_static_string ("gossip-membership-entry-bytes");
+  eb = g_object_get_qdata (G_OBJECT (node), quark);
+  if (eb != NULL && eb->entry == entry)
+    return eb->bytes;
+  bytes = gossip_codec_encode (gossip_router_get_wire (self->router)->codec, entry, error);
+  if (bytes == NULL)
+    return NULL;
+  eb = g_new (EntryBytes, 1);
+  eb->entry = g_variant_ref (entry);
+  eb->bytes = bytes;
+  g_object_set_qdata_full (G_OBJECT (node), quark, eb, entry_bytes_free);
+  return bytes;
+}
+
+/* The payload bytes of a state list (see gossip_membership_build_state_list());
+ * NULL without error when there is nothing to send, or with @nil_if_empty
+ * the codec's nil then instead. */
+static GBytes *
+encode_state_list (GossipMembership *self,
+                   GossipNode       *exclude,
+                   guint             max,
+                   gboolean          nil_if_empty,
+                   GError          **error)
+{
+  GossipCodec *codec = gossip_router_get_wire (self->router)->codec;
+  const GossipCodecFastPath *fast = gossip_codec_get_fast_path (codec);
+  g_autoptr(GVariant) list = NULL;
+  GByteArray *out;
+
+  if (fast == NULL || fast->write_array_header == NULL)
+    {
+      list = gossip_membership_build_state_list (self, exclude, max);
+      if (list == NULL && !nil_if_empty)
+        return NULL;
+      if (list == NULL)
+        list = g_variant_new_maybe (G_VARIANT_TYPE_VARIANT, NULL);
+      g_variant_ref_sink (list);
+      return gossip_codec_encode (codec, list, error);
+    }
+
+  {
+    g_autoptr(GPtrArray) entries = state_list_entries (self, exclude, max);
+
+    if (entries == NULL && !nil_if_empty)
+      return NULL;
+    if (entries == NULL)
+      {
+        list = g_variant_ref_sink (g_variant_new_maybe (G_VARIANT_TYPE_VARIANT, NULL));
+        return gossip_codec_encode (codec, list, error);
+      }
+    out = g_byte_array_sized_new (entries->len * 48 + 5);
+    fast->write_array_header (out, entries->len / 2);
+    for (guint i = 0; i < entries->len; i += 2)
+      {
+        GBytes *bytes = entry_bytes (self, entries->pdata[i], entries->pdata[i + 1], error);
+        gsize size;
+        const guint8 *data;
+
+        if (bytes == NULL)
+          {
+            g_byte_array_unref (out);
+            return NULL;
+          }
+        data = g_bytes_get_data (bytes, &size);
+        g_byte_array_append (out, data, (guint) size);
+      }
+  }
+  return g_byte_array_free_to_bytes (out);
 }
 
 static void
@@ -916,18 +1037,20 @@ void
 gossip_membership_exchange_state (GossipMembership *self,
                                   GossipNode       *node)
 {
-  g_autoptr(GVariant) list = gossip_membership_build_state_list (self, node,
-                                                                 payload_size (self, gossip_node_list_size (self->nodes)));
+  g_autoptr(GBytes) list = NULL;
   GossipEnvelope env;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) raw = NULL;
   Exchange *ex;
 
-  if (list == NULL || self->stopped)
+  if (self->stopped)
     return;
-  g_variant_ref_sink (list);
+  list = encode_state_list (self, node, payload_size (self, gossip_node_list_size (self->nodes)), FALSE, &error);
+  if (list == NULL && error == NULL)
+    return;
   env = gossip_router_envelope (self->router, GOSSIP_MSG_PUSH_PULL, 1);
-  raw = gossip_wire_encode_value (gossip_router_get_wire (self->router), &env, list, &error);
+  if (list != NULL)
+    raw = gossip_wire_encode (gossip_router_get_wire (self->router), &env, list, FALSE, &error);
   if (raw == NULL)
     {
       g_warning ("Could not encode a push/pull list: %s", error->message);
@@ -947,7 +1070,7 @@ handle_push_pull (GossipMembership *self,
                   GossipNode       *sender,
                   GVariant         *payload)
 {
-  g_autoptr(GVariant) list = NULL;
+  g_autoptr(GBytes) list = NULL;
   GossipEnvelope env;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) raw = NULL;
@@ -963,16 +1086,13 @@ handle_push_pull (GossipMembership *self,
       g_get_monotonic_time () - gossip_node_get_joined_at (sender) < 10 * G_USEC_PER_SEC)
     {
       gossip_node_set_joined_at (sender, 0);
-      list = gossip_membership_build_state_list (self, NULL, G_MAXUINT);
+      list = encode_state_list (self, NULL, G_MAXUINT, TRUE, &error);
     }
   else
-    list = gossip_membership_build_state_list (self, NULL,
-                                               payload_size (self, gossip_node_list_size (self->nodes)));
-  if (list == NULL)
-    list = g_variant_new_maybe (G_VARIANT_TYPE_VARIANT, NULL);
-  g_variant_ref_sink (list);
+    list = encode_state_list (self, NULL, payload_size (self, gossip_node_list_size (self->nodes)), TRUE, &error);
   env = gossip_router_envelope (self->router, GOSSIP_MSG_REPLY, 1);
-  raw = gossip_wire_encode_value (gossip_router_get_wire (self->router), &env, list, &error);
+  if (list != NULL)
+    raw = gossip_wire_encode (gossip_router_get_wire (self->router), &env, list, FALSE, &error);
   if (raw != NULL)
     gossip_incoming_reply (rx->incoming, raw);
   return TRUE;

@@ -24,6 +24,10 @@ typedef struct {
   gboolean (* read_state_list)    (const guint8 *data, gsize size, guint max_entries, GArray **out);
   gboolean (* read_node_msg)      (const guint8 *data, gsize size, GossipNodeMsg *out);
   gboolean (* read_metadata_msg)  (const guint8 *data, gsize size, GossipMetadataMsg *out);
+  /* The header of an array of @n values: followed by the codec's own
+   * encoding of each value, it is the encoding of the array (so cached
+   * encoded elements can be concatenated). */
+  void     (* write_array_header) (GByteArray *out, guint n);
 } GossipCodecFastPath;
 
 /* Registers @table (static) for instances of exactly @codec_type. */

@@ -479,6 +479,33 @@ fail:
   return FALSE;
 }
 
+static void
+write_array_header (GByteArray *out,
+                    guint       n)
+{
+  guint8 b[5];
+
+  if (n < 16)
+    {
+      b[0] = (guint8) (0x90 | n);
+      g_byte_array_append (out, b, 1);
+    }
+  else if (n <= G_MAXUINT16)
+    {
+      b[0] = 0xdc;
+      b[1] = (guint8) (n >> 8);
+      b[2] = (guint8) n;
+      g_byte_array_append (out, b, 3);
+    }
+  else
+    {
+      b[0] = 0xdd;
+      for (guint i = 0; i < 4; i++)
+        b[1 + i] = (guint8) (n >> (24 - 8 * i));
+      g_byte_array_append (out, b, 5);
+    }
+}
+
 const GossipCodecFastPath gossip_msgpack_fast_path = {
   .write_envelope = gossip_msgpack_write_envelope,
   .read_envelope = gossip_msgpack_read_envelope,
@@ -488,4 +515,5 @@ const GossipCodecFastPath gossip_msgpack_fast_path = {
   .read_state_list = gossip_msgpack_read_state_list,
   .read_node_msg = gossip_msgpack_read_node_msg,
   .read_metadata_msg = gossip_msgpack_read_metadata_msg,
+  .write_array_header = write_array_header,
 };
