@@ -840,9 +840,17 @@ entry_bytes (GossipMembership *self,
     return NULL;
   eb = g_new (EntryBytes, 1);
   eb->entry = g_variant_ref (entry);
-  eb->bytes = bytes;
+  /* An exact copy: encoders hand out buffers with room to spare (msgpack-c
+   * starts at 8 KiB), and one of these stays per node in every view. */
+  {
+    gsize size;
+    gconstpointer data = g_bytes_get_data (bytes, &size);
+
+    eb->bytes = g_bytes_new (data, size);
+    g_bytes_unref (bytes);
+  }
   g_object_set_qdata_full (G_OBJECT (node), quark, eb, entry_bytes_free);
-  return bytes;
+  return eb->bytes;
 }
 
 /* The payload bytes of a state list (see gossip_membership_build_state_list());
