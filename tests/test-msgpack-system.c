@@ -313,6 +313,43 @@ test_mutated (void)
   g_assert_cmpuint (answered, >, total / 20);
 }
 
+/* The list writer emits exactly the general path's bytes. */
+static void
+test_write_entry (void)
+{
+  g_autoptr(GossipCodec) codec = gossip_msgpack_codec_new ();
+  static const guint64 numbers[] = { 0, 1, 127, 128, 255, 256, 65535, 65536, G_MAXUINT32,
+                                     (guint64) G_MAXUINT32 + 1, 0x0070000012345400ull, G_MAXUINT64 };
+  static const guint addr_lens[] = { 0, 1, 14, 31, 32, 255, 256, 1000 };
+
+  for (guint i = 0; i < 96; i++)
+    {
+      g_autoptr(GVariant) md = g_variant_ref_sink (sample_metadata (i));
+      g_autoptr(GVariant) entry = NULL;
+      g_autoptr(GBytes) expected = NULL;
+      g_autoptr(GBytes) md_bytes = NULL;
+      g_autoptr(GByteArray) got = g_byte_array_new ();
+      g_autoptr(GError) error = NULL;
+      g_autofree char *addr = g_strnfill (addr_lens[i % G_N_ELEMENTS (addr_lens)], 'a' + i % 26);
+      GossipNodeStateMsg e = { .addr = addr, .state = (guint8) (i % 5 == 4 ? 200 : i % 5),
+                               .state_ts = numbers[i % G_N_ELEMENTS (numbers)],
+                               .metadata_ts = numbers[(i * 7) % G_N_ELEMENTS (numbers)],
+                               .metadata = md };
+
+      sample_id (&e.id, i);
+      entry = g_variant_ref_sink (gossip_node_state_msg_build (&e));
+      expected = gossip_codec_encode (codec, entry, &error);
+      g_assert_no_error (error);
+      if (g_variant_n_children (md) > 0)
+        {
+          md_bytes = gossip_codec_encode (codec, md, &error);
+          g_assert_no_error (error);
+        }
+      gossip_msgpack_write_state_entry (got, &e, md_bytes);
+      g_assert_cmpmem (got->data, got->len, g_bytes_get_data (expected, NULL), g_bytes_get_size (expected));
+    }
+}
+
 #ifdef __GLIBC__
 static gsize
 heap_in_use (void)
@@ -387,5 +424,6 @@ main (int argc, char **argv)
   g_test_add_func ("/msgpack-system/valid", test_valid);
   g_test_add_func ("/msgpack-system/mutated", test_mutated);
   g_test_add_func ("/msgpack-system/heap", test_heap);
+  g_test_add_func ("/msgpack-system/write-entry", test_write_entry);
   return g_test_run ();
 }

@@ -733,16 +733,15 @@ handle_join (GossipMembership *self,
 /* ------------------------------------------------------------------ */
 /* Push/pull                                                           */
 
-/* The chosen nodes, each followed by its (borrowed, current) cached entry:
- * node, entry, node, entry, ... NULL if no node was chosen. */
+/* The nodes a state list describes; NULL if none was chosen. */
 static GPtrArray *
-state_list_entries (GossipMembership *self,
-                    GossipNode       *exclude,
-                    guint             max)
+state_list_nodes (GossipMembership *self,
+                  GossipNode       *exclude,
+                  guint             max)
 {
   const GossipNodeId *excluded = exclude ? gossip_node_get_node_id (exclude) : NULL;
   g_autoptr(GPtrArray) chosen = NULL;
-  GPtrArray *out;
+  guint kept = 0;
 
   if (max == G_MAXUINT)
     chosen = gossip_node_list_random (self->nodes, gossip_node_list_size (self->nodes),
@@ -752,17 +751,30 @@ state_list_entries (GossipMembership *self,
     chosen = gossip_node_list_random_for_gossip (self->nodes, max, excluded, excluded ? 1 : 0);
   if (chosen->len == 0)
     return NULL;
+  for (guint i = 0; i < chosen->len; i++)
+    /* While our suspicion of it is held back from Go nodes. */
+    if (!withholds (self, chosen->pdata[i]))
+      chosen->pdata[kept++] = chosen->pdata[i];
+  g_ptr_array_set_size (chosen, kept);
+  return g_steal_pointer (&chosen);
+}
 
-  out = g_ptr_array_sized_new (chosen->len * 2);
+GVariant *
+gossip_membership_build_state_list (GossipMembership *self,
+                                    GossipNode       *exclude,
+                                    guint             max)
+{
+  g_autoptr(GPtrArray) chosen = state_list_nodes (self, exclude, max);
+  GVariantBuilder b;
+
+  if (chosen == NULL)
+    return NULL;
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("aa{sv}"));
   for (guint i = 0; i < chosen->len; i++)
     {
       GossipNode *node = chosen->pdata[i];
-      GVariant *entry;
+      GVariant *entry = gossip_node_get_cached_entry (node);
 
-      /* While our suspicion of it is held back from Go nodes. */
-      if (withholds (self, node))
-        continue;
-      entry = gossip_node_get_cached_entry (node);
       if (entry == NULL)
         {
           GossipMetadata *md = gossip_node_get_metadata (node);
@@ -777,85 +789,17 @@ state_list_entries (GossipMembership *self,
           };
           entry = gossip_node_state_msg_build (&msg);
           gossip_node_set_cached_entry (node, entry);
-          entry = gossip_node_get_cached_entry (node);
         }
-      g_ptr_array_add (out, node);
-      g_ptr_array_add (out, entry);
+      g_variant_builder_add_value (&b, entry);
     }
-  return out;
-}
-
-GVariant *
-gossip_membership_build_state_list (GossipMembership *self,
-                                    GossipNode       *exclude,
-                                    guint             max)
-{
-  g_autoptr(GPtrArray) entries = state_list_entries (self, exclude, max);
-  GVariantBuilder b;
-
-  if (entries == NULL)
-    return NULL;
-  g_variant_builder_init (&b, G_VARIANT_TYPE ("aa{sv}"));
-  for (guint i = 0; i < entries->len; i += 2)
-    g_variant_builder_add_value (&b, entries->pdata[i + 1]);
   return g_variant_builder_end (&b);
-}
-
-/* The codec's bytes of a node's cached entry, kept beside it on the node
- * (so gossip-node.c stays as it is) while that entry is current: a
- * push/pull list is then its array header and these bytes, instead of a
- * GVariant list walked by the encoder on every exchange. */
-typedef struct {
-  GVariant *entry;
-  GBytes   *bytes;
-} EntryBytes;
-
-static void
-entry_bytes_free (gpointer data)
-{
-  EntryBytes *eb = data;
-
-  g_variant_unref (eb->entry);
-  g_bytes_unref (eb->bytes);
-  g_free (eb);
-}
-
-static GBytes *
-entry_bytes (GossipMembership *self,
-             GossipNode       *node,
-             GVariant         *entry,
-             GError          **error)
-{
-  static GQuark quark;
-  EntryBytes *eb;
-  GBytes *bytes;
-
-  if (G_UNLIKELY (quark == 0))
-    quark = g_quark_from_static_string ("gossip-membership-entry-bytes");
-  eb = g_object_get_qdata (G_OBJECT (node), quark);
-  if (eb != NULL && eb->entry == entry)
-    return eb->bytes;
-  bytes = gossip_codec_encode (gossip_router_get_wire (self->router)->codec, entry, error);
-  if (bytes == NULL)
-    return NULL;
-  eb = g_new (EntryBytes, 1);
-  eb->entry = g_variant_ref (entry);
-  /* An exact copy: encoders hand out buffers with room to spare (msgpack-c
-   * starts at 8 KiB), and one of these stays per node in every view. */
-  {
-    gsize size;
-    gconstpointer data = g_bytes_get_data (bytes, &size);
-
-    eb->bytes = g_bytes_new (data, size);
-    g_bytes_unref (bytes);
-  }
-  g_object_set_qdata_full (G_OBJECT (node), quark, eb, entry_bytes_free);
-  return eb->bytes;
 }
 
 /* The payload bytes of a state list (see gossip_membership_build_state_list());
  * NULL without error when there is nothing to send, or with @nil_if_empty
- * the codec's nil then instead. */
+ * the codec's nil then instead. With a codec fast path the entries are
+ * written straight from the nodes: no GVariant list walked by the encoder
+ * on every exchange, and no cached entry kept per node in every view. */
 static GBytes *
 encode_state_list (GossipMembership *self,
                    GossipNode       *exclude,
@@ -866,9 +810,10 @@ encode_state_list (GossipMembership *self,
   GossipCodec *codec = gossip_router_get_wire (self->router)->codec;
   const GossipCodecFastPath *fast = gossip_codec_get_fast_path (codec);
   g_autoptr(GVariant) list = NULL;
+  g_autoptr(GPtrArray) chosen = NULL;
   GByteArray *out;
 
-  if (fast == NULL || fast->write_array_header == NULL)
+  if (fast == NULL)
     {
       list = gossip_membership_build_state_list (self, exclude, max);
       if (list == NULL && !nil_if_empty)
@@ -879,33 +824,42 @@ encode_state_list (GossipMembership *self,
       return gossip_codec_encode (codec, list, error);
     }
 
-  {
-    g_autoptr(GPtrArray) entries = state_list_entries (self, exclude, max);
+  chosen = state_list_nodes (self, exclude, max);
+  if (chosen == NULL && !nil_if_empty)
+    return NULL;
+  if (chosen == NULL)
+    {
+      list = g_variant_ref_sink (g_variant_new_maybe (G_VARIANT_TYPE_VARIANT, NULL));
+      return gossip_codec_encode (codec, list, error);
+    }
+  out = g_byte_array_sized_new (chosen->len * 80 + 5);
+  fast->write_array_header (out, chosen->len);
+  for (guint i = 0; i < chosen->len; i++)
+    {
+      GossipNode *node = chosen->pdata[i];
+      GossipMetadata *md = gossip_node_get_metadata (node);
+      g_autoptr(GBytes) md_bytes = NULL;
+      GossipNodeStateMsg msg = {
+        .id = *gossip_node_get_node_id (node),
+        .addr = (char *) gossip_node_get_address (node),
+        .state = gossip_node_get_state (node),
+        .state_ts = gossip_node_get_state_timestamp (node),
+        .metadata_ts = gossip_metadata_get_timestamp (md),
+      };
 
-    if (entries == NULL && !nil_if_empty)
-      return NULL;
-    if (entries == NULL)
-      {
-        list = g_variant_ref_sink (g_variant_new_maybe (G_VARIANT_TYPE_VARIANT, NULL));
-        return gossip_codec_encode (codec, list, error);
-      }
-    out = g_byte_array_sized_new (entries->len * 48 + 5);
-    fast->write_array_header (out, entries->len / 2);
-    for (guint i = 0; i < entries->len; i += 2)
-      {
-        GBytes *bytes = entry_bytes (self, entries->pdata[i], entries->pdata[i + 1], error);
-        gsize size;
-        const guint8 *data;
+      if (gossip_metadata_get_size (md) > 0)
+        {
+          g_autoptr(GVariant) map = g_variant_ref_sink (gossip_metadata_to_variant (md));
 
-        if (bytes == NULL)
-          {
-            g_byte_array_unref (out);
-            return NULL;
-          }
-        data = g_bytes_get_data (bytes, &size);
-        g_byte_array_append (out, data, (guint) size);
-      }
-  }
+          md_bytes = gossip_codec_encode (codec, map, error);
+          if (md_bytes == NULL)
+            {
+              g_byte_array_unref (out);
+              return NULL;
+            }
+        }
+      fast->write_state_entry (out, &msg, md_bytes);
+    }
   return g_byte_array_free_to_bytes (out);
 }
 

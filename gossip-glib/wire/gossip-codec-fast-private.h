@@ -24,10 +24,11 @@ typedef struct {
   gboolean (* read_state_list)    (const guint8 *data, gsize size, guint max_entries, GArray **out);
   gboolean (* read_node_msg)      (const guint8 *data, gsize size, GossipNodeMsg *out);
   gboolean (* read_metadata_msg)  (const guint8 *data, gsize size, GossipMetadataMsg *out);
-  /* The header of an array of @n values: followed by the codec's own
-   * encoding of each value, it is the encoding of the array (so cached
-   * encoded elements can be concatenated). */
+  /* A push/pull list: the array header for @n entries, then each entry
+   * as gossip_node_state_msg_build() + the codec would encode it, with
+   * @metadata the codec's bytes of its metadata map (NULL: empty). */
   void     (* write_array_header) (GByteArray *out, guint n);
+  void     (* write_state_entry)  (GByteArray *out, const GossipNodeStateMsg *msg, GBytes *metadata);
 } GossipCodecFastPath;
 
 /* Registers @table (static) for instances of exactly @codec_type. */

@@ -14,48 +14,6 @@
 #include "gossip-msgpack-envelope-private.h"
 #include "gossip-msgpack-reader-private.h"
 
-static void
-put_uint (GByteArray *out,
-          guint64     v)
-{
-  guint8 b[9];
-  guint n;
-
-  if (v < 0x80)
-    {
-      b[0] = (guint8) v;
-      n = 1;
-    }
-  else if (v <= G_MAXUINT8)
-    {
-      b[0] = 0xcc;
-      b[1] = (guint8) v;
-      n = 2;
-    }
-  else if (v <= G_MAXUINT16)
-    {
-      b[0] = 0xcd;
-      b[1] = (guint8) (v >> 8);
-      b[2] = (guint8) v;
-      n = 3;
-    }
-  else if (v <= G_MAXUINT32)
-    {
-      b[0] = 0xce;
-      for (guint i = 0; i < 4; i++)
-        b[1 + i] = (guint8) (v >> (24 - 8 * i));
-      n = 5;
-    }
-  else
-    {
-      b[0] = 0xcf;
-      for (guint i = 0; i < 8; i++)
-        b[1 + i] = (guint8) (v >> (56 - 8 * i));
-      n = 9;
-    }
-  g_byte_array_append (out, b, n);
-}
-
 void
 gossip_msgpack_write_envelope (GByteArray           *out,
                                const GossipEnvelope *envelope)
@@ -140,36 +98,6 @@ gossip_msgpack_read_envelope (const guint8   *data,
 
   /* Exactly one value, and si present (missing numbers are zero, as in Go). */
   return r.p == r.end && have_si;
-}
-
-static void
-put_str (GByteArray *out,
-         const char *str)
-{
-  gsize len = strlen (str);
-  guint8 hdr[3];
-
-  if (len < 32)
-    {
-      hdr[0] = (guint8) (0xa0 | len);
-      g_byte_array_append (out, hdr, 1);
-    }
-  else if (len <= G_MAXUINT8)
-    {
-      hdr[0] = 0xd9;
-      hdr[1] = (guint8) len;
-      g_byte_array_append (out, hdr, 2);
-    }
-  else
-    {
-      /* Addresses never get this long; keep to str16 (capped). */
-      len = MIN (len, G_MAXUINT16);
-      hdr[0] = 0xda;
-      hdr[1] = (guint8) (len >> 8);
-      hdr[2] = (guint8) len;
-      g_byte_array_append (out, hdr, 3);
-    }
-  g_byte_array_append (out, (const guint8 *) str, (guint) len);
 }
 
 void

@@ -27,6 +27,13 @@ gboolean gossip_msgpack_read_metadata_msg (const guint8     *data,
                                            gsize             size,
                                            GossipMetadataMsg *out);
 
+/* One push/pull list entry, byte for byte as the codec encodes
+ * gossip_node_state_msg_build (@msg); @metadata: the codec's bytes of the
+ * metadata map, NULL for an empty one. */
+void     gossip_msgpack_write_state_entry (GByteArray               *out,
+                                           const GossipNodeStateMsg *msg,
+                                           GBytes                   *metadata);
+
 /* The msgpack codec's fast path (registered for its type). */
 extern const GossipCodecFastPath gossip_msgpack_fast_path;
 
