@@ -7,8 +7,7 @@
 #include "config.h"
 
 #include "gossip-probe-private.h"
-#include "gossip-msgpack-codec.h"
-#include "gossip-msgpack-envelope-private.h"
+#include "gossip-codec-fast-private.h"
 #include "gossip-socket-transport-private.h"
 
 struct _GossipProbe
@@ -396,11 +395,12 @@ receive_cb (GossipReceived *rx,
   GossipProbe *self = data;
   g_autoptr(GossipNode) sender = gossip_membership_lookup_sender (self->membership, rx);
   GossipCodec *codec = gossip_router_get_wire (self->router)->codec;
+  const GossipCodecFastPath *fast = gossip_codec_get_fast_path (codec);
   GossipPingMsg msg;
   gsize size;
   const guint8 *bytes = g_bytes_get_data (rx->msg.payload, &size);
 
-  if (!GOSSIP_IS_MSGPACK_CODEC (codec) || !gossip_msgpack_read_ping (bytes, size, &msg))
+  if (fast == NULL || !fast->read_ping (bytes, size, &msg))
     {
       g_autoptr(GVariant) payload = gossip_router_decode_payload (self->router, rx);
 

@@ -11,6 +11,8 @@
 #include <glib/gi18n-lib.h>
 
 #include "gossip-membership-private.h"
+#include "gossip-system-read-private.h"
+#include "gossip-codec-fast-private.h"
 #include "gossip-error.h"
 #include "gossip-hlc-private.h"
 #include "gossip-metadata-private.h"
@@ -112,7 +114,7 @@ gossip_membership_new (const GossipConfigValues   *cfg,
   gossip_router_set_peer_source (router, &peer_source, self);
   for (guint16 type = GOSSIP_MSG_JOIN; type <= GOSSIP_MSG_METADATA; type++)
     gossip_router_register (router, type,
-                            type <= GOSSIP_MSG_PUSH_PULL ? GOSSIP_RECEIVE_RELIABLE_ONLY : GOSSIP_RECEIVE_FORWARD,
+                            GOSSIP_RECEIVE_RAW | (type <= GOSSIP_MSG_PUSH_PULL ? GOSSIP_RECEIVE_RELIABLE_ONLY : GOSSIP_RECEIVE_FORWARD),
                             receive_cb, self);
   return self;
 }
@@ -751,7 +753,6 @@ join_reply_cb (GObject      *source,
   g_auto(GossipDispatchScope) dispatch = gossip_dispatcher_enter (&self->host.dispatcher);
   GError *error = NULL;
   g_autoptr(GBytes) reply = gossip_transport_request_finish (GOSSIP_TRANSPORT (source), result, &error);
-  g_autoptr(GVariant) payload = NULL;
   GossipWireMessage msg = { 0 };
   GossipJoinMsg join = { 0 };
   GossipDropReason reason;
@@ -762,13 +763,9 @@ join_reply_cb (GObject      *source,
   if (!gossip_wire_decode (gossip_router_get_wire (self->router), g_bytes_get_data (reply, NULL), g_bytes_get_size (reply),
                            &msg, &reason, &error))
     goto fail;
-  payload = gossip_codec_decode (gossip_router_get_wire (self->router)->codec, msg.payload, &error);
-  if (payload == NULL)
-    goto fail;
-  if (!gossip_join_msg_parse (payload, &join))
+  if (!gossip_system_read_join (gossip_router_get_wire (self->router)->codec, &msg, &join, &error))
     {
-      error = g_error_new (GOSSIP_ERROR, GOSSIP_ERROR_PROTOCOL,
-                           _("%s sent a malformed join reply"), attempt->address);
+      g_prefix_error (&error, _("%s sent a bad join reply: "), attempt->address);
       goto fail;
     }
   if (!join.accepted)
@@ -969,7 +966,7 @@ handle_join (GossipMembership *self,
   gboolean is_new;
   gboolean late = FALSE;
 
-  if (!gossip_join_msg_parse (payload, &msg))
+  if (!gossip_system_read_join (gossip_router_get_wire (self->router)->codec, &rx->msg, &msg, NULL))
     {
       gossip_router_count_drop (self->router, GOSSIP_DROP_PAYLOAD_DECODE, "malformed join");
       return FALSE;
@@ -1042,14 +1039,15 @@ handle_join (GossipMembership *self,
 /* ------------------------------------------------------------------ */
 /* Push/pull                                                           */
 
-GVariant *
-gossip_membership_build_state_list (GossipMembership *self,
-                                    GossipNode       *exclude,
-                                    guint             max)
+/* The nodes a state list describes; NULL if none was chosen. */
+static GPtrArray *
+state_list_nodes (GossipMembership *self,
+                  GossipNode       *exclude,
+                  guint             max)
 {
   const GossipNodeId *excluded = exclude ? gossip_node_get_node_id (exclude) : NULL;
   g_autoptr(GPtrArray) chosen = NULL;
-  GVariantBuilder b;
+  guint kept = 0;
 
   if (max == G_MAXUINT)
     chosen = gossip_node_list_random (self->nodes, gossip_node_list_size (self->nodes),
@@ -1059,17 +1057,30 @@ gossip_membership_build_state_list (GossipMembership *self,
     chosen = gossip_node_list_random_for_gossip (self->nodes, max, excluded, excluded ? 1 : 0);
   if (chosen->len == 0)
     return NULL;
+  for (guint i = 0; i < chosen->len; i++)
+    /* While our suspicion of it is held back from Go nodes. */
+    if (!withholds (self, chosen->pdata[i]))
+      chosen->pdata[kept++] = chosen->pdata[i];
+  g_ptr_array_set_size (chosen, kept);
+  return g_steal_pointer (&chosen);
+}
 
+GVariant *
+gossip_membership_build_state_list (GossipMembership *self,
+                                    GossipNode       *exclude,
+                                    guint             max)
+{
+  g_autoptr(GPtrArray) chosen = state_list_nodes (self, exclude, max);
+  GVariantBuilder b;
+
+  if (chosen == NULL)
+    return NULL;
   g_variant_builder_init (&b, G_VARIANT_TYPE ("aa{sv}"));
   for (guint i = 0; i < chosen->len; i++)
     {
       GossipNode *node = chosen->pdata[i];
-      GVariant *entry;
+      GVariant *entry = gossip_node_get_cached_entry (node);
 
-      /* While our suspicion of it is held back from Go nodes. */
-      if (withholds (self, node))
-        continue;
-      entry = gossip_node_get_cached_entry (node);
       if (entry == NULL)
         {
           GossipMetadata *md = gossip_node_get_metadata (node);
@@ -1089,6 +1100,75 @@ gossip_membership_build_state_list (GossipMembership *self,
     }
   return g_variant_builder_end (&b);
 }
+
+/* The payload bytes of a state list (see gossip_membership_build_state_list());
+ * NULL without error when there is nothing to send, or with @nil_if_empty
+ * the codec's nil then instead. With a codec fast path the entries are
+ * written straight from the nodes: no GVariant list walked by the encoder
+ * on every exchange, and no cached entry kept per node in every view. */
+static GBytes *
+encode_state_list (GossipMembership *self,
+                   GossipNode       *exclude,
+                   guint             max,
+                   gboolean          nil_if_empty,
+                   GError          **error)
+{
+  GossipCodec *codec = gossip_router_get_wire (self->router)->codec;
+  const GossipCodecFastPath *fast = gossip_codec_get_fast_path (codec);
+  g_autoptr(GVariant) list = NULL;
+  g_autoptr(GPtrArray) chosen = NULL;
+  GByteArray *out;
+
+  if (fast == NULL)
+    {
+      list = gossip_membership_build_state_list (self, exclude, max);
+      if (list == NULL && !nil_if_empty)
+        return NULL;
+      if (list == NULL)
+        list = g_variant_new_maybe (G_VARIANT_TYPE_VARIANT, NULL);
+      g_variant_ref_sink (list);
+      return gossip_codec_encode (codec, list, error);
+    }
+
+  chosen = state_list_nodes (self, exclude, max);
+  if (chosen == NULL && !nil_if_empty)
+    return NULL;
+  if (chosen == NULL)
+    {
+      list = g_variant_ref_sink (g_variant_new_maybe (G_VARIANT_TYPE_VARIANT, NULL));
+      return gossip_codec_encode (codec, list, error);
+    }
+  out = g_byte_array_sized_new (chosen->len * 80 + 5);
+  fast->write_array_header (out, chosen->len);
+  for (guint i = 0; i < chosen->len; i++)
+    {
+      GossipNode *node = chosen->pdata[i];
+      GossipMetadata *md = gossip_node_get_metadata (node);
+      g_autoptr(GBytes) md_bytes = NULL;
+      GossipNodeStateMsg msg = {
+        .id = *gossip_node_get_node_id (node),
+        .addr = (char *) gossip_node_get_address (node),
+        .state = gossip_node_get_state (node),
+        .state_ts = gossip_node_get_state_timestamp (node),
+        .metadata_ts = gossip_metadata_get_timestamp (md),
+      };
+
+      if (gossip_metadata_get_size (md) > 0)
+        {
+          g_autoptr(GVariant) map = g_variant_ref_sink (gossip_metadata_to_variant (md));
+
+          md_bytes = gossip_codec_encode (codec, map, error);
+          if (md_bytes == NULL)
+            {
+              g_byte_array_unref (out);
+              return NULL;
+            }
+        }
+      fast->write_state_entry (out, &msg, md_bytes);
+    }
+  return g_byte_array_free_to_bytes (out);
+}
+
 
 /* @budget: (nullable) strangers this list may still teach; set for an
  * inbound request (anyone can send one), whose strangers stay unconfirmed
@@ -1214,10 +1294,11 @@ merge_entry (GossipMembership         *self,
 static void
 merge_list (GossipMembership *self,
             GossipNode       *sender,
-            GVariant         *payload,
+            const GossipWireMessage *payload,
             gboolean          request)
 {
-  g_autoptr(GArray) list = gossip_node_state_list_parse (payload, 65536);
+  g_autoptr(GArray) list = gossip_system_read_state_list (gossip_router_get_wire (self->router)->codec,
+                                                          payload, 65536, NULL);
   guint budget = MAX_NEW_PER_REQUEST;
 
   if (list == NULL)
@@ -1249,7 +1330,6 @@ exchange_reply_cb (GObject      *source,
   g_auto(GossipDispatchScope) dispatch = gossip_dispatcher_enter (&self->host.dispatcher);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) reply = gossip_transport_request_finish (GOSSIP_TRANSPORT (source), result, &error);
-  g_autoptr(GVariant) payload = NULL;
   GossipWireMessage msg = { 0 };
   GossipDropReason reason;
 
@@ -1258,11 +1338,7 @@ exchange_reply_cb (GObject      *source,
   else if (!self->stopped &&
            gossip_wire_decode (gossip_router_get_wire (self->router), g_bytes_get_data (reply, NULL), g_bytes_get_size (reply),
                                &msg, &reason, &error))
-    {
-      payload = gossip_codec_decode (gossip_router_get_wire (self->router)->codec, msg.payload, &error);
-      if (payload != NULL)
-        merge_list (self, ex->node, payload, FALSE);
-    }
+    merge_list (self, ex->node, &msg, FALSE);
   if (error != NULL && reply != NULL)
     gossip_router_count_drop (self->router, GOSSIP_DROP_PAYLOAD_DECODE, error->message);
 
@@ -1276,18 +1352,20 @@ void
 gossip_membership_exchange_state (GossipMembership *self,
                                   GossipNode       *node)
 {
-  g_autoptr(GVariant) list = gossip_membership_build_state_list (self, node,
-                                                                 payload_size (self, gossip_node_list_size (self->nodes)));
+  g_autoptr(GBytes) list = NULL;
   GossipEnvelope env;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) raw = NULL;
   Exchange *ex;
 
-  if (list == NULL || self->stopped)
+  if (self->stopped)
     return;
-  g_variant_ref_sink (list);
+  list = encode_state_list (self, node, payload_size (self, gossip_node_list_size (self->nodes)), FALSE, &error);
+  if (list == NULL && error == NULL)
+    return;
   env = gossip_router_envelope (self->router, GOSSIP_MSG_PUSH_PULL, 1);
-  raw = gossip_wire_encode_value (gossip_router_get_wire (self->router), &env, list, &error);
+  if (list != NULL)
+    raw = gossip_wire_encode (gossip_router_get_wire (self->router), &env, list, FALSE, &error);
   if (raw == NULL)
     {
       g_warning ("Could not encode a push/pull list: %s", error->message);
@@ -1307,14 +1385,14 @@ handle_push_pull (GossipMembership *self,
                   GossipNode       *sender,
                   GVariant         *payload)
 {
-  g_autoptr(GVariant) list = NULL;
+  g_autoptr(GBytes) list = NULL;
   GossipEnvelope env;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) raw = NULL;
 
   /* Unlike Go, a push/pull from a node we do not know yet is merged and
    * answered: it is how the two learn of each other fastest. */
-  merge_list (self, sender, payload, TRUE);
+  merge_list (self, sender, &rx->msg, TRUE);
 
   /* A node that just joined us gets the whole membership at once instead
    * of a sample, so that it converges in one round trip rather than over
@@ -1323,7 +1401,7 @@ handle_push_pull (GossipMembership *self,
       g_get_monotonic_time () - gossip_node_get_joined_at (sender) < 10 * G_USEC_PER_SEC)
     {
       gossip_node_set_joined_at (sender, 0);
-      list = gossip_membership_build_state_list (self, NULL, G_MAXUINT);
+      list = encode_state_list (self, NULL, G_MAXUINT, TRUE, &error);
       /* Event-driven spread of the newcomer: the rest of the cluster learns
        * of it now instead of at the next push/pull round. Not at its join:
        * a joiner (ours or Go's) always follows with this push/pull, a join
@@ -1338,15 +1416,12 @@ handle_push_pull (GossipMembership *self,
    * name at once instead of when a sample happens to include it. */
   else if (sender != NULL && gossip_node_get_departed (sender) &&
            gossip_node_get_state (sender) != GOSSIP_NODE_STATE_ALIVE)
-    list = gossip_membership_build_state_list (self, NULL, G_MAXUINT);
+    list = encode_state_list (self, NULL, G_MAXUINT, TRUE, &error);
   else
-    list = gossip_membership_build_state_list (self, NULL,
-                                               payload_size (self, gossip_node_list_size (self->nodes)));
-  if (list == NULL)
-    list = g_variant_new_maybe (G_VARIANT_TYPE_VARIANT, NULL);
-  g_variant_ref_sink (list);
+    list = encode_state_list (self, NULL, payload_size (self, gossip_node_list_size (self->nodes)), TRUE, &error);
   env = gossip_router_envelope (self->router, GOSSIP_MSG_REPLY, 1);
-  raw = gossip_wire_encode_value (gossip_router_get_wire (self->router), &env, list, &error);
+  if (list != NULL)
+    raw = gossip_wire_encode (gossip_router_get_wire (self->router), &env, list, FALSE, &error);
   if (raw != NULL)
     gossip_incoming_reply (rx->incoming, raw);
   return TRUE;
@@ -1364,7 +1439,7 @@ handle_alive (GossipMembership *self,
   GossipNodeMsg msg;
   GossipNode *node;
 
-  if (!gossip_node_msg_parse (payload, &msg))
+  if (!gossip_system_read_node_msg (gossip_router_get_wire (self->router)->codec, &rx->msg, &msg, NULL))
     {
       gossip_router_count_drop (self->router, GOSSIP_DROP_PAYLOAD_DECODE, "malformed alive");
       return FALSE;
@@ -1428,7 +1503,7 @@ handle_suspicion (GossipMembership *self,
 {
   GossipNodeMsg msg;
 
-  if (!gossip_node_msg_parse (payload, &msg))
+  if (!gossip_system_read_node_msg (gossip_router_get_wire (self->router)->codec, &rx->msg, &msg, NULL))
     {
       gossip_router_count_drop (self->router, GOSSIP_DROP_PAYLOAD_DECODE, "malformed suspicion");
       return FALSE;
@@ -1462,7 +1537,7 @@ handle_leaving (GossipMembership *self,
 {
   GossipNodeMsg msg;
 
-  if (!gossip_node_msg_parse (payload, &msg))
+  if (!gossip_system_read_node_msg (gossip_router_get_wire (self->router)->codec, &rx->msg, &msg, NULL))
     {
       gossip_router_count_drop (self->router, GOSSIP_DROP_PAYLOAD_DECODE, "malformed leaving");
       return FALSE;
@@ -1490,7 +1565,7 @@ handle_metadata (GossipMembership *self,
   GossipMetadataMsg msg;
 
   /* Parsed first, so that a malformed update is never forwarded. */
-  if (!gossip_metadata_msg_parse (payload, &msg))
+  if (!gossip_system_read_metadata_msg (gossip_router_get_wire (self->router)->codec, &rx->msg, &msg, NULL))
     {
       gossip_router_count_drop (self->router, GOSSIP_DROP_PAYLOAD_DECODE, "malformed metadata update");
       return FALSE;

@@ -5,8 +5,7 @@
 
 #include "gossip-hlc-private.h"
 #include "gossip-json-codec.h"
-#include "gossip-msgpack-codec.h"
-#include "gossip-msgpack-envelope-private.h"
+#include "gossip-codec-fast-private.h"
 #include "gossip-router-private.h"
 
 /* broadcast-repair: see the block before "Receiving" */
@@ -483,7 +482,7 @@ gossip_router_send_direct (GossipRouter *self,
   gossip_router_send_raw (self, address, raw, FALSE);
 }
 
-/* Pings and acks are most of a node's traffic: with msgpack they skip the
+/* Pings and acks are most of a node's traffic: with a codec fast path (msgpack) they skip the
  * value model entirely. */
 void
 gossip_router_send_ping (GossipRouter        *self,
@@ -497,8 +496,9 @@ gossip_router_send_ping (GossipRouter        *self,
   g_autoptr(GBytes) payload = NULL;
   g_autoptr(GBytes) raw = NULL;
   GByteArray *buf;
+  const GossipCodecFastPath *fast = gossip_codec_get_fast_path (self->wire->codec);
 
-  if (!GOSSIP_IS_MSGPACK_CODEC (self->wire->codec))
+  if (fast == NULL)
     {
       gossip_router_send_direct (self, address, type,
                                  gossip_ping_msg_build_full (msg, indirect,
@@ -507,7 +507,7 @@ gossip_router_send_ping (GossipRouter        *self,
       return;
     }
   buf = g_byte_array_sized_new (64);
-  gossip_msgpack_write_ping (buf, msg, indirect);
+  fast->write_ping (buf, msg, indirect);
   payload = g_byte_array_free_to_bytes (buf);
   env = gossip_router_envelope (self, type, ttl);
   raw = gossip_wire_encode (self->wire, &env, payload, FALSE, NULL);

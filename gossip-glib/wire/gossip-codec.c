@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "gossip-codec-private.h"
+#include "gossip-codec-fast-private.h"
 #include "gossip-json-codec.h"
 #include "gossip-msgpack-codec.h"
 
@@ -245,4 +246,31 @@ gossip_codec_check_bounded (GossipCodec   *self,
   if (GOSSIP_IS_JSON_CODEC (self))
     return gossip_json_codec_check_bounded (data, size, max_elements, error);
   return TRUE;
+}
+
+static GQuark
+fast_path_quark (void)
+{
+  static GQuark q;
+
+  if (G_UNLIKELY (q == 0))
+    q = g_quark_from_static_string ("gossip-codec-fast-path");
+  return q;
+}
+
+void
+gossip_codec_type_set_fast_path (GType                      codec_type,
+                                 const GossipCodecFastPath *table)
+{
+  g_type_set_qdata (codec_type, fast_path_quark (), (gpointer) table);
+}
+
+/* Type qdata, not a vfunc: #GossipCodecInterface is public and frozen, and
+ * only exact built-in types qualify (a subclass may encode differently). */
+const GossipCodecFastPath *
+gossip_codec_get_fast_path (GossipCodec *codec)
+{
+  if (codec == NULL)
+    return NULL;
+  return g_type_get_qdata (G_OBJECT_TYPE (codec), fast_path_quark ());
 }

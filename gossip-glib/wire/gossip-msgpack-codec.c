@@ -24,6 +24,7 @@
 #include "gossip-codec-private.h"
 #include "gossip-error.h"
 #include "gossip-time-private.h"
+#include "gossip-msgpack-system-private.h"
 
 /* Deepest container nesting accepted on decode (and produced on encode),
  * which is also msgpack-c's own parser stack size. */
@@ -938,6 +939,7 @@ gossip_msgpack_codec_iface_init (GossipCodecInterface *iface)
 static void
 gossip_msgpack_codec_class_init (GossipMsgpackCodecClass *klass)
 {
+  gossip_codec_type_set_fast_path (GOSSIP_TYPE_MSGPACK_CODEC, &gossip_msgpack_fast_path);
 }
 
 static void

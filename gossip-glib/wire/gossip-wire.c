@@ -12,7 +12,7 @@
 #include "gossip-codec-private.h"
 #include "gossip-error.h"
 #include "gossip-msgpack-codec.h"
-#include "gossip-msgpack-envelope-private.h"
+#include "gossip-codec-fast-private.h"
 #include "gossip-variant-private.h"
 #include "gossip-wire-private.h"
 
@@ -73,12 +73,13 @@ gossip_wire_encode_envelope (GossipCodec          *codec,
                              GError              **error)
 {
   g_autoptr(GVariant) v = NULL;
+  const GossipCodecFastPath *fast = gossip_codec_get_fast_path (codec);
 
   /* The common case without the value model: a third of the pipeline. */
-  if (GOSSIP_IS_MSGPACK_CODEC (codec))
+  if (fast != NULL)
     {
       GByteArray *out = g_byte_array_sized_new (48);
-      gossip_msgpack_write_envelope (out, envelope);
+      fast->write_envelope (out, envelope);
       return g_byte_array_free_to_bytes (out);
     }
   v = g_variant_ref_sink (envelope_to_variant (envelope));
@@ -195,8 +196,9 @@ decode_envelope (GossipCodec    *codec,
 {
   g_autoptr(GVariant) v = NULL;
   guint64 mt, mi, ttl;
+  const GossipCodecFastPath *fast = gossip_codec_get_fast_path (codec);
 
-  if (GOSSIP_IS_MSGPACK_CODEC (codec) && gossip_msgpack_read_envelope (data, size, out))
+  if (fast != NULL && fast->read_envelope (data, size, out))
     return TRUE;
 
   v = gossip_codec_decode_data (codec, data, size, error);
