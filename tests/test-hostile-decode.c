@@ -27,14 +27,6 @@
 #define BUDGET_TYPE 130
 #define WAIT_MS 10000
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-
 /* ASan's quarantine keeps freed memory resident: its bound only catches
  * gross cases. */
 #ifdef UNDER_ASAN
@@ -162,18 +154,6 @@ typedef struct {
   gint64         max_stall_usec;
 } Fixture;
 
-static gsize
-vm_rss (void)
-{
-  g_autofree char *text = NULL;
-  const char *line;
-
-  g_assert_true (g_file_get_contents ("/proc/self/status", &text, NULL, NULL));
-  line = strstr (text, "\nVmRSS:");
-  g_assert_nonnull (line);
-  return (gsize) g_ascii_strtoull (line + strlen ("\nVmRSS:"), NULL, 10) * 1024;
-}
-
 static void
 state_cb (GossipCluster   *cluster,
           GossipNode      *node,
@@ -243,7 +223,7 @@ sampler_thread (gpointer user_data)
 
   while (g_atomic_int_get (&f->sampling))
     {
-      gsize rss = vm_rss ();
+      gsize rss = test_rss_bytes ();
 
       g_mutex_lock (&f->rss_lock);
       f->rss_max = MAX (f->rss_max, rss);
@@ -491,7 +471,7 @@ static gboolean
 rss_returned (gpointer user_data)
 {
   Fixture *f = user_data;
-  return vm_rss () < f->rss_start + RSS_BOUND / 2;
+  return test_rss_bytes () < f->rss_start + RSS_BOUND / 2;
 }
 
 typedef struct {
@@ -615,7 +595,7 @@ run_bombs (GossipCodec *codec,
   fixture_start (&f, codec);
   bombs = make_bombs (codec, json);
   test_run_for (300);
-  f.rss_start = f.rss_max = vm_rss ();
+  f.rss_start = f.rss_max = test_rss_bytes ();
   f.sampling = 1;
   sampler = g_thread_new ("rss", sampler_thread, &f);
   tick = g_timeout_add (5, tick_cb, &f);
@@ -672,7 +652,7 @@ run_bombs (GossipCodec *codec,
   (void) rss_returned;
 #endif
   g_test_message ("after: RSS +%.1f MB of the start, %u honest broadcasts sent, %u and %u delivered",
-                  ((double) vm_rss () - (double) f.rss_start) / 1048576.0,
+                  ((double) test_rss_bytes () - (double) f.rss_start) / 1048576.0,
                   f.honest_sent, f.honest_received[0], f.honest_received[2]);
 
   g_assert_cmpuint (f.bombs_handled, ==, 0);

@@ -26,14 +26,6 @@
 #define USER_TYPE 140
 #define HLC_MS(ms) ((guint64) (ms) * 1000 << 10)
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-
 #ifdef UNDER_ASAN
 #define RSS_BOUND (400 * 1024 * 1024)
 #else
@@ -41,17 +33,6 @@
 #endif
 
 /* ---- helpers ---- */
-
-static gsize
-rss_bytes (void)
-{
-  g_autofree char *text = NULL;
-  g_auto(GStrv) fields = NULL;
-
-  g_assert_true (g_file_get_contents ("/proc/self/statm", &text, NULL, NULL));
-  fields = g_strsplit (text, " ", -1);
-  return (gsize) g_ascii_strtoull (fields[1], NULL, 10) * (gsize) sysconf (_SC_PAGESIZE);
-}
 
 static guint64
 stat_of (GossipCluster *cluster,
@@ -255,7 +236,7 @@ honest_setup (Honest *h)
   for (guint i = 1; i < N_HONEST; i++)
     honest_join (h->clusters[i], h->clusters[0]);
   g_assert_true (test_wait_for (converged, h, WAIT_MS));
-  h->rss_start = rss_bytes ();
+  h->rss_start = test_rss_bytes ();
 }
 
 typedef struct {
@@ -279,7 +260,7 @@ honest_checks (Honest *h,
   g_autoptr(GError) error = NULL;
   g_autoptr(GossipConfig) c = make_config ();
   DeliveryWait w = { h, h->delivered + h->n - 1 };
-  gsize rss = rss_bytes ();
+  gsize rss = test_rss_bytes ();
 
   g_assert_true (gossip_cluster_send (h->clusters[1], USER_TYPE, g_variant_new_string ("hi"), &error));
   g_assert_no_error (error);
@@ -579,7 +560,7 @@ run_join_flood (guint sources)
 
   g_assert_true (test_wait_for (converged, &h, WAIT_MS));
   g_assert_cmpuint (h.bad, ==, 0);
-  g_assert_cmpint ((gint64) rss_bytes () - (gint64) h.rss_start, <, RSS_BOUND);
+  g_assert_cmpint ((gint64) test_rss_bytes () - (gint64) h.rss_start, <, RSS_BOUND);
   g_clear_object (&f.to);
   honest_clear (&h);
 }

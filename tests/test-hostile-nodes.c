@@ -29,14 +29,6 @@
 #define WAIT_MS 10000
 #define N_FORGED 65536
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-
 #ifdef UNDER_ASAN
 #define RSS_BOUND (400 * 1024 * 1024)
 #else
@@ -55,18 +47,6 @@ typedef struct {
   gint           sampling;
 } Fixture;
 
-static gsize
-vm_rss (void)
-{
-  g_autofree char *text = NULL;
-  const char *line;
-
-  g_assert_true (g_file_get_contents ("/proc/self/status", &text, NULL, NULL));
-  line = strstr (text, "\nVmRSS:");
-  g_assert_nonnull (line);
-  return (gsize) g_ascii_strtoull (line + strlen ("\nVmRSS:"), NULL, 10) * 1024;
-}
-
 static gpointer
 sampler_thread (gpointer user_data)
 {
@@ -74,7 +54,7 @@ sampler_thread (gpointer user_data)
 
   while (g_atomic_int_get (&f->sampling))
     {
-      gsize rss = vm_rss ();
+      gsize rss = test_rss_bytes ();
 
       g_mutex_lock (&f->rss_lock);
       f->rss_max = MAX (f->rss_max, rss);
@@ -429,7 +409,7 @@ test_forged_push_pull (void)
   g_assert_true (test_wait_for (all_know_all, &f, WAIT_MS));
   idle_before = cpu_percent_over (2000);
 
-  f.rss_start = vm_rss ();
+  f.rss_start = test_rss_bytes ();
   f.rss_max = f.rss_start;
   g_mutex_init (&f.rss_lock);
   f.sampling = 1;
@@ -473,7 +453,7 @@ test_forged_push_pull (void)
   /* The sampler stopped first: its own reads are CPU of this process. */
   g_atomic_int_set (&f.sampling, 0);
   g_thread_join (sampler);
-  rss_after = vm_rss ();
+  rss_after = test_rss_bytes ();
   idle_after = cpu_percent_over (2000);
   g_test_message ("RSS %.1f MB at start, max +%.1f MB, +%.1f MB after; idle CPU %.1f%% before, %.1f%% after",
                   f.rss_start / 1048576.0, ((double) rss_max_of (&f) - (double) f.rss_start) / 1048576.0,

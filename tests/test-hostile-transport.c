@@ -27,14 +27,6 @@
 #define WAIT_MS 15000
 #define SCALE 0.2
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-
 #ifdef UNDER_ASAN
 #define RSS_BOUND (400 * 1024 * 1024)
 #else

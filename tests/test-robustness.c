@@ -25,14 +25,6 @@
 #define N_TCP 1000
 #define TCP_BATCH 50
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-
 /* RSS growth allowed for the whole process (5 nodes) during the flood.
  * ASan keeps freed memory in a quarantine of up to 256 MB, so its bound
  * only catches gross leaks. */
@@ -54,18 +46,6 @@ static const char golden_user[] =
   "81a7636f6e74656e74ac68656c6c6f2d66726f6d2d42";
 
 /* ---- helpers ---- */
-
-static gsize
-rss_bytes (void)
-{
-  g_autofree char *text = NULL;
-  g_auto(GStrv) fields = NULL;
-
-  g_assert_true (g_file_get_contents ("/proc/self/statm", &text, NULL, NULL));
-  fields = g_strsplit (text, " ", -1);
-  g_assert_cmpuint (g_strv_length (fields), >=, 2);
-  return (gsize) g_ascii_strtoull (fields[1], NULL, 10) * (gsize) sysconf (_SC_PAGESIZE);
-}
 
 static guint64
 stat_of (GossipCluster *cluster,
@@ -362,7 +342,7 @@ flood_idle_cb (gpointer user_data)
     }
   open_half_open (f);
 
-  rss = rss_bytes ();
+  rss = test_rss_bytes ();
   f->rss_max = MAX (f->rss_max, rss);
 
   if (f->junk_sent < N_JUNK || f->tcp->len < N_TCP || f->tcp_prefix->len > 0)
@@ -420,7 +400,7 @@ test_flood (void)
   f.tcp_prefix = g_ptr_array_new ();
 
   settle (200);
-  rss_before = rss_bytes ();
+  rss_before = test_rss_bytes ();
   f.rss_max = rss_before;
   in_before = stat_of (f.nodes[0].cluster, "packets-in");
   drops_before = total_drops (f.nodes[0].cluster);
@@ -438,7 +418,7 @@ test_flood (void)
   settle (3000);
   g_assert_true (test_wait_for (all_members_alive, &f, WAIT_MS));
 
-  rss_after = rss_bytes ();
+  rss_after = test_rss_bytes ();
   f.rss_max = MAX (f.rss_max, rss_after);
   in_after = stat_of (f.nodes[0].cluster, "packets-in");
   drops_after = total_drops (f.nodes[0].cluster);
@@ -855,7 +835,7 @@ test_oversized_lengths (void)
       gint64 start;
 
       settle (50);
-      rss_before = rss_bytes ();
+      rss_before = test_rss_bytes ();
       p.sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
       g_assert_no_error (error);
       g_socket_set_blocking (p.sock, FALSE);
@@ -876,9 +856,9 @@ test_oversized_lengths (void)
       g_assert_true (test_wait_for (peer_closed, &p, 1500));
       g_test_message ("length 0x%08x: closed after %.1f ms, RSS %+ld kB", lengths[i],
                       (g_get_monotonic_time () - start) / 1000.0,
-                      ((long) rss_bytes () - (long) rss_before) / 1024);
+                      ((long) test_rss_bytes () - (long) rss_before) / 1024);
       g_assert_cmpuint (stat_of (s.cluster, "tcp-oversize"), ==, oversize + 1);
-      g_assert_cmpint ((gssize) rss_bytes () - (gssize) rss_before, <, OVERSIZE_RSS_BOUND);
+      g_assert_cmpint ((gssize) test_rss_bytes () - (gssize) rss_before, <, OVERSIZE_RSS_BOUND);
       g_object_unref (p.sock);
     }
 

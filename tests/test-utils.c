@@ -149,3 +149,15 @@ test_clusters_free (GPtrArray *clusters)
     gossip_cluster_stop (clusters->pdata[i]);
   g_ptr_array_unref (clusters);
 }
+
+gsize
+test_rss_bytes (void)
+{
+  g_autofree char *text = NULL;
+  const char *line;
+
+  g_assert_true (g_file_get_contents ("/proc/self/status", &text, NULL, NULL));
+  line = strstr (text, "\nVmRSS:");
+  g_assert_nonnull (line);
+  return (gsize) g_ascii_strtoull (line + strlen ("\nVmRSS:"), NULL, 10) * 1024;
+}

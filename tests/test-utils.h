@@ -31,6 +31,19 @@ void     test_clusters_join_first (GPtrArray *clusters);
 /* Stops every cluster, then drops the array. */
 void     test_clusters_free       (GPtrArray *clusters);
 
+/* UNDER_ASAN is defined in AddressSanitizer builds, whose quarantine keeps
+ * freed memory resident: memory bounds there only catch gross cases. */
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
+/* This process's resident set (VmRSS), in bytes. */
+gsize    test_rss_bytes (void);
+
 /* Decodes a hex string (whitespace ignored). */
 GBytes  *test_hex_to_bytes (const char *hex);
 char    *test_bytes_to_hex (GBytes *bytes);
