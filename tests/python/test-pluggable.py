@@ -12,7 +12,6 @@
 import hashlib
 import hmac
 import os
-import time
 import unittest
 import zlib
 
@@ -22,24 +21,11 @@ gi.require_version('GLib', '2.0')
 gi.require_version('GObject', '2.0')
 gi.require_version('Gossip', '1.0')
 from gi.repository import GLib, GObject, Gossip  # noqa: E402
+from gossiptest import wait_for  # noqa: E402
 
 WAIT_SECONDS = 20.0
 GOSSIP_ERROR = GLib.quark_to_string(Gossip.Error.quark())
 
-
-def wait_for(cond, timeout=WAIT_SECONDS):
-    """Runs the default main context until cond() is true or timeout passes."""
-    ctx = GLib.MainContext.default()
-    deadline = time.monotonic() + timeout
-    tick = GLib.timeout_add(20, lambda: GLib.SOURCE_CONTINUE)
-    try:
-        while not cond():
-            if time.monotonic() > deadline:
-                return cond()
-            ctx.iteration(True)
-        return True
-    finally:
-        GLib.source_remove(tick)
 
 
 def gossip_error(code, message):

@@ -7,7 +7,6 @@
 # typed message helpers. Every wait has a deadline.
 
 import hashlib
-import time
 import unittest
 
 import gi
@@ -16,23 +15,11 @@ gi.require_version('GLib', '2.0')
 gi.require_version('Gio', '2.0')
 gi.require_version('Gossip', '1.0')
 from gi.repository import Gio, GLib, Gossip  # noqa: E402
+from gossiptest import wait_for  # noqa: E402
 
 WAIT_SECONDS = 15.0
 STREAM_TYPE = 200
 
-
-def wait_for(cond, timeout=WAIT_SECONDS):
-    ctx = GLib.MainContext.default()
-    deadline = time.monotonic() + timeout
-    tick = GLib.timeout_add(20, lambda: GLib.SOURCE_CONTINUE)
-    try:
-        while not cond():
-            if time.monotonic() > deadline:
-                return cond()
-            ctx.iteration(True)
-        return True
-    finally:
-        GLib.source_remove(tick)
 
 
 def new_cluster():

@@ -6,7 +6,6 @@
 # three clusters on it join, converge, broadcast and answer a request.
 # Every wait has a deadline.
 
-import time
 import unittest
 
 import gi
@@ -15,22 +14,10 @@ gi.require_version('GLib', '2.0')
 gi.require_version('Gio', '2.0')
 gi.require_version('Gossip', '1.0')
 from gi.repository import Gio, GLib, GObject, Gossip  # noqa: E402
+from gossiptest import wait_for  # noqa: E402
 
 WAIT_SECONDS = 15.0
 
-
-def wait_for(cond, timeout=WAIT_SECONDS):
-    ctx = GLib.MainContext.default()
-    deadline = time.monotonic() + timeout
-    tick = GLib.timeout_add(20, lambda: GLib.SOURCE_CONTINUE)
-    try:
-        while not cond():
-            if time.monotonic() > deadline:
-                return cond()
-            ctx.iteration(True)
-        return True
-    finally:
-        GLib.source_remove(tick)
 
 
 class MemTransport(GObject.Object, Gossip.Transport):
