@@ -221,6 +221,7 @@ gossip_health_get_counters (GossipHealth         *self,
   out->probe_failures = self->probe_failures;
   out->suspicions = self->suspicions;
   out->local_health = self->local_health;
+  out->probe_timeout_ms = gossip_probe_timeout (self->probe, NULL);
 }
 
 /* ------------------------------------------------------------------ */
