@@ -48,7 +48,7 @@ void         gossip_probe_ping   (GossipProbe        *self,
                                   gpointer            user_data);
 /* The wait for @target's ack (ms): its measured round trips (or, with none
  * yet, those of every target) as SRTT + 4 RTTVAR, between a floor and the
- * configured ping timeout; the ping timeout before any ack came. */
+ * configured ping timeout; half the ping timeout before any ack came. */
 guint        gossip_probe_timeout (GossipProbe        *self,
                                    const GossipNodeId *target);
 /* Drops @target's round-trip estimate (it left the node list). */

@@ -180,8 +180,12 @@ gossip_probe_timeout (GossipProbe        *self,
 
   if (r == NULL)
     r = &self->rtt_all;
+  /* Nothing measured yet (a node that just started, or one that heard from
+   * everyone and so pinged nobody): half the ping timeout, which a LAN
+   * round trip is far below; a slower path fails one probe at worst, and
+   * the helpers' answers and local health guard against a false suspicion. */
   if (r->samples == 0)
-    return MAX (ceiling, 1);
+    return MAX (MAX (ceiling / 2, floor_ms), 1);
   ms = (r->srtt_us + 4 * r->rttvar_us) / 1000.0;
   return MAX ((guint) CLAMP (ms, (double) floor_ms, (double) ceiling), 1);
 }
