@@ -19,8 +19,9 @@
  * The settings of a [class@Gossip.Cluster]. Defaults are those of the Go
  * library gossip v0.6.0 (DefaultConfig), with three exceptions: a msgpack
  * codec is set by default; [property@Gossip.Config:health-check-sample-size]
- * is 2, not 7 (probes go round-robin and indirect probes work, so two per
- * interval detect a failure as fast with a third of the traffic); and the
+ * is 1, not 7 (probes go round-robin, as memberlist's, with timeouts that
+ * follow the measured round trips, so one per interval detects a failure
+ * faster than Go with a seventh of the traffic); and the
  * additions [property@Gossip.Config:direct-broadcast-limit],
  * [property@Gossip.Config:replay-window],
  * [property@Gossip.Config:go-suspicion-delay] (for clusters with Go nodes),
@@ -144,7 +145,7 @@ static const UintSetting uint_settings[] = {
   { "msg-history-gc-interval", "Period of the de-duplication history pruning (ms)", U (msg_history_gc_interval), 1, G_MAXINT, 1000, TRUE },
   { "msg-history-max-age", "Lifetime of a de-duplication entry (ms)", U (msg_history_max_age), 1, G_MAXINT, 30000, TRUE },
   { "health-check-interval", "Period of health probes (ms)", U (health_check_interval), 1, G_MAXINT, 1000, TRUE },
-  { "health-check-sample-size", "Nodes probed per health check", U (health_check_sample_size), 1, 1024, 2, FALSE },
+  { "health-check-sample-size", "Nodes probed per health check", U (health_check_sample_size), 1, 1024, 1, FALSE },
   { "suspect-threshold", "Failed probes before a node is suspected", U (suspect_threshold), 1, 1000, 3, FALSE },
   { "suspect-attempt-interval", "Period of suspect evaluation (ms)", U (suspect_attempt_interval), 1, G_MAXINT, 5000, TRUE },
   { "suspect-retention-period", "Time a suspect or leaving node is kept before Dead (ms)", U (suspect_retention_period), 1, G_MAXINT, 300000, TRUE },
@@ -674,7 +675,7 @@ gossip_config_class_init (GossipConfigClass *klass)
   /**
    * GossipConfig:health-check-sample-size:
    *
-   * How many nodes are probed per health tick, round-robin. Default: 2 (Go:
+   * How many nodes are probed per health tick, round-robin. Default: 1 (Go:
    * 7; see [class@Gossip.Config]).
    *
    * Since: 1.0

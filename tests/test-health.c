@@ -341,6 +341,48 @@ test_leave_under_traffic (void)
   net_clear (&net);
 }
 
+static gboolean
+timeouts_follow_rtt (gpointer data)
+{
+  Net *net = data;
+
+  for (guint i = 0; i < net->clusters->len; i++)
+    {
+      GossipHealthCounters hc;
+
+      gossip_health_get_counters (at (net, i)->health, &hc);
+      /* Loopback round trips are far below the ping timeout (50 ms here):
+       * the timeout comes down from the unmeasured half of it (25 ms)
+       * towards the floor (20 ms), never below. */
+      g_assert_cmpuint (hc.probe_timeout_ms, >=, 20);
+      g_assert_cmpuint (hc.probe_timeout_ms, <=, at (net, i)->cfg->ping_timeout);
+      if (hc.probes < 3 || hc.probe_timeout_ms >= at (net, i)->cfg->ping_timeout / 2)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Probe timeouts follow measured round trips (SRTT + 4 RTTVAR, floored). */
+static void
+test_probe_timeout_follows_rtt (void)
+{
+  Net net;
+
+  net_init (&net, 4);
+  g_assert_true (test_wait_for (test_clusters_converged, net.clusters, 10000));
+  g_assert_cmpuint (at (&net, 0)->cfg->ping_timeout, ==, 50);
+  g_assert_true (test_wait_for (timeouts_follow_rtt, &net, 20000));
+  for (guint i = 0; i < net.clusters->len; i++)
+    {
+      GossipHealthCounters hc;
+
+      gossip_health_get_counters (at (&net, i)->health, &hc);
+      g_test_message ("node %u: %" G_GUINT64_FORMAT " probes, probe timeout %u ms (ping timeout %u ms)", i,
+                      hc.probes, hc.probe_timeout_ms, at (&net, i)->cfg->ping_timeout);
+    }
+  net_clear (&net);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -354,5 +396,6 @@ main (int argc, char **argv)
   g_test_add_func ("/health/leave-under-traffic", test_leave_under_traffic);
   g_test_add_func ("/health/partition-heals", test_partition_heals);
   g_test_add_func ("/health/loss-10-percent", test_loss);
+  g_test_add_func ("/health/probe-timeout-follows-rtt", test_probe_timeout_follows_rtt);
   return g_test_run ();
 }

@@ -21,6 +21,7 @@ typedef struct {
   guint64 probe_failures;
   guint64 suspicions;
   guint   local_health;
+  guint   probe_timeout_ms;  /* over all targets, before local health */
 } GossipHealthCounters;
 
 /* Registers with @membership (observer, evidence sink) and, through its

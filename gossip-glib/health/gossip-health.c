@@ -1,9 +1,11 @@
 /* gossip-health.c: failure detection.
  *
  * SWIM-style probing on the cluster's main context: each health interval a
- * few nodes are probed in a shuffled round-robin (every suspect first); a
- * probe is a direct ping and, if no ack came within half the timeout, pings
- * through helpers. A failed probe whose helpers answered that they could
+ * few nodes (one by default, as memberlist) are probed in a shuffled
+ * round-robin (every suspect first); a probe is a direct ping and, if no ack
+ * came within half the timeout, pings through helpers. The timeout follows
+ * the measured round trips (gossip_probe_timeout()), stretched by our local
+ * health. A failed probe whose helpers answered that they could
  * not reach the target either is strong evidence: the target becomes Suspect
  * at once and a suspicion is broadcast, to which the node itself (if alive)
  * answers with an alive refutation. A failure where not even the helpers
@@ -91,6 +93,7 @@ struct _GossipHealth
   GSource    *recovery;
   GHashTable *holds;     /* GossipNodeId* -> Hold*: suspicions not yet broadcast */
   GHashTable *peers;     /* GossipNodeId* (owned) -> Peer* */
+  GHashTable *unsettled; /* GossipNodeId* (owned) set: Alive peers not known to be gossip-glib */
 };
 
 /* Our suspicion of a node, held back from the cluster (go-suspicion-delay). */
@@ -144,7 +147,20 @@ membership_changed_cb (gpointer         data,
   if (new_state == GOSSIP_NODE_STATE_ALIVE || new_state == GOSSIP_NODE_STATE_UNKNOWN)
     g_hash_table_remove (self->holds, gossip_node_get_node_id (node));
   if (new_state == GOSSIP_NODE_STATE_UNKNOWN)
-    g_hash_table_remove (self->peers, gossip_node_get_node_id (node));
+    {
+      g_hash_table_remove (self->peers, gossip_node_get_node_id (node));
+      gossip_probe_forget (self->probe, gossip_node_get_node_id (node));
+    }
+  /* The tick sends hellos to these only, instead of scanning every node. */
+  if (new_state == GOSSIP_NODE_STATE_ALIVE && node != self->local)
+    {
+      Peer *p = g_hash_table_lookup (self->peers, gossip_node_get_node_id (node));
+
+      if (p == NULL || p->kind != PEER_GLIB)
+        g_hash_table_add (self->unsettled, id_dup (gossip_node_get_node_id (node)));
+    }
+  else
+    g_hash_table_remove (self->unsettled, gossip_node_get_node_id (node));
 }
 
 static const GossipMembershipEvidence evidence;
@@ -175,6 +191,7 @@ gossip_health_new (const GossipConfigValues *cfg,
   h->holds = g_hash_table_new_full (gossip_node_id_hash, gossip_node_id_equal, NULL,
                                     (GDestroyNotify) g_source_destroy);
   h->peers = g_hash_table_new_full (gossip_node_id_hash, gossip_node_id_equal, g_free, g_free);
+  h->unsettled = g_hash_table_new_full (gossip_node_id_hash, gossip_node_id_equal, g_free, NULL);
   gossip_membership_add_observer (membership, &observer, h);
   gossip_membership_set_evidence (membership, &evidence, h);
   gossip_router_set_repair_listener (router, repair_heard_cb, h);
@@ -204,6 +221,7 @@ gossip_health_get_counters (GossipHealth         *self,
   out->probe_failures = self->probe_failures;
   out->suspicions = self->suspicions;
   out->local_health = self->local_health;
+  out->probe_timeout_ms = gossip_probe_timeout (self->probe, NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -247,6 +265,7 @@ repair_heard_cb (gpointer            data,
   p = peer_get (self, sender_id);
   p->kind = PEER_GLIB;
   p->unanswered = 0;
+  g_hash_table_remove (self->unsettled, sender_id);
   /* Rate-limited, so that two nodes never play ping-pong. */
   if (hello && now - p->hello_sent >= (gint64) self->cfg->health_check_interval * 1000)
     {
@@ -723,8 +742,11 @@ probe_indirect_start_cb (gpointer user_data)
       p->outstanding++;
       p->helpers_asked++;
       p->ref_count++;
+      /* A helper waits up to 4/5 of its ping timeout (less when its own
+       * round trips allow): its "no" must not arrive after we gave up. */
       gossip_probe_indirect (self->probe, &p->id, gossip_node_get_address (p->node),
-                             gossip_node_get_address (helpers->pdata[i]), p->timeout_ms,
+                             gossip_node_get_address (helpers->pdata[i]),
+                             p->timeout_ms + self->cfg->ping_timeout * (1 + self->local_health),
                              probe_indirect_cb, p);
       if (p->done)
         break;
@@ -749,7 +771,7 @@ start_probe (GossipHealth *self,
   p->self = self;
   p->node = g_object_ref (node);
   p->id = *gossip_node_get_node_id (node);
-  p->timeout_ms = self->cfg->ping_timeout * (1 + h->local_health);
+  p->timeout_ms = gossip_probe_timeout (self->probe, &p->id) * (1 + h->local_health);
   self->n_probes++;
   g_hash_table_insert (h->probes, &p->id, p);
 
@@ -876,28 +898,43 @@ health_tick_cb (gpointer user_data)
   GossipHealth  *self = user_data;
   g_auto(GossipDispatchScope) dispatch = gossip_dispatcher_enter (&self->host.dispatcher);
   GossipHealth *h = self;
-  g_autoptr(GPtrArray) all = NULL;
   gint64 now = g_get_monotonic_time ();
   gint64 recent = (gint64) (self->cfg->health_check_interval * self->cfg->activity_threshold_percent * 1000);
   guint picked = 0, examined = 0, hellos = 0;
+  GHashTableIter iter;
+  gpointer key;
 
   if (gossip_node_get_state (self->local) == GOSSIP_NODE_STATE_LEAVING)
     return G_SOURCE_CONTINUE;
 
   /* Suspects first: evaluate them, and keep probing them so that a
-   * refutation we missed is replaced by our own evidence. */
-  all = gossip_node_list_snapshot (self->nodes);
-  g_ptr_array_foreach (all, (GFunc) (void (*) (void)) g_object_ref, NULL);
-  for (guint i = 0; i < all->len; i++)
+   * refutation we missed is replaced by our own evidence. The scan of the
+   * whole list only runs while there are any: an idle tick costs O(1). */
+  if (gossip_node_list_count (self->nodes, GOSSIP_NODE_STATE_SUSPECT) > 0)
     {
-      GossipNode *node = all->pdata[i];
-      if (gossip_node_get_state (node) == GOSSIP_NODE_STATE_SUSPECT && !evaluate (self, node))
-        start_probe (self, node);
-      else if (node != self->local && gossip_node_get_state (node) == GOSSIP_NODE_STATE_ALIVE &&
-               hellos < MAX_HELLOS_PER_TICK && maybe_send_hello (self, node, now))
+      g_autoptr(GPtrArray) all = gossip_node_list_snapshot (self->nodes);
+
+      g_ptr_array_foreach (all, (GFunc) (void (*) (void)) g_object_ref, NULL);
+      for (guint i = 0; i < all->len; i++)
+        {
+          GossipNode *node = all->pdata[i];
+          if (gossip_node_get_state (node) == GOSSIP_NODE_STATE_SUSPECT && !evaluate (self, node))
+            start_probe (self, node);
+        }
+      g_ptr_array_foreach (all, (GFunc) (void (*) (void)) g_object_unref, NULL);
+    }
+
+  /* Hellos go to Alive peers not yet known to be gossip-glib (Go peers stay
+   * in the set, hello'd at the recovery interval). */
+  g_hash_table_iter_init (&iter, self->unsettled);
+  while (hellos < MAX_HELLOS_PER_TICK && g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      GossipNode *node = gossip_node_list_lookup (self->nodes, key);
+
+      if (node != NULL && node != self->local && gossip_node_get_state (node) == GOSSIP_NODE_STATE_ALIVE &&
+          maybe_send_hello (self, node, now))
         hellos++;
     }
-  g_ptr_array_foreach (all, (GFunc) (void (*) (void)) g_object_unref, NULL);
 
   while (picked < self->cfg->health_check_sample_size && examined < gossip_node_list_size (self->nodes))
     {
@@ -913,10 +950,11 @@ health_tick_cb (gpointer user_data)
       node = gossip_node_list_lookup (self->nodes, &g_array_index (h->round, GossipNodeId, h->round_pos++));
       if (node == NULL || gossip_node_get_state (node) != GOSSIP_NODE_STATE_ALIVE)
         continue;
-      /* A node that just talked to us directly needs no ping. */
-      if (now - gossip_node_get_last_activity (node) < recent)
-        continue;
-      start_probe (self, node);
+      /* A node that just talked to us directly needs no ping: that packet
+       * was its check, and takes its slot (the datagrams saved are what
+       * keeps idle traffic at or below one ping and one ack per second). */
+      if (now - gossip_node_get_last_activity (node) >= recent)
+        start_probe (self, node);
       picked++;
     }
   return G_SOURCE_CONTINUE;
@@ -964,16 +1002,29 @@ recovery_tick_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Whole-second periods use GLib's second timers, which fire together for
+ * every cluster in the process: many nodes in one process (tests, the
+ * bench, a node group) then wake the main loop once per second for all
+ * their ticks instead of once each, and their pings and acks arrive in
+ * bursts that one poll reads. The phase of a node's round does not matter. */
+static GSource *
+periodic_source_new (guint interval_ms)
+{
+  if (interval_ms >= 1000 && interval_ms % 1000 == 0)
+    return g_timeout_source_new_seconds (interval_ms / 1000);
+  return g_timeout_source_new (interval_ms);
+}
+
 void
 gossip_health_start (GossipHealth *self)
 {
   GossipHealth *h = self;
 
-  h->tick = g_timeout_source_new (self->cfg->health_check_interval);
+  h->tick = periodic_source_new (self->cfg->health_check_interval);
   g_source_set_callback (h->tick, health_tick_cb, self, NULL);
   g_source_attach (h->tick, self->context);
 
-  h->recovery = g_timeout_source_new (self->cfg->recovery_attempt_interval);
+  h->recovery = periodic_source_new (self->cfg->recovery_attempt_interval);
   g_source_set_callback (h->recovery, recovery_tick_cb, self, NULL);
   g_source_attach (h->recovery, self->context);
 }
@@ -1033,6 +1084,7 @@ gossip_health_free (GossipHealth *self)
   g_hash_table_unref (h->records);
   g_hash_table_unref (h->holds);
   g_hash_table_unref (h->peers);
+  g_hash_table_unref (h->unsettled);
   g_array_unref (h->round);
   g_free (h);
 }

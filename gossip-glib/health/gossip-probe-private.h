@@ -46,6 +46,14 @@ void         gossip_probe_ping   (GossipProbe        *self,
                                   guint               timeout_ms,
                                   GossipPingCallback  callback,
                                   gpointer            user_data);
+/* The wait for @target's ack (ms): its measured round trips (or, with none
+ * yet, those of every target) as SRTT + 4 RTTVAR, between a floor and the
+ * configured ping timeout; half the ping timeout before any ack came. */
+guint        gossip_probe_timeout (GossipProbe        *self,
+                                   const GossipNodeId *target);
+/* Drops @target's round-trip estimate (it left the node list). */
+void         gossip_probe_forget  (GossipProbe        *self,
+                                   const GossipNodeId *target);
 /* Asks the node at @helper_address to ping @target for us. */
 void         gossip_probe_indirect (GossipProbe        *self,
                                     const GossipNodeId *target,

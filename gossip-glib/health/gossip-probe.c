@@ -3,12 +3,26 @@
  * Waiters are keyed by sequence number alone and check who answered, so that
  * an indirect ack relayed by an intermediary matches the probe it answers
  * (Go matches it against the intermediary's ID and never succeeds, §12.1).
+ *
+ * Every direct ack is a round-trip sample: a smoothed estimate per target
+ * and one over all targets (RFC 6298's SRTT and RTTVAR) give the probe
+ * timeout, SRTT + 4 RTTVAR between a floor and the configured ping timeout,
+ * so that a silent node is found out in a few RTTs rather than a fixed
+ * half second.
  */
 #include "config.h"
+
+#include <math.h>
 
 #include "gossip-probe-private.h"
 #include "gossip-codec-fast-private.h"
 #include "gossip-socket-transport-private.h"
+
+typedef struct {
+  double srtt_us;
+  double rttvar_us;
+  guint  samples;
+} Rtt;
 
 struct _GossipProbe
 {
@@ -20,6 +34,8 @@ struct _GossipProbe
   gboolean                  stopped;
   guint32                   ping_seq;
   GHashTable               *ping_waiters;  /* GUINT_TO_POINTER (seq) -> PingWaiter* */
+  GHashTable               *rtts;          /* GossipNodeId* (owned) -> Rtt* */
+  Rtt                       rtt_all;       /* over every target */
 };
 
 static gboolean receive_cb (GossipReceived *rx, GVariant *payload, gpointer data);
@@ -30,6 +46,7 @@ typedef struct {
   GossipNodeId        target;
   GSource            *timeout;
   gint64              deadline;   /* monotonic µs */
+  gint64              sent;       /* monotonic µs */
   guint               timeout_ms;
   gboolean            extended;
   GossipPingCallback  callback;
@@ -64,6 +81,7 @@ gossip_probe_new (const GossipConfigValues *cfg,
   self->membership = membership;
   self->host = *host;
   self->ping_waiters = g_hash_table_new_full (NULL, NULL, NULL, waiter_free);
+  self->rtts = g_hash_table_new_full (gossip_node_id_hash, gossip_node_id_equal, g_free, g_free);
   for (guint16 type = GOSSIP_MSG_PING; type <= GOSSIP_MSG_INDIRECT_PING_ACK; type++)
     gossip_router_register (router, type, GOSSIP_RECEIVE_RAW, receive_cb, self);
   return self;
@@ -76,6 +94,7 @@ gossip_probe_free (GossipProbe *self)
     return;
   gossip_probe_clear (self);
   g_hash_table_unref (self->ping_waiters);
+  g_hash_table_unref (self->rtts);
   g_free (self);
 }
 
@@ -115,6 +134,67 @@ complete (GossipProbe       *self,
     return;
   w->callback (result, w->user_data);
   waiter_free (w);
+}
+
+static void
+rtt_update (Rtt    *r,
+            double  sample_us)
+{
+  if (r->samples++ == 0)
+    {
+      r->srtt_us = sample_us;
+      r->rttvar_us = sample_us / 2;
+      return;
+    }
+  r->rttvar_us = 0.75 * r->rttvar_us + 0.25 * fabs (r->srtt_us - sample_us);
+  r->srtt_us = 0.875 * r->srtt_us + 0.125 * sample_us;
+}
+
+static void
+rtt_sample (GossipProbe        *self,
+            const GossipNodeId *target,
+            gint64              sample_us)
+{
+  Rtt *r = g_hash_table_lookup (self->rtts, target);
+
+  if (r == NULL)
+    {
+      /* Bounded by the node list: health forgets removed nodes. */
+      r = g_new0 (Rtt, 1);
+      g_hash_table_insert (self->rtts, g_memdup2 (target, sizeof *target), r);
+    }
+  rtt_update (r, (double) MAX (sample_us, 0));
+  rtt_update (&self->rtt_all, (double) MAX (sample_us, 0));
+}
+
+guint
+gossip_probe_timeout (GossipProbe        *self,
+                      const GossipNodeId *target)
+{
+  guint ceiling = self->cfg->ping_timeout;
+  /* Below this, the jitter of a busy host's scheduler, not the path,
+   * decides; a fifth of the ping timeout, at least 20 ms. */
+  guint floor_ms = MIN (ceiling, MAX (ceiling / 5, 20));
+  const Rtt *r = target != NULL ? g_hash_table_lookup (self->rtts, target) : NULL;
+  double ms;
+
+  if (r == NULL)
+    r = &self->rtt_all;
+  /* Nothing measured yet (a node that just started, or one that heard from
+   * everyone and so pinged nobody): half the ping timeout, which a LAN
+   * round trip is far below; a slower path fails one probe at worst, and
+   * the helpers' answers and local health guard against a false suspicion. */
+  if (r->samples == 0)
+    return MAX (MAX (ceiling / 2, floor_ms), 1);
+  ms = (r->srtt_us + 4 * r->rttvar_us) / 1000.0;
+  return MAX ((guint) CLAMP (ms, (double) floor_ms, (double) ceiling), 1);
+}
+
+void
+gossip_probe_forget (GossipProbe        *self,
+                     const GossipNodeId *target)
+{
+  g_hash_table_remove (self->rtts, target);
 }
 
 static gboolean
@@ -191,7 +271,8 @@ add_waiter (GossipProbe        *self,
   w->callback = callback;
   w->user_data = user_data;
   w->timeout_ms = MAX (timeout_ms, 1);
-  w->deadline = g_get_monotonic_time () + (gint64) w->timeout_ms * 1000;
+  w->sent = g_get_monotonic_time ();
+  w->deadline = w->sent + (gint64) w->timeout_ms * 1000;
   w->timeout = g_timeout_source_new (w->timeout_ms);
   g_source_set_callback (w->timeout, ping_timeout_cb, w, NULL);
   g_source_attach (w->timeout, self->context);
@@ -301,8 +382,12 @@ handle_ack (GossipProbe         *self,
 {
   PingWaiter *w;
   w = g_hash_table_lookup (self->ping_waiters, GUINT_TO_POINTER (msg->seq));
-  if (w != NULL && gossip_node_id_equal (&w->target, &rx->msg.envelope.sender))
-    complete (self, msg->seq, GOSSIP_PROBE_ACK);
+  if (w == NULL || !gossip_node_id_equal (&w->target, &rx->msg.envelope.sender))
+    return;
+  /* A waiter that fired late measured our own stall, not the path. */
+  if (!w->extended)
+    rtt_sample (self, &w->target, g_get_monotonic_time () - w->sent);
+  complete (self, msg->seq, GOSSIP_PROBE_ACK);
 }
 
 static void
@@ -380,9 +465,12 @@ handle_indirect_ping (GossipProbe         *self,
   probe->requester_address = g_strdup (gossip_node_get_address (sender));
 
   /* Answer a little before the requester gives up (Go waits exactly as long
-   * as the requester, so its answers always arrive too late). */
+   * as the requester, so its answers always arrive too late), and as soon
+   * as our own round trips to the target say it should have answered. */
   gossip_probe_ping (self, &probe->request.target, probe->request.addr,
-                     MAX (self->cfg->ping_timeout * 4 / 5, 1), indirect_done_cb, probe);
+                     MIN (gossip_probe_timeout (self, &probe->request.target),
+                          MAX (self->cfg->ping_timeout * 4 / 5, 1)),
+                     indirect_done_cb, probe);
 }
 
 /* Pings and acks, most of the traffic, are parsed straight from msgpack
