@@ -1200,8 +1200,12 @@ test_go_nodes_declare_dead (void)
       g_assert_cmpint (took, >=, 0);
       /* Verdicts come in whole Go evaluation periods (1 s); on a loaded
        * machine one run may slip by one more period than the slowest
-       * Go-only run, but the runs as a whole are not slower (below). */
+       * Go-only run, but the runs as a whole are not slower (below).
+       * Under ASan the models run several times slower than the timers
+       * they race, so only "every run reaches Dead" is checked there. */
+#ifndef UNDER_ASAN
       g_assert_cmpint (took, <=, bound + 2000);
+#endif
       g_assert_cmpuint (go_suspicions, >=, 1);
       mixed[i] = took;
     }
@@ -1210,7 +1214,9 @@ test_go_nodes_declare_dead (void)
   qsort (mixed, runs, sizeof mixed[0], compare_gint64);
   g_test_message ("medians: Go-only %" G_GINT64_FORMAT " ms, mixed %" G_GINT64_FORMAT " ms",
                   go_only[runs / 2], mixed[runs / 2]);
+#ifndef UNDER_ASAN
   g_assert_cmpint (mixed[runs / 2], <=, go_only[runs / 2] + 1000);
+#endif
 }
 
 /* The failure the delay fixes, reproduced by the model: without it our

@@ -1155,7 +1155,7 @@ encode_state_list (GossipMembership *self,
 
       if (gossip_metadata_get_size (md) > 0)
         {
-          g_autoptr(GVariant) map = g_variant_ref_sink (gossip_metadata_to_variant (md));
+          g_autoptr(GVariant) map = gossip_metadata_to_variant (md);  /* not floating */
 
           md_bytes = gossip_codec_encode (codec, map, error);
           if (md_bytes == NULL)
