@@ -1225,21 +1225,30 @@ test_go_nodes_declare_dead (void)
 static void
 test_go_nodes_stuck_without_delay (void)
 {
-  guint go_suspicions = 0;
-  gint64 glib_ms = -1;
-  gint64 took = run_mixed_death (0, 4000, &go_suspicions, &glib_ms);
+  guint stalls = 0;
 
-  g_test_message ("without the delay: %" G_GINT64_FORMAT " ms, Go nodes broadcast %u suspicions; "
-                  "the surviving gossip-glib node said Dead after %" G_GINT64_FORMAT " ms",
-                  took, go_suspicions, glib_ms);
-  if (go_suspicions > 0)
+  /* Seeded runs: in some a Go node happens to suspect on its own before it
+   * hears ours (the lucky 7 of 11 runs in the issue) and no stall arises;
+   * the stall must show in at least one, and wherever our suspicion came
+   * first the Go nodes must never reach Dead. */
+  for (guint i = 0; i < 5 && stalls == 0; i++)
     {
-      /* A Go node happened to suspect on its own before hearing ours (the
-       * lucky 7 of 11 runs in the issue): the stall did not arise. */
-      g_test_skip ("a Go node suspected first this time; the stall did not arise");
-      return;
+      guint go_suspicions = 0;
+      gint64 glib_ms = -1;
+      gint64 took;
+
+      g_random_set_seed (3000 + i);
+      took = run_mixed_death (0, 4000, &go_suspicions, &glib_ms);
+      g_test_message ("without the delay, run %u: %" G_GINT64_FORMAT " ms, Go nodes broadcast %u "
+                      "suspicions; the surviving gossip-glib node said Dead after %" G_GINT64_FORMAT " ms",
+                      i, took, go_suspicions, glib_ms);
+      if (go_suspicions == 0)
+        {
+          g_assert_cmpint (took, ==, -1);
+          stalls++;
+        }
     }
-  g_assert_cmpint (took, ==, -1);
+  g_assert_cmpuint (stalls, >=, 1);
 }
 
 int
