@@ -231,7 +231,9 @@ static const UintSetting uint_settings[] = {
    * newcomer is announced to the cluster only when its push/pull follows
    * the join, as every joiner's does, so a join forged in a stranger's
    * name costs the other nodes nothing at once; they may still learn of
-   * the node from push/pull samples, at the state-sync rate.)
+   * the node from push/pull samples, at the state-sync rate.) A
+   * gossip-glib joiner refused this way tries again after a random pause
+   * (100-300 ms, doubling, 8 times at most) before its join fails.
    *
    * Since: 1.0
    */

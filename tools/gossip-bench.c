@@ -49,6 +49,7 @@ typedef struct {
   char     *codec;
   double    loss;
   gboolean  json;
+  gboolean  stats;     /* S1: print every GossipStats counter summed over the nodes */
   gboolean  quick;
   guint     runs;
   guint     max_n;
@@ -540,6 +541,10 @@ make_config (GError **error)
   g_autoptr(GossipConfig) config = gossip_config_new ();
 
   gossip_config_set_bind_address (config, "127.0.0.1:0");
+  /* Every node here has the address 127.0.0.1, where a deployment gives
+   * each its own: the per-source join limit would be the whole swarm's. The
+   * cluster-wide inbound-join-rate keeps its default. */
+  g_object_set (config, "inbound-join-rate-per-source", 0, NULL);
   if (g_strcmp0 (opt.codec, "json") == 0)
     {
       g_autoptr(GossipCodec) codec = gossip_json_codec_new ();
@@ -845,6 +850,23 @@ swarm_sum_packets_in (Swarm *s)
   return sum;
 }
 
+/* The sum of one GossipStats counter over the members. */
+static guint64
+swarm_sum_stat (Swarm      *s,
+                const char *name)
+{
+  guint64 sum = 0;
+
+  for (guint i = 0; i < s->members->len; i++)
+    {
+      GossipStats *st = gossip_cluster_get_stats (member_at (s, i)->cluster);
+
+      sum += gossip_stats_get (st, name);
+      gossip_stats_unref (st);
+    }
+  return sum;
+}
+
 static guint64
 swarm_sum_duplicates (Swarm *s)
 {
@@ -886,6 +908,7 @@ scenario_s1 (guint    n,
   gint64 t_build, t50, t100;
   gboolean ok;
   guint half = (n + 1) / 2;
+  guint64 datagrams, tcp_requests;
 
   s = swarm_build (n, error);
   if (s == NULL)
@@ -915,6 +938,11 @@ scenario_s1 (guint    n,
   json_object_set_double_member (o, "create_s", t_build / 1e6);
   json_object_set_int_member (o, "join_errors", s->join_errors);
   json_object_set_int_member (o, "budget_ms", s1_budget_ms (n));
+  /* What the convergence cost: the traffic counters up to now. */
+  datagrams = swarm_sum_stat (s, "udp-datagrams-in");
+  tcp_requests = swarm_sum_stat (s, "tcp-requests-in");
+  json_object_set_int_member (o, "udp_datagrams", (gint64) datagrams);
+  json_object_set_int_member (o, "tcp_requests", (gint64) tcp_requests);
   result_emit (o);
   if (!opt.json)
     {
@@ -930,7 +958,24 @@ scenario_s1 (guint    n,
                s->first_join_error ? s->first_join_error : "");
       if (s->first_join_error)
         g_print (")\n");
+      g_print ("  traffic until then: %" G_GUINT64_FORMAT " datagrams (%.1f per node), %"
+               G_GUINT64_FORMAT " TCP requests (%.1f per node)\n",
+               datagrams, (double) datagrams / n, tcp_requests, (double) tcp_requests / n);
       print_anchors ("s1", n);
+    }
+  if (opt.stats && s->members->len > 0)
+    {
+      GossipStats *st = gossip_cluster_get_stats (member_at (s, 0)->cluster);
+      g_auto(GStrv) names = gossip_stats_get_names (st);
+
+      gossip_stats_unref (st);
+      for (guint i = 0; names[i] != NULL; i++)
+        {
+          guint64 sum = swarm_sum_stat (s, names[i]);
+
+          if (sum != 0)
+            g_print ("  %-28s %" G_GUINT64_FORMAT "\n", names[i], sum);
+        }
     }
   return s;
 }
@@ -2180,6 +2225,7 @@ main (int   argc,
     { "codec", 0, 0, G_OPTION_ARG_STRING, &opt.codec, "msgpack or json (default msgpack)", "CODEC" },
     { "loss", 0, 0, G_OPTION_ARG_DOUBLE, &opt.loss, "Packet loss ratio (reserved for the network conditioner)", "P" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &opt.json, "One JSON object per scenario line", NULL },
+    { "stats", 0, 0, G_OPTION_ARG_NONE, &opt.stats, "S1: print every counter, summed over the nodes", NULL },
     { "quick", 0, 0, G_OPTION_ARG_NONE, &opt.quick, "Short windows (for tests)", NULL },
     { "runs", 0, 0, G_OPTION_ARG_INT, &opt.runs, "Repeat K times and report medians", "K" },
     { "max-n", 0, 0, G_OPTION_ARG_INT, &opt.max_n, "Largest N tried by S6 (default 1000)", "N" },

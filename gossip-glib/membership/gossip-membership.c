@@ -687,7 +687,15 @@ typedef struct {
   GossipMembership *self;
   GTask         *task;
   char          *address;
+  guint          busy_retries;  /* times the peer said it was over its join rate */
 } JoinAttempt;
+
+/* The refusal text of a seed over its inbound join rate (ours; Go seeds
+ * have no such limit). The joiner tries that seed again. */
+#define JOIN_RATE_REFUSAL "join rate limit exceeded"
+#define JOIN_BUSY_RETRIES 8
+
+static void join_send (JoinAttempt *attempt);
 
 /* A join peer given as a host name or srv+NAME is not the address the node
  * it reaches advertises: remember which node answered, so that the
@@ -743,6 +751,25 @@ join_attempt_free (JoinAttempt *attempt)
   g_free (attempt);
 }
 
+static gboolean
+join_retry_cb (gpointer user_data)
+{
+  JoinAttempt *attempt = user_data;
+  GossipMembership *self = attempt->self;
+
+  if (self->stopped || g_cancellable_is_cancelled (g_task_get_cancellable (attempt->task)))
+    {
+      join_sent (self, attempt->address, FALSE);
+      gossip_membership_join_attempt_done (attempt->task,
+                                           g_error_new_literal (GOSSIP_ERROR, GOSSIP_ERROR_NOT_RUNNING,
+                                                                _("The cluster was stopped")));
+      join_attempt_free (attempt);
+    }
+  else
+    join_send (attempt);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 join_reply_cb (GObject      *source,
                GAsyncResult *result,
@@ -767,6 +794,26 @@ join_reply_cb (GObject      *source,
     {
       g_prefix_error (&error, _("%s sent a bad join reply: "), attempt->address);
       goto fail;
+    }
+  if (!join.accepted && attempt->task != NULL && !self->stopped &&
+      g_strcmp0 (join.reason, JOIN_RATE_REFUSAL) == 0 &&
+      attempt->busy_retries < JOIN_BUSY_RETRIES &&
+      !g_cancellable_is_cancelled (g_task_get_cancellable (attempt->task)))
+    {
+      /* A busy seed (many nodes joining it at once): an application join
+       * tries again after a random pause that doubles, 100-300 ms first,
+       * so that a whole swarm started together joins instead of failing. */
+      guint pause_ms = g_random_int_range (100, 300) << MIN (attempt->busy_retries, 4);
+      g_autoptr(GSource) later = g_timeout_source_new (pause_ms);
+
+      attempt->busy_retries++;
+      g_debug ("join of %s: the peer is busy (%s), trying again in %u ms",
+               attempt->address, join.reason, pause_ms);
+      g_source_set_callback (later, join_retry_cb, attempt, NULL);
+      g_source_attach (later, self->context);
+      gossip_join_msg_clear (&join);
+      gossip_wire_message_clear (&msg);
+      return;
     }
   if (!join.accepted)
     {
@@ -860,12 +907,12 @@ unsolicited_join_allowed (GossipMembership *self,
   return TRUE;
 }
 
-void
-gossip_membership_join_address (GossipMembership *self,
-                                const char       *address,
-                                GTask            *task)
+/* Encodes the join now (so that a retry carries current metadata) and
+ * sends it; the attempt is in joins_in_flight already. */
+static void
+join_send (JoinAttempt *attempt)
 {
-  JoinAttempt *attempt;
+  GossipMembership *self = attempt->self;
   GossipJoinMsg msg = {
     .id = self->local_id,
     .addr = self->advertise_address,
@@ -876,6 +923,25 @@ gossip_membership_join_address (GossipMembership *self,
   GossipEnvelope env = gossip_router_envelope (self->router, GOSSIP_MSG_JOIN, 1);
   GError *error = NULL;
   g_autoptr(GBytes) raw = NULL;
+
+  msg.metadata = md;
+  raw = gossip_wire_encode_value (gossip_router_get_wire (self->router), &env, gossip_join_msg_build (&msg, FALSE), &error);
+  if (raw == NULL)
+    {
+      join_sent (self, attempt->address, FALSE);
+      gossip_membership_join_attempt_done (attempt->task, error);
+      join_attempt_free (attempt);
+      return;
+    }
+  gossip_router_request (self->router, attempt->address, raw, GOSSIP_REQUEST_REPLY, join_reply_cb, attempt);
+}
+
+void
+gossip_membership_join_address (GossipMembership *self,
+                                const char       *address,
+                                GTask            *task)
+{
+  JoinAttempt *attempt;
 
   if (gossip_node_get_state (self->local) == GOSSIP_NODE_STATE_LEAVING)
     {
@@ -891,21 +957,13 @@ gossip_membership_join_address (GossipMembership *self,
   if (task == NULL && !unsolicited_join_allowed (self, address))
     return;
 
-  msg.metadata = md;
-  raw = gossip_wire_encode_value (gossip_router_get_wire (self->router), &env, gossip_join_msg_build (&msg, FALSE), &error);
-  if (raw == NULL)
-    {
-      gossip_membership_join_attempt_done (task, error);
-      return;
-    }
-
   attempt = g_new0 (JoinAttempt, 1);
   attempt->self = self;
   g_object_ref (self->host.owner);
   attempt->task = task;
   attempt->address = g_strdup (address);
   join_sent (self, address, TRUE);
-  gossip_router_request (self->router, address, raw, GOSSIP_REQUEST_REPLY, join_reply_cb, attempt);
+  join_send (attempt);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1379,6 +1437,18 @@ gossip_membership_exchange_state (GossipMembership *self,
                          GOSSIP_REQUEST_REPLY, exchange_reply_cb, ex);
 }
 
+/* Whether this node spread @node's arrival in the last ANNOUNCE_WINDOW. */
+#define ANNOUNCE_WINDOW (10 * G_USEC_PER_SEC)
+
+static gboolean
+recently_announced (GossipNode *node,
+                    gint64      now)
+{
+  gint64 at = gossip_node_get_announced_at (node);
+
+  return at != 0 && now - at < ANNOUNCE_WINDOW;
+}
+
 static gboolean
 handle_push_pull (GossipMembership *self,
                   GossipReceived   *rx,
@@ -1400,6 +1470,8 @@ handle_push_pull (GossipMembership *self,
   if (sender != NULL && gossip_node_get_joined_at (sender) != 0 &&
       g_get_monotonic_time () - gossip_node_get_joined_at (sender) < 10 * G_USEC_PER_SEC)
     {
+      gint64 now = g_get_monotonic_time ();
+
       gossip_node_set_joined_at (sender, 0);
       list = encode_state_list (self, NULL, G_MAXUINT, TRUE, &error);
       /* Event-driven spread of the newcomer: the rest of the cluster learns
@@ -1408,8 +1480,12 @@ handle_push_pull (GossipMembership *self,
        * forged in a stranger's name does not, and so costs the other nodes
        * nothing at once (before, each forged join was announced to all and
        * probed by all: ~300 datagrams each in a 4-node cluster); they may
-       * still learn of it from push/pull samples, at the sync rate. */
-      announce_alive (self, sender, FALSE);
+       * still learn of it from push/pull samples, at the sync rate. If
+       * its own announcement came first we spread that already (see
+       * handle_alive()). */
+      if (!recently_announced (sender, now))
+        announce_alive (self, sender, FALSE);
+      gossip_node_set_announced_at (sender, now);
     }
   /* A node we hold as departed still syncing (a node that left does not):
    * it gets its own entry for sure, so it can refute a leave forged in its
@@ -1438,6 +1514,7 @@ handle_alive (GossipMembership *self,
 {
   GossipNodeMsg msg;
   GossipNode *node;
+  gboolean spread = TRUE;  /* whether the router forwards it */
 
   if (!gossip_system_read_node_msg (gossip_router_get_wire (self->router)->codec, &rx->msg, &msg, NULL))
     {
@@ -1476,6 +1553,19 @@ handle_alive (GossipMembership *self,
       /* A node's own refutation is evidence about itself; an alive claim
        * by a third party is not (the health monitor probes instead). */
       GossipNodeState state = gossip_node_get_state (node);
+      gint64 now = g_get_monotonic_time ();
+
+      /* A joiner's announcement handed to us, its seed, over TCP: the
+       * router spreads it to everyone at once (gossip_router_forward()),
+       * unless we announced the joiner already after its push/pull; then
+       * everyone has it, and a second broadcast would cost N datagrams
+       * more per join. */
+      if (rx->reliable && state == GOSSIP_NODE_STATE_ALIVE && !gossip_node_get_departed (node) &&
+          (gossip_node_get_joined_at (node) != 0 || recently_announced (node, now)))
+        {
+          spread = !recently_announced (node, now);
+          gossip_node_set_announced_at (node, now);
+        }
       if (adopt_own_claim (self, node, msg.addr, rx->msg.envelope.id))
         ;
       else if ((state == GOSSIP_NODE_STATE_SUSPECT || state == GOSSIP_NODE_STATE_DEAD) &&
@@ -1492,7 +1582,7 @@ handle_alive (GossipMembership *self,
 
 out:
   gossip_node_msg_clear (&msg);
-  return TRUE;
+  return spread;
 }
 
 static gboolean

@@ -46,6 +46,11 @@ void                gossip_node_set_cached_entry   (GossipNode         *self,
 gint64              gossip_node_get_joined_at      (GossipNode         *self);
 void                gossip_node_set_joined_at      (GossipNode         *self,
                                                     gint64              when);
+/* Monotonic time (µs) when this node spread the node's arrival to the
+ * cluster (its own announcement forwarded, or ours), or 0. */
+gint64              gossip_node_get_announced_at   (GossipNode         *self);
+void                gossip_node_set_announced_at   (GossipNode         *self,
+                                                    gint64              when);
 void                gossip_node_set_departed       (GossipNode         *self,
                                                     gboolean            departed);
 

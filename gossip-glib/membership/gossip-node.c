@@ -33,6 +33,7 @@ struct _GossipNode
   gint64           state_since;
   gboolean         departed;
   gint64           joined_at;
+  gint64           announced_at;
   GVariant        *entry;
   guint64          entry_state_ts;
   guint64          entry_md_ts;
@@ -388,6 +389,19 @@ gossip_node_set_joined_at (GossipNode *self,
                            gint64      when)
 {
   self->joined_at = when;
+}
+
+gint64
+gossip_node_get_announced_at (GossipNode *self)
+{
+  return self->announced_at;
+}
+
+void
+gossip_node_set_announced_at (GossipNode *self,
+                              gint64      when)
+{
+  self->announced_at = when;
 }
 
 gboolean

@@ -610,13 +610,41 @@ gossip_router_forward (GossipRouter   *self,
                        GossipReceived *rx)
 {
   GossipNodeId exclude[2] = { self->local_id, rx->msg.envelope.sender };
-  g_autoptr(GBytes) raw = gossip_router_forward_bytes (self, &rx->msg);
+  g_autoptr(GBytes) raw = NULL;
+  g_autoptr(GPtrArray) targets = NULL;
+  gboolean reliable = rx->reliable;
+
+  if (rx->msg.envelope.ttl == 0)
+    return;
+  /* A system broadcast that reached us over TCP (a joiner's announcement
+   * sent to its seed, the first hop of a refutation) goes on as datagrams,
+   * kept for broadcast repair, and where the cluster is small enough for
+   * direct broadcasts to every live peer at TTL 0 at once, as its
+   * originator would have sent it (alive messages are not kept for repair:
+ * see repair_keeps()). Passing it on over TCP at every hop cost
+   * fan-out new connections per node and join, the largest share of a
+   * thousand-node join (issue 15). User broadcasts sent reliable stay so. */
+  if (reliable && rx->msg.envelope.type >= GOSSIP_MSG_ALIVE && rx->msg.envelope.type <= GOSSIP_MSG_METADATA)
+    {
+      GossipEnvelope env = rx->msg.envelope;
+      g_autoptr(GError) error = NULL;
+
+      reliable = FALSE;
+      targets = gossip_router_broadcast_targets (self, exclude, G_N_ELEMENTS (exclude), &env.ttl);
+      if (env.ttl > 0)
+        env.ttl = MIN (env.ttl, rx->msg.envelope.ttl - 1);
+      raw = gossip_wire_encode (self->wire, &env, rx->msg.wire_payload, rx->msg.compressed, &error);
+      if (raw == NULL)
+        g_debug ("Could not re-encode a packet to forward: %s", error->message);
+    }
+  else
+    raw = gossip_router_forward_bytes (self, &rx->msg);
 
   if (raw == NULL)
     return;
-  if (!rx->reliable && repair_keeps (rx->msg.envelope.type))
+  if (!reliable && repair_keeps (rx->msg.envelope.type))
     repair_record (self, &rx->msg.envelope.sender, rx->msg.envelope.id, raw); /* broadcast-repair: keep what we spread */
-  send_to_targets (self, raw, rx->reliable, NULL, exclude, G_N_ELEMENTS (exclude));
+  send_to_targets (self, raw, reliable, targets, exclude, G_N_ELEMENTS (exclude));
 }
 
 /* broadcast-repair: the glue between the router and GossipBroadcastRepair.
