@@ -19,7 +19,8 @@
  * The settings of a [class@Gossip.Cluster]. Defaults are those of the Go
  * library gossip v0.6.0 (DefaultConfig), with three exceptions: a msgpack
  * codec is set by default; [property@Gossip.Config:health-check-sample-size]
- * is 1, not 7 (probes go round-robin, as memberlist's, with timeouts that
+ * is 1, not 7 (probes follow a schedule shared by all nodes under which
+ * every node is probed by exactly one other per interval, with timeouts that
  * follow the measured round trips, so one per interval detects a failure
  * faster than Go with a seventh of the traffic); and the
  * additions [property@Gossip.Config:direct-broadcast-limit],
@@ -677,8 +678,13 @@ gossip_config_class_init (GossipConfigClass *klass)
   /**
    * GossipConfig:health-check-sample-size:
    *
-   * How many nodes are probed per health tick, round-robin. Default: 1 (Go:
-   * 7; see [class@Gossip.Config]).
+   * How many nodes are probed per health tick. Every node sorts the Alive
+   * node IDs the same way and, in each wall-clock round of
+   * [property@Gossip.Config:health-check-interval], probes the nodes a
+   * round-dependent number of places after itself: each round every node is
+   * probed by this many others, where random choices (Go's, memberlist's)
+   * leave a node unprobed for k rounds with probability about e^-k.
+   * Default: 1 (Go: 7; see [class@Gossip.Config]).
    *
    * Since: 1.0
    */

@@ -12,6 +12,7 @@
 #include "gossip-cluster-private.h"
 #include "gossip-netsim.h"
 #include "gossip-wire-private.h"
+#include "gossip-probe-schedule-private.h"
 
 #define SCALE 0.1
 
@@ -383,11 +384,50 @@ test_probe_timeout_follows_rtt (void)
   net_clear (&net);
 }
 
+/* The probe schedule: in every round and slot each node of the ring is
+ * probed by exactly one other (never by itself), and over n - 1
+ * consecutive slots by every other node once. */
+static void
+test_schedule_permutation (void)
+{
+  g_assert_cmpuint (gossip_probe_schedule_offset (7, 0, 1, 1), ==, 0);
+  g_assert_cmpuint (gossip_probe_schedule_round (2500000, 1000), ==, 2);
+  g_assert_cmpuint (gossip_probe_schedule_round (-5, 1000), ==, 0);
+  for (guint n = 2; n <= 70; n++)
+    for (guint slots = 1; slots <= 3; slots++)
+      {
+        g_autofree guint *probed = g_new0 (guint, n);
+        g_autofree guint *seen = g_new0 (guint, n);
+        guint64 first = g_random_int ();
+
+        for (guint64 round = first; round < first + n; round++)
+          for (guint slot = 0; slot < slots; slot++)
+            {
+              guint off = gossip_probe_schedule_offset (round, slot, slots, n);
+
+              g_assert_cmpuint (off, >=, 1);
+              g_assert_cmpuint (off, <=, n - 1);
+              memset (probed, 0, n * sizeof (guint));
+              for (guint k = 0; k < n; k++)
+                probed[(k + off) % n]++;
+              for (guint k = 0; k < n; k++)
+                g_assert_cmpuint (probed[k], ==, 1);
+            }
+        /* n - 1 consecutive steps cover every offset once. */
+        for (guint step = 0; step < n - 1; step++)
+          seen[gossip_probe_schedule_offset (first + step / slots, step % slots, slots, n)]++;
+        if (slots == 1)
+          for (guint off = 1; off < n; off++)
+            g_assert_cmpuint (seen[off], ==, 1);
+      }
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
+  g_test_add_func ("/health/schedule/permutation", test_schedule_permutation);
   g_test_add_func ("/health/silent-stop/10-nodes", test_silent_stop_10);
   g_test_add_func ("/health/silent-stop/2-nodes", test_two_nodes);
   g_test_add_func ("/health/silent-stop/3-nodes", test_three_nodes);

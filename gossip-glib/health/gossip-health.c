@@ -1,8 +1,9 @@
 /* gossip-health.c: failure detection.
  *
  * SWIM-style probing on the cluster's main context: each health interval a
- * few nodes (one by default, as memberlist) are probed in a shuffled
- * round-robin (every suspect first); a probe is a direct ping and, if no ack
+ * few nodes (one by default, as memberlist) are probed, every suspect
+ * first, on a schedule shared by all nodes that makes each round a
+ * permutation (gossip-probe-schedule.c); a probe is a direct ping and, if no ack
  * came within half the timeout, pings through helpers. The timeout follows
  * the measured round trips (gossip_probe_timeout()), stretched by our local
  * health. A failed probe whose helpers answered that they could
@@ -26,6 +27,7 @@
 
 #include "gossip-health-private.h"
 #include "gossip-hlc-private.h"
+#include "gossip-probe-schedule-private.h"
 
 #define MAX_LOCAL_HEALTH 8
 /* Hellos a peer that talks to us left unanswered before we take it for a
@@ -86,8 +88,9 @@ struct _GossipHealth
 
   GHashTable *records;   /* GossipNodeId* (owned by the record key) -> Record* */
   GHashTable *probes;    /* GossipNodeId* -> Probe* (in flight) */
-  GArray     *round;     /* GossipNodeId: this round's probe order */
-  guint       round_pos;
+  GArray     *ring;      /* GossipNodeId, sorted: the Alive nodes and us */
+  gboolean    ring_dirty;
+  guint64     last_round; /* of the probe schedule, last one probed in */
   guint       local_health;
   GSource    *tick;
   GSource    *recovery;
@@ -140,6 +143,10 @@ membership_changed_cb (gpointer         data,
 {
   GossipHealth *self = data;
 
+  /* The probe ring holds the Alive nodes. */
+  if (old_state == GOSSIP_NODE_STATE_ALIVE || new_state == GOSSIP_NODE_STATE_ALIVE ||
+      new_state == GOSSIP_NODE_STATE_UNKNOWN)
+    self->ring_dirty = TRUE;
   if (new_state == GOSSIP_NODE_STATE_ALIVE || new_state == GOSSIP_NODE_STATE_DEAD ||
       new_state == GOSSIP_NODE_STATE_UNKNOWN)
     forget (self, node);
@@ -187,7 +194,8 @@ gossip_health_new (const GossipConfigValues *cfg,
   h->probe = gossip_probe_new (cfg, context, router, membership, host);
   h->records = g_hash_table_new_full (gossip_node_id_hash, gossip_node_id_equal, g_free, record_free);
   h->probes = g_hash_table_new (gossip_node_id_hash, gossip_node_id_equal);
-  h->round = g_array_new (FALSE, FALSE, sizeof (GossipNodeId));
+  h->ring = g_array_new (FALSE, FALSE, sizeof (GossipNodeId));
+  h->ring_dirty = TRUE;
   h->holds = g_hash_table_new_full (gossip_node_id_hash, gossip_node_id_equal, NULL,
                                     (GDestroyNotify) g_source_destroy);
   h->peers = g_hash_table_new_full (gossip_node_id_hash, gossip_node_id_equal, g_free, g_free);
@@ -870,25 +878,84 @@ static const GossipMembershipEvidence evidence = {
 /* ------------------------------------------------------------------ */
 /* Timers                                                              */
 
-static void
-refill_round (GossipHealth *self)
+static gint
+cmp_node_id (gconstpointer a,
+             gconstpointer b)
 {
-  GossipHealth *h = self;
+  return gossip_node_id_compare (a, b);
+}
+
+/* The sorted ring of the probe schedule: every Alive node and us. Rebuilt
+ * only after a change to who is Alive, so an idle tick costs O(log n). */
+static void
+rebuild_ring (GossipHealth *self)
+{
   g_autoptr(GPtrArray) all = gossip_node_list_snapshot (self->nodes);
 
-  g_array_set_size (h->round, 0);
-  h->round_pos = 0;
+  g_array_set_size (self->ring, 0);
   for (guint i = 0; i < all->len; i++)
-    if (all->pdata[i] != self->local &&
-        gossip_node_get_state (all->pdata[i]) == GOSSIP_NODE_STATE_ALIVE)
-      g_array_append_val (h->round, *gossip_node_get_node_id (all->pdata[i]));
-  /* Fisher-Yates, so every node is probed once per round in random order. */
-  for (guint i = h->round->len; i > 1; i--)
+    if (all->pdata[i] == self->local || gossip_node_get_state (all->pdata[i]) == GOSSIP_NODE_STATE_ALIVE)
+      g_array_append_val (self->ring, *gossip_node_get_node_id (all->pdata[i]));
+  g_array_sort (self->ring, cmp_node_id);
+  self->ring_dirty = FALSE;
+}
+
+/* Our index in the ring (binary search); the ring always holds us. */
+static guint
+ring_index_of_local (GossipHealth *self)
+{
+  guint lo = 0, hi = self->ring->len;
+
+  while (lo < hi)
     {
-      guint j = g_random_int_range (0, i);
-      GossipNodeId tmp = g_array_index (h->round, GossipNodeId, i - 1);
-      g_array_index (h->round, GossipNodeId, i - 1) = g_array_index (h->round, GossipNodeId, j);
-      g_array_index (h->round, GossipNodeId, j) = tmp;
+      guint mid = lo + (hi - lo) / 2;
+      int c = gossip_node_id_compare (&g_array_index (self->ring, GossipNodeId, mid), &self->local_id);
+
+      if (c == 0)
+        return mid;
+      if (c < 0)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo % MAX (self->ring->len, 1);
+}
+
+/* The Alive nodes to check this tick: health-check-sample-size of them, as
+ * the shared schedule names them for this wall-clock round. */
+static void
+probe_scheduled (GossipHealth *self,
+                 gint64        now)
+{
+  gint64 recent = (gint64) (self->cfg->health_check_interval * self->cfg->activity_threshold_percent * 1000);
+  guint slots = MAX (self->cfg->health_check_sample_size, 1);
+  guint64 round = gossip_probe_schedule_round (g_get_real_time (), self->cfg->health_check_interval);
+  guint n, k;
+
+  if (self->ring_dirty)
+    rebuild_ring (self);
+  n = self->ring->len;
+  if (n < 2)
+    return;
+  /* Two ticks in one round (timer drift) take the next round's targets, so
+   * no target is probed twice in a row by us. */
+  if (round <= self->last_round)
+    round = self->last_round + 1;
+  self->last_round = round;
+  k = ring_index_of_local (self);
+  for (guint slot = 0; slot < MIN (slots, n - 1); slot++)
+    {
+      guint off = gossip_probe_schedule_offset (round, slot, slots, n);
+      GossipNode *node = gossip_node_list_lookup (self->nodes,
+                                                  &g_array_index (self->ring, GossipNodeId, (k + off) % n));
+
+      if (node == NULL || node == self->local || gossip_node_get_state (node) != GOSSIP_NODE_STATE_ALIVE)
+        continue;
+      /* A node that just talked to us directly needs no ping: that packet
+       * was its check, and takes its slot (the datagrams saved are what
+       * keeps idle traffic at or below one ping and one ack per second). */
+      if (now - gossip_node_get_last_activity (node) >= recent)
+        start_probe (self, node);
     }
 }
 
@@ -897,10 +964,8 @@ health_tick_cb (gpointer user_data)
 {
   GossipHealth  *self = user_data;
   g_auto(GossipDispatchScope) dispatch = gossip_dispatcher_enter (&self->host.dispatcher);
-  GossipHealth *h = self;
   gint64 now = g_get_monotonic_time ();
-  gint64 recent = (gint64) (self->cfg->health_check_interval * self->cfg->activity_threshold_percent * 1000);
-  guint picked = 0, examined = 0, hellos = 0;
+  guint hellos = 0;
   GHashTableIter iter;
   gpointer key;
 
@@ -936,27 +1001,7 @@ health_tick_cb (gpointer user_data)
         hellos++;
     }
 
-  while (picked < self->cfg->health_check_sample_size && examined < gossip_node_list_size (self->nodes))
-    {
-      GossipNode *node;
-
-      if (h->round_pos >= h->round->len)
-        {
-          refill_round (self);
-          if (h->round->len == 0)
-            break;
-        }
-      examined++;
-      node = gossip_node_list_lookup (self->nodes, &g_array_index (h->round, GossipNodeId, h->round_pos++));
-      if (node == NULL || gossip_node_get_state (node) != GOSSIP_NODE_STATE_ALIVE)
-        continue;
-      /* A node that just talked to us directly needs no ping: that packet
-       * was its check, and takes its slot (the datagrams saved are what
-       * keeps idle traffic at or below one ping and one ack per second). */
-      if (now - gossip_node_get_last_activity (node) >= recent)
-        start_probe (self, node);
-      picked++;
-    }
+  probe_scheduled (self, now);
   return G_SOURCE_CONTINUE;
 }
 
@@ -1085,6 +1130,6 @@ gossip_health_free (GossipHealth *self)
   g_hash_table_unref (h->holds);
   g_hash_table_unref (h->peers);
   g_hash_table_unref (h->unsettled);
-  g_array_unref (h->round);
+  g_array_unref (h->ring);
   g_free (h);
 }
