@@ -311,15 +311,6 @@ fixture_stop (Fixture *f)
     }
 }
 
-static guint64
-stat_of (GossipCluster *cluster,
-         const char    *name)
-{
-  g_autoptr(GossipStats) stats = gossip_cluster_get_stats (cluster);
-
-  return gossip_stats_get (stats, name);
-}
-
 /* ---- the attacker: a thread with blocking sockets ---- */
 
 typedef struct {
@@ -400,7 +391,7 @@ static gboolean
 counter_grew (gpointer user_data)
 {
   CounterWait *w = user_data;
-  return stat_of (w->cluster, w->counter) > w->before;
+  return test_stat (w->cluster, w->counter) > w->before;
 }
 
 static GSocketAddress *
@@ -425,30 +416,30 @@ attack (Fixture    *f,
 {
   g_autoptr(GSocketAddress) to = address_of (f->clusters[0]);
   Attack a = { raw, tcp, repeat, to, 0 };
-  CounterWait w = { f->clusters[0], counter, stat_of (f->clusters[0], counter) };
+  CounterWait w = { f->clusters[0], counter, test_stat (f->clusters[0], counter) };
   guint64 others_before = 0, others_after = 0;
   guint64 delivered_before = f->honest_received[0] + f->honest_received[2];
   gint64 start = g_get_monotonic_time ();
   GThread *thread;
 
   for (guint i = 1; i < N_NODES; i++)
-    others_before += stat_of (f->clusters[i], "drop-payload-decode") + stat_of (f->clusters[i], "drop-too-large");
+    others_before += test_stat (f->clusters[i], "drop-payload-decode") + test_stat (f->clusters[i], "drop-too-large");
   thread = g_thread_new ("attacker", attack_thread, &a);
   g_assert_true (test_wait_for (attack_done, &a, 60000));
   g_thread_join (thread);
   test_wait_for (counter_grew, &w, WAIT_MS);
   for (guint i = 1; i < N_NODES; i++)
-    others_after += stat_of (f->clusters[i], "drop-payload-decode") + stat_of (f->clusters[i], "drop-too-large");
+    others_after += test_stat (f->clusters[i], "drop-payload-decode") + test_stat (f->clusters[i], "drop-too-large");
 
   g_test_message ("%s: %" G_GSIZE_FORMAT " bytes x %u by %s in %.2f s: %s +%" G_GUINT64_FORMAT
                   ", RSS max +%.1f MB, longest main-loop gap %.0f ms, honest deliveries +%u",
                   what, g_bytes_get_size (raw), repeat, tcp ? "TCP" : "UDP",
                   (g_get_monotonic_time () - start) / 1e6, counter,
-                  stat_of (f->clusters[0], counter) - w.before,
+                  test_stat (f->clusters[0], counter) - w.before,
                   ((double) rss_max_of (f) - (double) f->rss_start) / 1048576.0,
                   f->max_stall_usec / 1000.0,
                   f->honest_received[0] + f->honest_received[2] - (guint) delivered_before);
-  g_assert_cmpuint (stat_of (f->clusters[0], counter), >, w.before);
+  g_assert_cmpuint (test_stat (f->clusters[0], counter), >, w.before);
   g_assert_cmpuint (others_after, ==, others_before);
   g_assert_cmpuint (rss_max_of (f) - f->rss_start, <, RSS_BOUND);
 }

@@ -34,15 +34,6 @@
 
 /* ---- helpers ---- */
 
-static guint64
-stat_of (GossipCluster *cluster,
-         const char    *name)
-{
-  g_autoptr(GossipStats) stats = gossip_cluster_get_stats (cluster);
-
-  return gossip_stats_get (stats, name);
-}
-
 static GSocketAddress *
 address_of (GossipCluster *cluster)
 {
@@ -116,9 +107,9 @@ counter_reached (GossipCluster *c,
 {
   gint64 t0 = g_get_monotonic_time ();
 
-  while (stat_of (c, name) < want && g_get_monotonic_time () - t0 < WAIT_MS * 1000)
+  while (test_stat (c, name) < want && g_get_monotonic_time () - t0 < WAIT_MS * 1000)
     g_main_context_iteration (NULL, FALSE);
-  return stat_of (c, name) >= want;
+  return test_stat (c, name) >= want;
 }
 
 /* ---- the honest cluster ---- */
@@ -295,7 +286,7 @@ sum_stat (Honest     *h,
   guint64 sum = 0;
 
   for (guint i = 0; i < h->n; i++)
-    sum += stat_of (h->clusters[i], name);
+    sum += test_stat (h->clusters[i], name);
   return sum;
 }
 
@@ -350,11 +341,11 @@ test_forged_leave (void)
 
   /* A far-future message ID (4 h ahead): dropped and counted, not
    * forwarded; the victim stays Alive everywhere. */
-  skew0 = stat_of (h.clusters[0], "drop-clock-skew");
+  skew0 = test_stat (h.clusters[0], "drop-clock-skew");
   far = forged_leave (victim, gossip_hlc_now () + HLC_MS (4 * 3600 * 1000));
   send_udp (h.clusters[0], far);
   g_assert_true (counter_reached (h.clusters[0], "drop-clock-skew", skew0 + 1));
-  g_assert_cmpuint (stat_of (h.clusters[0], "drop-clock-skew"), ==, skew0 + 1);
+  g_assert_cmpuint (test_stat (h.clusters[0], "drop-clock-skew"), ==, skew0 + 1);
   g_assert_true (converged (&h));
 
   /* A leave forged within the skew (10 s ahead) is taken, as a leave
@@ -362,7 +353,7 @@ test_forged_leave (void)
    * at its next push/pull and refutes with a newer alive claim. */
   {
     g_autoptr(GBytes) near = forged_leave (victim, gossip_hlc_now () + HLC_MS (10000));
-    guint64 refutations = stat_of (h.clusters[3], "refutations");
+    guint64 refutations = test_stat (h.clusters[3], "refutations");
 
     t0 = g_get_monotonic_time ();
     send_udp (h.clusters[0], near);
@@ -371,7 +362,7 @@ test_forged_leave (void)
     g_assert_true (test_wait_for (converged, &h, WAIT_MS));
     g_test_message ("forged leave (10 s ahead): victim Alive everywhere again after %.3f s",
                     (g_get_monotonic_time () - t0) / 1e6);
-    g_assert_cmpuint (stat_of (h.clusters[3], "refutations"), >, refutations);
+    g_assert_cmpuint (test_stat (h.clusters[3], "refutations"), >, refutations);
   }
 
   /* Forged again, and the victim rejoins node 0 at once: the join is
@@ -422,7 +413,7 @@ test_future_metadata (void)
   honest_setup (&h);
   g_assert_true (gossip_node_id_parse (h.ids[2], &owner));
   future = gossip_hlc_now () + HLC_MS ((gint64) 365 * 24 * 3600 * 1000);
-  skew0 = stat_of (h.clusters[0], "drop-clock-skew");
+  skew0 = test_stat (h.clusters[0], "drop-clock-skew");
 
   /* A metadata update in node 2's name, a year ahead, by UDP. */
   {
@@ -461,7 +452,7 @@ test_future_metadata (void)
   }
   g_assert_true (counter_reached (h.clusters[0], "drop-clock-skew", skew0 + 2));
   g_test_message ("far-future metadata: %" G_GUINT64_FORMAT " counted drops",
-                  stat_of (h.clusters[0], "drop-clock-skew") - skew0);
+                  test_stat (h.clusters[0], "drop-clock-skew") - skew0);
 
   /* Not applied, and node 2's own next update wins everywhere. */
   {
@@ -533,7 +524,7 @@ run_join_flood (guint sources)
   honest_setup (&h);
   f.to = address_of (h.clusters[0]);
   out0 = sum_stat (&h, "udp-datagrams-out") + sum_stat (&h, "tcp-requests-out");
-  drops0 = stat_of (h.clusters[0], "drop-join-rate");
+  drops0 = test_stat (h.clusters[0], "drop-join-rate");
   nodes0 = gossip_cluster_get_n_nodes (h.clusters[0]);
 
   t0 = g_get_monotonic_time ();
@@ -545,7 +536,7 @@ run_join_flood (guint sources)
   g_thread_join (g_steal_pointer (&thread));
   secs = (g_get_monotonic_time () - t0) / 1e6;
 
-  accepted = f.n - (stat_of (h.clusters[0], "drop-join-rate") - drops0);
+  accepted = f.n - (test_stat (h.clusters[0], "drop-join-rate") - drops0);
   out = sum_stat (&h, "udp-datagrams-out") + sum_stat (&h, "tcp-requests-out") - out0;
   g_test_message ("%u forged joins from %u source(s) in %.1f s: %" G_GUINT64_FORMAT
                   " not refused, %" G_GUINT64_FORMAT " refused, %" G_GUINT64_FORMAT
@@ -554,7 +545,7 @@ run_join_flood (guint sources)
                   (guint64) gossip_cluster_get_n_nodes (h.clusters[0]) - nodes0, out, out * 1000.0 / f.n);
   /* The per-source bucket (64/s) and then the global one (128/s), each
    * full at the start. */
-  g_assert_cmpuint (stat_of (h.clusters[0], "drop-join-rate"), >, drops0);
+  g_assert_cmpuint (test_stat (h.clusters[0], "drop-join-rate"), >, drops0);
   g_assert_cmpfloat ((double) (gossip_cluster_get_n_nodes (h.clusters[0]) - nodes0 - 1), <=,
                     MIN (64.0 * sources, 128.0) * (secs + 1.2) + 2.0);
 
@@ -591,8 +582,8 @@ test_unsolicited_joins (void)
   const guint n = 5000;
 
   honest_setup (&h);
-  req0 = stat_of (h.clusters[0], "tcp-requests-out");
-  drops0 = stat_of (h.clusters[0], "drop-join-out-rate");
+  req0 = test_stat (h.clusters[0], "tcp-requests-out");
+  drops0 = test_stat (h.clusters[0], "drop-join-out-rate");
   t0 = g_get_monotonic_time ();
   for (guint round = 0; round < 2; round++)
     for (guint i = 0; i < n; i++)
@@ -612,10 +603,10 @@ test_unsolicited_joins (void)
   g_assert_true (counter_reached (h.clusters[0], "drop-join-out-rate", drops0 + 1));
   honest_checks (&h, 0);
   secs = (g_get_monotonic_time () - t0) / 1e6;
-  joins = stat_of (h.clusters[0], "tcp-requests-out") - req0;
+  joins = test_stat (h.clusters[0], "tcp-requests-out") - req0;
   g_test_message ("%u forged alive claims x2 in %.1f s: %" G_GUINT64_FORMAT " TCP requests out of node 0, "
                   "%" G_GUINT64_FORMAT " unsolicited joins refused",
-                  n, secs, joins, stat_of (h.clusters[0], "drop-join-out-rate") - drops0);
+                  n, secs, joins, test_stat (h.clusters[0], "drop-join-out-rate") - drops0);
   /* 32/s (the bucket is full at the start), plus the node's own push/pull
    * and the honest joiner's traffic. */
   g_assert_cmpfloat ((double) joins, <=, 32.0 * (secs + 1.0) + 50.0);

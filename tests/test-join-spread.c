@@ -27,24 +27,13 @@ make_config (void)
 }
 
 static guint64
-stat_of (GossipCluster *cluster,
-         const char    *name)
-{
-  GossipStats *stats = gossip_cluster_get_stats (cluster);
-  guint64 v = gossip_stats_get (stats, name);
-
-  gossip_stats_unref (stats);
-  return v;
-}
-
-static guint64
 sum_stat (GPtrArray  *clusters,
           const char *name)
 {
   guint64 sum = 0;
 
   for (guint i = 0; i < clusters->len; i++)
-    sum += stat_of (clusters->pdata[i], name);
+    sum += test_stat (clusters->pdata[i], name);
   return sum;
 }
 
@@ -158,7 +147,7 @@ test_busy_seed_retries (void)
     g_test_message ("first failed join: %s", count.first_error);
   g_assert_cmpuint (count.joined, ==, N_QUIET);
   /* The seed did refuse some: the retries were needed. */
-  g_assert_cmpuint (stat_of (s, "drop-join-rate"), >, 0);
+  g_assert_cmpuint (test_stat (s, "drop-join-rate"), >, 0);
   g_assert_true (test_wait_for (test_clusters_converged, clusters, 15000));
 
   g_free (count.first_error);
@@ -176,7 +165,7 @@ all_done_one (gpointer user_data)
 static gboolean
 seed_refused (gpointer user_data)
 {
-  return stat_of (user_data, "drop-join-rate") > 0;
+  return test_stat (user_data, "drop-join-rate") > 0;
 }
 
 /* A join into a busy seed that is stopped while it waits to try again

@@ -161,3 +161,14 @@ test_rss_bytes (void)
   g_assert_nonnull (line);
   return (gsize) g_ascii_strtoull (line + strlen ("\nVmRSS:"), NULL, 10) * 1024;
 }
+
+guint64
+test_stat (GossipCluster *cluster,
+           const char    *name)
+{
+  GossipStats *stats = gossip_cluster_get_stats (cluster);
+  guint64 v = gossip_stats_get (stats, name);
+
+  gossip_stats_unref (stats);
+  return v;
+}

@@ -41,6 +41,10 @@ void     test_clusters_free       (GPtrArray *clusters);
 #endif
 #endif
 
+/* One GossipStats counter of @cluster. */
+guint64  test_stat (GossipCluster *cluster,
+                    const char    *name);
+
 /* This process's resident set (VmRSS), in bytes. */
 gsize    test_rss_bytes (void);
 
